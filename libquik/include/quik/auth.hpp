@@ -1,0 +1,81 @@
+// quik::AuthService: passwords, login sessions and API tokens.
+//
+// Passwords are hashed with scrypt (auth.scrypt_* options) and checked in
+// constant time. Session and API token secrets carry 256 random bits and are
+// stored only as SHA-256 hashes; Authenticate looks them up in LMDB.
+//
+// Thread safety: all methods may be called from any thread concurrently.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "quik/actor.hpp"
+#include "quik/status.hpp"
+#include "quik/types.hpp"
+
+namespace quik {
+namespace internal {
+struct Context;
+}
+
+struct Signup {
+  std::string email;
+  std::string name;
+  std::string password;
+  std::string invite_code;  // required unless auth.open_signup
+};
+
+struct Session {
+  IssuedToken token;  // a kSession token
+  User user;
+};
+
+struct Authenticated {
+  std::string user_id;
+  std::string token_id;
+  TokenKind kind = TokenKind::kApi;
+};
+
+struct NewToken {
+  std::string name;
+  std::optional<std::chrono::seconds> ttl;  // none: never expires
+};
+
+class AuthService {
+ public:
+  explicit AuthService(internal::Context* ctx) : ctx_(ctx) {}
+
+  // Creates the user (and accepts the invite, if any) and a session.
+  Result<Session> SignUp(const Signup& signup);
+
+  // kUnauthenticated for a wrong email or password alike; deactivated users
+  // cannot log in.
+  Result<Session> Login(std::string_view email, std::string_view password);
+
+  // Revokes the session or token whose secret this is.
+  Status Logout(std::string_view secret);
+
+  // The user behind a secret; kUnauthenticated if unknown, expired, revoked or
+  // deactivated.
+  Result<Authenticated> Authenticate(std::string_view secret);
+
+  // The user themself (knowing `current`), the system or an instance admin.
+  Status SetPassword(const Actor& actor, std::string_view user_ref, std::string_view password);
+
+  // API tokens: for the user themself, or by the system / an instance admin.
+  Result<IssuedToken> CreateToken(const Actor& actor, std::string_view user_ref,
+                                  const NewToken& spec);
+  // Live and revoked tokens of a user, or (the system, with an empty ref) of
+  // everyone. Secrets are never returned.
+  Result<std::vector<Token>> ListTokens(const Actor& actor, std::string_view user_ref = {});
+  Status RevokeToken(const Actor& actor, std::string_view token_id);
+
+ private:
+  internal::Context* ctx_;
+};
+
+}  // namespace quik

@@ -1,0 +1,31 @@
+// Loading quik::Options from a quik.toml file (toml++ underneath).
+//
+// Errors are kInvalidArgument and name the file, the line and the key, as
+// "FILE:LINE: key 'storage.sync': expected \"full\" or \"normal\"". Unknown
+// keys and sections are errors, so a typo never silently falls back to a
+// default. Keys that are absent keep the value already in `*options`.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "quik/options.hpp"
+#include "quik/status.hpp"
+
+namespace quik {
+
+// Applies the TOML text `toml` (named `source_name` in errors) to `*options`.
+Status ParseOptions(std::string_view toml, std::string_view source_name, Options* options);
+
+// Reads `path` and applies it to `*options`. A missing file is kNotFound.
+Status LoadOptionsFile(const std::filesystem::path& path, Options* options);
+
+// The commented quik.toml that `quikctl init` writes: every key, commented
+// out, at its default.
+std::string DefaultConfigText();
+
+// Parses "30d", "12h", "90m", "45s" (a positive integer and a unit).
+Result<std::chrono::seconds> ParseDuration(std::string_view text);
+
+}  // namespace quik

@@ -1,0 +1,24 @@
+// The JSON form of the model, as the HTTP API and `quikctl -o json` print it
+// (CONTRACT.md sections 1 and 2). One mapping, used by both.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "quik/status.hpp"
+#include "quik/types.hpp"
+
+namespace quik {
+
+nlohmann::json ToJson(const User& user);
+nlohmann::json ToJson(const Workspace& workspace);
+nlohmann::json ToJson(const Member& member);
+nlohmann::json ToJson(const Invite& invite);
+nlohmann::json ToJson(const Channel& channel);
+nlohmann::json ToJson(const ChannelMember& member);
+nlohmann::json ToJson(const Message& message);
+nlohmann::json ToJson(const Token& token);
+nlohmann::json ToJson(const IssuedToken& token);  // {"id":...,"token":SECRET,...}
+// {"error":{"code":...,"message":...}}
+nlohmann::json ErrorJson(const Status& status);
+
+}  // namespace quik

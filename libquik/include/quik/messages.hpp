@@ -1,0 +1,59 @@
+// quik::MessageService: posting, reading, editing and deleting messages.
+//
+// Rules: whoever may read a channel may post in it (a non-guest posting in a
+// public channel joins it); archived channels are read-only; editing or
+// deleting another's message needs workspace admin rights.
+//
+// Thread safety: all methods may be called from any thread concurrently;
+// concurrent posts share one transaction and one sync (group commit).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "quik/actor.hpp"
+#include "quik/status.hpp"
+#include "quik/types.hpp"
+
+namespace quik {
+namespace internal {
+struct Context;
+}
+
+struct NewMessage {
+  std::string text;           // 1..limits.message_max_chars code points, valid UTF-8
+  std::string client_msg_id;  // optional idempotency key, per author and channel
+  std::string thread_root_id;
+};
+
+struct Posted {
+  Message message;
+  bool created = true;  // false: a repeat of client_msg_id returned the first message
+};
+
+struct ListMessagesRequest {
+  int limit = 50;
+  std::string cursor;  // from Page::next_cursor
+  std::string before;  // a message id: only older messages
+  std::string after;   // a message id: only newer messages
+};
+
+class MessageService {
+ public:
+  explicit MessageService(internal::Context* ctx) : ctx_(ctx) {}
+
+  // `channel_ref`: id or "workspace/#name". Returns once durable.
+  Result<Posted> Post(const Actor& actor, std::string_view channel_ref, const NewMessage& msg);
+  Result<Message> Get(const Actor& actor, std::string_view message_id);
+  // Newest first; top-level messages only.
+  Result<Page<Message>> List(const Actor& actor, std::string_view channel_ref,
+                             const ListMessagesRequest& request = {});
+  Result<Message> Edit(const Actor& actor, std::string_view message_id, std::string_view text);
+  // Leaves a tombstone (text cleared, deleted_at set).
+  Result<Message> Delete(const Actor& actor, std::string_view message_id);
+
+ private:
+  internal::Context* ctx_;
+};
+
+}  // namespace quik

@@ -1,0 +1,141 @@
+// The data model of CONTRACT.md section 0, as plain values.
+//
+// Ids are opaque strings: 26-character ULIDs (Crockford base32) that sort by
+// creation time and are minted on any node without coordination. Times are
+// milliseconds since the Unix epoch, UTC (quik::FormatTime renders RFC 3339).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace quik {
+
+using Timestamp = std::int64_t;  // ms since 1970-01-01T00:00:00Z; 0 means "never/unset"
+
+// "2024-01-02T10:00:00.200Z".
+std::string FormatTime(Timestamp t);
+
+enum class Role { kOwner, kAdmin, kMember, kGuest };
+std::string_view RoleName(Role role);                    // "owner", "admin", "member", "guest"
+std::optional<Role> ParseRole(std::string_view name);  // the inverse; nullopt if unknown
+
+struct User {
+  std::string id;
+  std::string email;  // as given; unique case-insensitively
+  std::string name;   // display name
+  bool active = true;
+  bool is_admin = false;  // an instance administrator (may manage every user)
+  Timestamp created_at = 0;
+  Timestamp deactivated_at = 0;
+};
+
+struct Workspace {
+  std::string id;
+  std::string name;
+  std::string slug;  // unique; [a-z0-9-], 1..40 characters
+  Timestamp created_at = 0;
+};
+
+struct Member {
+  std::string workspace_id;
+  std::string user_id;
+  Role role = Role::kMember;
+  Timestamp joined_at = 0;
+  // Filled in by list calls for display; not part of the membership itself.
+  std::string email;
+  std::string name;
+};
+
+struct Invite {
+  std::string id;
+  std::string workspace_id;
+  Role role = Role::kMember;
+  std::string created_by;  // user id; empty when made by the system
+  Timestamp created_at = 0;
+  Timestamp expires_at = 0;
+  std::string code;  // the secret; only set on the Invite that creation returns
+};
+
+enum class ChannelKind { kPublic, kPrivate, kDirect, kGroup };
+std::string_view ChannelKindName(ChannelKind kind);  // "public", "private", "dm", "group_dm"
+
+struct Channel {
+  std::string id;
+  std::string workspace_id;
+  std::string name;  // unique per workspace among non-DM channels; [a-z0-9-_], 1..80
+  std::string topic;
+  ChannelKind kind = ChannelKind::kPublic;
+  bool archived = false;
+  std::string created_by;
+  Timestamp created_at = 0;
+  bool is_private() const { return kind != ChannelKind::kPublic; }
+};
+
+struct ChannelMember {
+  std::string channel_id;
+  std::string user_id;
+  Timestamp joined_at = 0;
+  std::string email;  // for display
+  std::string name;
+};
+
+struct Message {
+  std::string id;
+  std::string channel_id;
+  std::string workspace_id;
+  std::string user_id;
+  std::string text;  // empty once deleted
+  std::string client_msg_id;
+  std::string thread_root_id;
+  int reply_count = 0;
+  Timestamp created_at = 0;
+  Timestamp edited_at = 0;
+  Timestamp deleted_at = 0;
+};
+
+enum class TokenKind { kSession, kApi };
+
+struct Token {
+  std::string id;
+  std::string user_id;
+  std::string name;
+  TokenKind kind = TokenKind::kApi;
+  Timestamp created_at = 0;
+  Timestamp expires_at = 0;  // 0: never
+  Timestamp revoked_at = 0;  // 0: live
+};
+
+// A credential as issued: the secret is shown once and stored only hashed.
+struct IssuedToken {
+  Token token;
+  std::string secret;
+};
+
+// A durable event: one row of the log that every mutation writes in the same
+// transaction as its data. `payload` is a serialized quik.v1.EventPayload
+// (libquik/proto/quik/v1/events.proto).
+struct Event {
+  std::int64_t seq = 0;  // strictly rising
+  std::string type;      // "message.posted", "channel.created", ...
+  std::string workspace_id;
+  std::string channel_id;
+  std::string user_id;  // the actor, when there is one
+  Timestamp created_at = 0;
+  std::string payload;
+};
+
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  std::string next_cursor;  // empty on the last page
+};
+
+struct PageRequest {
+  int limit = 50;      // 1..limits.page_max (clamped)
+  std::string cursor;  // from a previous Page::next_cursor
+};
+
+}  // namespace quik
