@@ -1,0 +1,174 @@
+// quikctl user create | list | show | deactivate | set-role.
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <quik/actor.hpp>
+#include <quik/json.hpp>
+#include <quik/users.hpp>
+#include <quik/workspaces.hpp>
+
+#include "cli.hpp"
+
+namespace quikctl {
+namespace {
+
+const quik::Actor kSystem = quik::Actor::System();
+const std::vector<std::string> kRoles = {"owner", "admin", "member", "guest"};
+
+struct CreateFlags {
+  std::string email;
+  std::string name;
+  bool password_stdin = false;
+  bool admin = false;
+  std::string workspace;
+  std::string role = "member";
+};
+
+// One line of stdin without its line ending; kInvalidArgument at end of input.
+quik::Result<std::string> ReadPasswordLine() {
+  std::string line;
+  if (!std::getline(std::cin, line) && line.empty()) {
+    return quik::InvalidArgument("--password-stdin: no password on stdin");
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+quik::Result<quik::Role> RoleFlag(const std::string& name) {
+  auto role = quik::ParseRole(name);
+  if (!role) return quik::InvalidArgument("unknown role '" + name + "'");
+  return *role;
+}
+
+quik::Result<Printable> Create(Cli& cli, const CreateFlags& flags) {
+  QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
+  quik::NewUser spec;
+  spec.email = flags.email;
+  spec.name = flags.name;
+  spec.is_admin = flags.admin;
+  if (flags.password_stdin) {
+    QUIK_ASSIGN_OR_RETURN(spec.password, ReadPasswordLine());
+  }
+  // Resolve the workspace first, so a typo in it creates no user.
+  std::optional<quik::Workspace> ws;
+  QUIK_ASSIGN_OR_RETURN(quik::Role role, RoleFlag(flags.role));
+  if (!flags.workspace.empty()) {
+    QUIK_ASSIGN_OR_RETURN(ws, svc->workspaces().Get(kSystem, flags.workspace));
+  }
+  QUIK_ASSIGN_OR_RETURN(quik::User user, svc->users().Create(kSystem, spec));
+  if (ws) {
+    auto member = svc->workspaces().AddMember(kSystem, ws->id, user.id, role);
+    if (!member.ok()) {
+      return quik::Status(member.status().code(),
+                          "user " + user.email + " (" + user.id +
+                              ") was created, but adding them to workspace " + ws->slug +
+                              " failed: " + member.status().message());
+    }
+  }
+  return One(quik::ToJson(user), UserColumns());
+}
+
+quik::Result<Printable> List(Cli& cli, const std::string& workspace) {
+  QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
+  QUIK_ASSIGN_OR_RETURN(auto users, svc->users().List(kSystem, workspace));
+  nlohmann::json array = nlohmann::json::array();
+  for (const auto& u : users) array.push_back(quik::ToJson(u));
+  return Many(std::move(array), UserColumns());
+}
+
+quik::Result<Printable> Show(Cli& cli, const std::string& ref) {
+  QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
+  QUIK_ASSIGN_OR_RETURN(quik::User user, svc->users().Get(kSystem, ref));
+  return One(quik::ToJson(user), UserColumns());
+}
+
+quik::Result<Printable> Deactivate(Cli& cli, const std::string& ref) {
+  QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
+  QUIK_ASSIGN_OR_RETURN(quik::User user, svc->users().Deactivate(kSystem, ref));
+  return One(quik::ToJson(user), UserColumns());
+}
+
+struct SetRoleFlags {
+  std::string user;
+  std::string workspace;
+  std::string role;
+};
+
+quik::Result<Printable> SetRole(Cli& cli, const SetRoleFlags& flags) {
+  QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
+  QUIK_ASSIGN_OR_RETURN(quik::Role role, RoleFlag(flags.role));
+  QUIK_ASSIGN_OR_RETURN(quik::Workspace ws, svc->workspaces().Get(kSystem, flags.workspace));
+  QUIK_ASSIGN_OR_RETURN(quik::User user, svc->users().Get(kSystem, flags.user));
+  // Not a member yet: set-role is also how an existing user joins a workspace.
+  auto existing = svc->workspaces().GetMember(kSystem, ws.id, user.id);
+  if (!existing.ok() && existing.status().code() != quik::StatusCode::kNotFound) {
+    return existing.status();
+  }
+  QUIK_ASSIGN_OR_RETURN(quik::Member member,
+                        existing.ok() ? svc->workspaces().SetRole(kSystem, ws.id, user.id, role)
+                                      : svc->workspaces().AddMember(kSystem, ws.id, user.id, role));
+  if (member.email.empty()) member.email = user.email;
+  if (member.name.empty()) member.name = user.name;
+  Printable p = One(quik::ToJson(member), MemberColumns());
+  p.quiet_lines = std::vector<std::string>{};
+  return p;
+}
+
+}  // namespace
+
+void AddUserCommands(CLI::App& app, Action* selected) {
+  auto* group = app.add_subcommand("user", "Manage users (U: id or email)");
+  group->require_subcommand(1);
+
+  auto cf = std::make_shared<CreateFlags>();
+  auto* create = group->add_subcommand("create", "Create a user, optionally in a workspace");
+  create->add_option("--email", cf->email, "Email address (unique, case-insensitive)")
+      ->option_text("E")
+      ->required();
+  create->add_option("--name", cf->name, "Display name")->option_text("N")->required();
+  create->add_flag("--password-stdin", cf->password_stdin,
+                   "Read the password from one line of stdin (its newline is not part of it)");
+  create->add_flag("--admin", cf->admin, "Make the user an instance administrator");
+  auto* ws = create->add_option("--workspace", cf->workspace, "Also add the user to workspace W")
+                 ->option_text("W");
+  create->add_option("--role", cf->role, "Role in --workspace (default: member)")
+      ->option_text("owner|admin|member|guest")
+      ->check(CLI::IsMember(kRoles))
+      ->needs(ws);
+  OnParsed(create, selected, [cf](Cli& cli) { return Create(cli, *cf); });
+
+  auto list_ws = std::make_shared<std::string>();
+  auto* list = group->add_subcommand("list", "List all users, or a workspace's members");
+  list->add_option("--workspace", *list_ws, "Only members of workspace W")->option_text("W");
+  OnParsed(list, selected, [list_ws](Cli& cli) { return List(cli, *list_ws); });
+
+  auto show_ref = std::make_shared<std::string>();
+  auto* show = group->add_subcommand("show", "Show one user");
+  show->add_option("U", *show_ref, "User id or email")->required();
+  OnParsed(show, selected, [show_ref](Cli& cli) { return Show(cli, *show_ref); });
+
+  auto deactivate_ref = std::make_shared<std::string>();
+  auto* deactivate =
+      group->add_subcommand("deactivate", "Deactivate a user and revoke their sessions and tokens");
+  deactivate->add_option("U", *deactivate_ref, "User id or email")->required();
+  OnParsed(deactivate, selected,
+           [deactivate_ref](Cli& cli) { return Deactivate(cli, *deactivate_ref); });
+
+  auto sf = std::make_shared<SetRoleFlags>();
+  auto* set_role = group->add_subcommand(
+      "set-role", "Set a user's role in a workspace (adding them if not a member)");
+  set_role->add_option("U", sf->user, "User id or email")->required();
+  set_role->add_option("--workspace", sf->workspace, "Workspace id or slug")
+      ->option_text("W")
+      ->required();
+  set_role->add_option("--role", sf->role, "The new role")
+      ->option_text("owner|admin|member|guest")
+      ->check(CLI::IsMember(kRoles))
+      ->required();
+  OnParsed(set_role, selected, [sf](Cli& cli) { return SetRole(cli, *sf); });
+}
+
+}  // namespace quikctl

@@ -1,0 +1,150 @@
+// The JSON form of the model (quik/json.hpp): one mapping for the HTTP API and
+// `quikctl -o json`. Optional fields are omitted when unset, so a script can
+// test for presence instead of comparing against zero values.
+#include "quik/json.hpp"
+
+#include <string>
+
+namespace quik {
+namespace {
+
+using nlohmann::json;
+
+void SetTimeIfSet(json& j, const char* key, Timestamp t) {
+  if (t != 0) j[key] = FormatTime(t);
+}
+
+void SetStringIfSet(json& j, const char* key, const std::string& value) {
+  if (!value.empty()) j[key] = value;
+}
+
+std::string_view TokenKindName(TokenKind kind) {
+  switch (kind) {
+    case TokenKind::kSession:
+      return "session";
+    case TokenKind::kApi:
+      return "api";
+  }
+  return "api";
+}
+
+}  // namespace
+
+nlohmann::json ToJson(const User& user) {
+  json j = {
+      {"id", user.id},
+      {"email", user.email},
+      {"name", user.name},
+      {"active", user.active},
+      {"is_admin", user.is_admin},
+      {"created_at", FormatTime(user.created_at)},
+  };
+  SetTimeIfSet(j, "deactivated_at", user.deactivated_at);
+  return j;
+}
+
+nlohmann::json ToJson(const Workspace& workspace) {
+  return {
+      {"id", workspace.id},
+      {"name", workspace.name},
+      {"slug", workspace.slug},
+      {"created_at", FormatTime(workspace.created_at)},
+  };
+}
+
+nlohmann::json ToJson(const Member& member) {
+  json j = {
+      {"workspace_id", member.workspace_id},
+      {"user_id", member.user_id},
+      {"role", std::string(RoleName(member.role))},
+      {"joined_at", FormatTime(member.joined_at)},
+  };
+  // Display fields: only list calls fill them in.
+  SetStringIfSet(j, "email", member.email);
+  SetStringIfSet(j, "name", member.name);
+  return j;
+}
+
+nlohmann::json ToJson(const Invite& invite) {
+  json j = {
+      {"id", invite.id},
+      {"workspace_id", invite.workspace_id},
+      {"role", std::string(RoleName(invite.role))},
+      {"created_at", FormatTime(invite.created_at)},
+  };
+  SetStringIfSet(j, "created_by", invite.created_by);
+  SetTimeIfSet(j, "expires_at", invite.expires_at);
+  SetStringIfSet(j, "code", invite.code);
+  return j;
+}
+
+nlohmann::json ToJson(const Channel& channel) {
+  return {
+      {"id", channel.id},
+      {"workspace_id", channel.workspace_id},
+      {"name", channel.name},
+      {"topic", channel.topic},
+      {"private", channel.is_private()},
+      {"kind", std::string(ChannelKindName(channel.kind))},
+      {"archived", channel.archived},
+      {"created_by", channel.created_by},
+      {"created_at", FormatTime(channel.created_at)},
+  };
+}
+
+nlohmann::json ToJson(const ChannelMember& member) {
+  json j = {
+      {"channel_id", member.channel_id},
+      {"user_id", member.user_id},
+      {"joined_at", FormatTime(member.joined_at)},
+  };
+  SetStringIfSet(j, "email", member.email);
+  SetStringIfSet(j, "name", member.name);
+  return j;
+}
+
+nlohmann::json ToJson(const Message& message) {
+  json j = {
+      {"id", message.id},
+      {"channel_id", message.channel_id},
+      {"workspace_id", message.workspace_id},
+      {"user_id", message.user_id},
+      {"text", message.text},
+      {"created_at", FormatTime(message.created_at)},
+  };
+  SetStringIfSet(j, "thread_root_id", message.thread_root_id);
+  if (message.reply_count > 0) j["reply_count"] = message.reply_count;
+  SetTimeIfSet(j, "edited_at", message.edited_at);
+  SetTimeIfSet(j, "deleted_at", message.deleted_at);
+  SetStringIfSet(j, "client_msg_id", message.client_msg_id);
+  return j;
+}
+
+nlohmann::json ToJson(const Token& token) {
+  json j = {
+      {"id", token.id},
+      {"user_id", token.user_id},
+      {"name", token.name},
+      {"kind", std::string(TokenKindName(token.kind))},
+      {"created_at", FormatTime(token.created_at)},
+  };
+  SetTimeIfSet(j, "expires_at", token.expires_at);
+  SetTimeIfSet(j, "revoked_at", token.revoked_at);
+  return j;
+}
+
+nlohmann::json ToJson(const IssuedToken& token) {
+  json j = ToJson(token.token);
+  j["token"] = token.secret;
+  return j;
+}
+
+nlohmann::json ErrorJson(const Status& status) {
+  return {{"error",
+           {
+               {"code", std::string(StatusCodeName(status.code()))},
+               {"message", status.message()},
+           }}};
+}
+
+}  // namespace quik

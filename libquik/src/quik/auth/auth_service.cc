@@ -1,0 +1,172 @@
+#include "auth/crypto.hpp"
+#include "auth/tokens.hpp"
+#include "authz/authz.hpp"
+#include "common/ids.hpp"
+#include "common/text.hpp"
+#include "events/event_log.hpp"
+#include "quik/auth.hpp"
+#include "service/context.hpp"
+#include "users/users_internal.hpp"
+#include "workspaces/invites.hpp"
+
+namespace quik {
+namespace {
+
+constexpr std::string_view kBadLogin = "wrong email or password";
+
+// A dummy hash at the configured cost, so that a login for an unknown email
+// spends the same time as one with a wrong password.
+const std::string& DummyHash(const internal::Context& ctx) {
+  static const std::string hash = [&] {
+    const auto& a = ctx.options.auth;
+    auto h = crypto::HashPassword("quik-dummy-password",
+                                  crypto::ScryptParams{a.scrypt_log2_n, a.scrypt_r, a.scrypt_p});
+    return h.ok() ? *h : std::string();
+  }();
+  return hash;
+}
+
+Status CheckPassword(std::string_view password) {
+  if (password.size() < 8) return InvalidArgument("password must be at least 8 characters");
+  if (password.size() > 1024) return InvalidArgument("password must be at most 1024 bytes");
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Session> AuthService::SignUp(const Signup& signup) {
+  NewUser spec{signup.email, signup.name, signup.password, false};
+  QUIK_RETURN_IF_ERROR(users::ValidateNewUser(*ctx_, spec));
+  QUIK_RETURN_IF_ERROR(CheckPassword(signup.password));
+  if (signup.invite_code.empty() && !ctx_->options.auth.open_signup) {
+    return PermissionDenied("signup needs an invite (auth.open_signup is off)");
+  }
+  QUIK_ASSIGN_OR_RETURN(std::string hash, users::HashPasswordFor(*ctx_, spec.password));
+  return ctx_->WriteResult<Session>([&](store::Tx& tx, Session& out) -> Status {
+    std::optional<Invite> invite;
+    if (!signup.invite_code.empty()) {
+      QUIK_ASSIGN_OR_RETURN(invite, workspaces::FindLiveInvite(tx, signup.invite_code));
+    }
+    QUIK_ASSIGN_OR_RETURN(out.user, users::InsertUser(tx, spec, hash, ""));
+    if (invite) {
+      QUIK_RETURN_IF_ERROR(workspaces::JoinByInvite(tx, *invite, out.user.id).status());
+    }
+    QUIK_ASSIGN_OR_RETURN(out.token, auth::IssueToken(tx, out.user.id, TokenKind::kSession, "",
+                                                      ctx_->options.auth.session_ttl,
+                                                      out.user.id));
+    return Status::Ok();
+  });
+}
+
+Result<Session> AuthService::Login(std::string_view email, std::string_view password) {
+  struct Found {
+    std::optional<User> user;
+    std::string hash;
+  };
+  QUIK_ASSIGN_OR_RETURN(Found found, ctx_->ReadResult<Found>([&](store::Tx& tx, Found& f) -> Status {
+    QUIK_ASSIGN_OR_RETURN(f.user, tx.GetUserByEmail(internal::AsciiLower(email)));
+    if (f.user) {
+      QUIK_ASSIGN_OR_RETURN(f.hash, tx.GetPasswordHash(f.user->id));
+    }
+    return Status::Ok();
+  }));
+  // Always run one scrypt so that timing does not reveal which emails exist.
+  bool ok = crypto::VerifyPassword(password, found.hash.empty() ? DummyHash(*ctx_) : found.hash);
+  if (!found.user || found.hash.empty() || !ok) return Unauthenticated(std::string(kBadLogin));
+  if (!found.user->active) return Unauthenticated("user " + found.user->email + " is deactivated");
+  return ctx_->WriteResult<Session>([&](store::Tx& tx, Session& out) -> Status {
+    QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, Actor::ForUser(found.user->id)));
+    out.user = who.user;
+    QUIK_ASSIGN_OR_RETURN(out.token, auth::IssueToken(tx, out.user.id, TokenKind::kSession, "",
+                                                      ctx_->options.auth.session_ttl,
+                                                      out.user.id));
+    return Status::Ok();
+  });
+}
+
+Status AuthService::Logout(std::string_view secret) {
+  return ctx_->store->Write([&](store::Tx& tx) -> Status {
+    QUIK_ASSIGN_OR_RETURN(auto rec, tx.GetTokenByHash(crypto::Sha256(secret)));
+    if (!rec || rec->token.revoked_at != 0) return Unauthenticated("invalid or revoked token");
+    return auth::RevokeToken(tx, *rec, rec->token.user_id);
+  });
+}
+
+Result<Authenticated> AuthService::Authenticate(std::string_view secret) {
+  if (secret.empty() || secret.size() > 256) return Unauthenticated("invalid token");
+  QUIK_ASSIGN_OR_RETURN(auto value,
+                        ctx_->store->lmdb().Get(store::Db::kTokens, crypto::Sha256(secret)));
+  if (!value) return Unauthenticated("invalid or revoked token");
+  auto entry = auth::TokenIndexEntry::Decode(*value);
+  if (!entry) return Internal("corrupt token index entry");
+  if (entry->expires_at != 0 && entry->expires_at <= internal::NowMillis()) {
+    return Unauthenticated("token expired");
+  }
+  return Authenticated{entry->user_id, entry->token_id, entry->kind};
+}
+
+Status AuthService::SetPassword(const Actor& actor, std::string_view user_ref,
+                                std::string_view password) {
+  QUIK_RETURN_IF_ERROR(CheckPassword(password));
+  QUIK_ASSIGN_OR_RETURN(std::string hash,
+                        users::HashPasswordFor(*ctx_, std::string(password)));
+  return ctx_->store->Write([&](store::Tx& tx) -> Status {
+    QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
+    QUIK_ASSIGN_OR_RETURN(auto user, authz::VisibleUser(tx, who, user_ref));
+    if (user.id != who.user.id && !who.is_instance_admin()) {
+      return PermissionDenied("only the user themself or an instance admin may set a password");
+    }
+    QUIK_RETURN_IF_ERROR(tx.SetPasswordHash(user.id, hash));
+    return events::Append(tx, "user.password_changed", actor.user_id(), user);
+  });
+}
+
+Result<IssuedToken> AuthService::CreateToken(const Actor& actor, std::string_view user_ref,
+                                             const NewToken& spec) {
+  QUIK_RETURN_IF_ERROR(
+      internal::CheckText(spec.name, ctx_->options.limits.name_max_chars, "token name", true));
+  if (spec.ttl && spec.ttl->count() <= 0) return InvalidArgument("token ttl must be positive");
+  return ctx_->WriteResult<IssuedToken>([&](store::Tx& tx, IssuedToken& out) -> Status {
+    QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
+    QUIK_ASSIGN_OR_RETURN(auto user, authz::VisibleUser(tx, who, user_ref));
+    if (user.id != who.user.id && !who.is_instance_admin()) {
+      return PermissionDenied("only the user themself or an instance admin may create their tokens");
+    }
+    if (!user.active) return PermissionDenied("user " + user.email + " is deactivated");
+    QUIK_ASSIGN_OR_RETURN(out, auth::IssueToken(tx, user.id, TokenKind::kApi, spec.name, spec.ttl,
+                                                actor.user_id()));
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<Token>> AuthService::ListTokens(const Actor& actor, std::string_view user_ref) {
+  return ctx_->ReadResult<std::vector<Token>>([&](store::Tx& tx, std::vector<Token>& out) -> Status {
+    QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
+    std::string user_id;
+    if (!user_ref.empty()) {
+      QUIK_ASSIGN_OR_RETURN(auto user, authz::VisibleUser(tx, who, user_ref));
+      user_id = user.id;
+    } else if (!who.system) {
+      user_id = who.user.id;
+    }
+    if (user_id != who.user.id && !who.is_instance_admin()) {
+      return PermissionDenied("only the user themself or an instance admin may list their tokens");
+    }
+    QUIK_ASSIGN_OR_RETURN(auto records, tx.ListTokens(user_id));
+    for (auto& r : records) out.push_back(std::move(r.token));
+    return Status::Ok();
+  });
+}
+
+Status AuthService::RevokeToken(const Actor& actor, std::string_view token_id) {
+  return ctx_->store->Write([&](store::Tx& tx) -> Status {
+    QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
+    QUIK_ASSIGN_OR_RETURN(auto rec, tx.GetToken(token_id));
+    if (!rec || (rec->token.user_id != who.user.id && !who.is_instance_admin())) {
+      return NotFound("token '" + std::string(token_id) + "' not found");
+    }
+    return auth::RevokeToken(tx, *rec, actor.user_id());
+  });
+}
+
+}  // namespace quik

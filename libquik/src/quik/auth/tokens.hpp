@@ -1,0 +1,40 @@
+// Issuing and revoking sessions and API tokens inside a write transaction.
+//
+// The SQLite `tokens` table is the record; the LMDB "tokens" database maps
+// SHA-256(secret) to a TokenIndexEntry so that Authenticate never touches
+// SQLite. Both change in the same commit (see store::Store::Write).
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "quik/types.hpp"
+#include "store/tx.hpp"
+
+namespace quik::auth {
+
+// LMDB value layout, version 1: token id (26) | user id (26) | kind (1: 's' or
+// 'a') | expires_at (8, little-endian; 0 = never).
+struct TokenIndexEntry {
+  std::string token_id;
+  std::string user_id;
+  TokenKind kind = TokenKind::kApi;
+  Timestamp expires_at = 0;
+
+  std::string Encode() const;
+  static std::optional<TokenIndexEntry> Decode(std::string_view bytes);
+};
+
+Result<IssuedToken> IssueToken(store::Tx& tx, std::string_view user_id, TokenKind kind,
+                               std::string_view name, std::optional<std::chrono::seconds> ttl,
+                               std::string_view actor_id);
+
+// Revokes one token (no-op if already revoked).
+Status RevokeToken(store::Tx& tx, const store::TokenRecord& record, std::string_view actor_id);
+
+// Revokes every live session and token of a user.
+Status RevokeAllForUser(store::Tx& tx, std::string_view user_id, std::string_view actor_id);
+
+}  // namespace quik::auth

@@ -1,0 +1,384 @@
+// The quik.toml loader: toml++ parses, a table of known keys validates and
+// applies. The same table writes DefaultConfigText, so the two cannot drift.
+//
+// toml++ reports syntax errors by throwing toml::parse_error; every exception
+// is caught here and turned into a Status, so none crosses the API.
+#include "quik/config.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <exception>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include <toml++/toml.h>
+
+namespace quik {
+namespace {
+
+constexpr std::string_view kDurationExpected =
+    "expected a duration such as \"30d\", \"12h\", \"90m\" or \"45s\" (a positive integer "
+    "followed by d, h, m or s)";
+
+// Durations are capped at 100 years so that adding one to a clock's now()
+// can never overflow (a nanosecond clock spans about 292 years).
+constexpr std::int64_t kMaxDurationDays = 36500;
+constexpr std::int64_t kMaxDurationSeconds = kMaxDurationDays * 24 * 60 * 60;
+
+// The LMDB map size is used in bytes: MiB << 20 must fit in 64 bits.
+constexpr std::int64_t kMaxLmdbMapSizeMib =
+    static_cast<std::int64_t>(std::numeric_limits<std::uint64_t>::max() >> 20);
+
+constexpr std::int64_t kIntMax = std::numeric_limits<int>::max();
+
+// Parses a duration; on failure returns the "expected ..." text.
+std::optional<std::string> ParseDurationImpl(std::string_view text, std::chrono::seconds* out) {
+  if (text.size() < 2) return std::string(kDurationExpected);
+  std::int64_t unit_seconds = 0;
+  switch (text.back()) {
+    case 'd':
+      unit_seconds = 24 * 60 * 60;
+      break;
+    case 'h':
+      unit_seconds = 60 * 60;
+      break;
+    case 'm':
+      unit_seconds = 60;
+      break;
+    case 's':
+      unit_seconds = 1;
+      break;
+    default:
+      return std::string(kDurationExpected);
+  }
+  const std::string_view digits = text.substr(0, text.size() - 1);
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::string(kDurationExpected);
+  }
+  std::int64_t count = 0;
+  for (char c : digits) {
+    // Saturates just above the cap, so `count` itself never overflows.
+    count = std::min(count * 10 + (c - '0'), kMaxDurationSeconds + 1);
+  }
+  if (count == 0) return std::string(kDurationExpected);
+  if (count > kMaxDurationSeconds / unit_seconds) {
+    return "expected a duration of at most " + std::to_string(kMaxDurationDays) + "d (100 years)";
+  }
+  *out = std::chrono::seconds(count * unit_seconds);
+  return std::nullopt;
+}
+
+// The inverse of ParseDuration for whole units: 2592000s -> "30d".
+std::string FormatDuration(std::chrono::seconds d) {
+  const std::int64_t s = d.count();
+  if (s > 0 && s % (24 * 60 * 60) == 0) return std::to_string(s / (24 * 60 * 60)) + "d";
+  if (s > 0 && s % (60 * 60) == 0) return std::to_string(s / (60 * 60)) + "h";
+  if (s > 0 && s % 60 == 0) return std::to_string(s / 60) + "m";
+  return std::to_string(s) + "s";
+}
+
+std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+// Applies a TOML value to the options; returns the "expected ..." text when
+// the value is not acceptable (and then leaves the options unchanged).
+using ApplyFn = std::function<std::optional<std::string>(const toml::node&, Options&)>;
+// The key's current value as TOML text, for DefaultConfigText.
+using FormatFn = std::function<std::string(const Options&)>;
+
+struct KeySpec {
+  std::string_view name;
+  std::string_view help;  // one line in DefaultConfigText
+  ApplyFn apply;
+  FormatFn format;
+};
+
+struct SectionSpec {
+  std::string_view name;
+  std::vector<KeySpec> keys;
+};
+
+template <typename Section, typename Field>
+KeySpec IntKey(std::string_view name, std::string_view help, Section Options::*section,
+               Field Section::*field, std::int64_t lo, std::int64_t hi) {
+  return KeySpec{name, help,
+                 [=](const toml::node& node, Options& o) -> std::optional<std::string> {
+                   const auto* v = node.as_integer();
+                   if (v == nullptr || v->get() < lo || v->get() > hi) {
+                     return "expected an integer from " + std::to_string(lo) + " to " +
+                            std::to_string(hi);
+                   }
+                   (o.*section).*field = static_cast<Field>(v->get());
+                   return std::nullopt;
+                 },
+                 [=](const Options& o) { return std::to_string((o.*section).*field); }};
+}
+
+template <typename Section>
+KeySpec BoolKey(std::string_view name, std::string_view help, Section Options::*section,
+                bool Section::*field) {
+  return KeySpec{
+      name, help,
+      [=](const toml::node& node, Options& o) -> std::optional<std::string> {
+        const auto* v = node.as_boolean();
+        if (v == nullptr) return std::string("expected true or false");
+        (o.*section).*field = v->get();
+        return std::nullopt;
+      },
+      [=](const Options& o) -> std::string { return (o.*section).*field ? "true" : "false"; }};
+}
+
+template <typename Section>
+KeySpec DurationKey(std::string_view name, std::string_view help, Section Options::*section,
+                    std::chrono::seconds Section::*field) {
+  return KeySpec{name, help,
+                 [=](const toml::node& node, Options& o) -> std::optional<std::string> {
+                   const auto* v = node.as_string();
+                   if (v == nullptr) return std::string(kDurationExpected);
+                   std::chrono::seconds d{};
+                   if (auto error = ParseDurationImpl(v->get(), &d)) return error;
+                   (o.*section).*field = d;
+                   return std::nullopt;
+                 },
+                 [=](const Options& o) { return Quoted(FormatDuration((o.*section).*field)); }};
+}
+
+KeySpec SyncKey(std::string_view name, std::string_view help) {
+  return KeySpec{name, help,
+                 [](const toml::node& node, Options& o) -> std::optional<std::string> {
+                   const auto* v = node.as_string();
+                   if (v != nullptr && v->get() == "full") {
+                     o.storage.sync = SyncMode::kFull;
+                   } else if (v != nullptr && v->get() == "normal") {
+                     o.storage.sync = SyncMode::kNormal;
+                   } else {
+                     return std::string("expected \"full\" or \"normal\"");
+                   }
+                   return std::nullopt;
+                 },
+                 [](const Options& o) {
+                   return Quoted(o.storage.sync == SyncMode::kFull ? "full" : "normal");
+                 }};
+}
+
+// Every key of quik.toml. Keep in step with quik/options.hpp and man/quik.toml.5.
+const std::vector<SectionSpec>& Sections() {
+  static const auto* const sections = new std::vector<SectionSpec>{
+      {"storage",
+       {
+           SyncKey(
+               "sync",
+               "\"full\": fsync every commit, survives power loss; \"normal\": faster, survives "
+               "a process crash only."),
+           IntKey("lmdb_map_size_mib",
+                  "Maximum size in MiB of the LMDB store (sessions, token lookups, counters).",
+                  &Options::storage, &StorageOptions::lmdb_map_size_mib, 1, kMaxLmdbMapSizeMib),
+           IntKey("busy_timeout_ms",
+                  "Milliseconds a write waits for another process's write lock before giving up.",
+                  &Options::storage, &StorageOptions::busy_timeout_ms, 0, kIntMax),
+           BoolKey("auto_migrate",
+                   "Apply pending schema migrations on open; if false, run `quikctl migrate up`.",
+                   &Options::storage, &StorageOptions::auto_migrate),
+           IntKey("max_batch", "Most writes that group commit puts in one transaction (1-100000).",
+                  &Options::storage, &StorageOptions::max_batch, 1, 100000),
+       }},
+      {"auth",
+       {
+           IntKey("scrypt_log2_n",
+                  "scrypt cost of password hashes: N = 2^scrypt_log2_n (10-22). Lower only for "
+                  "tests.",
+                  &Options::auth, &AuthOptions::scrypt_log2_n, 10, 22),
+           IntKey("scrypt_r", "scrypt block size r (1-64).", &Options::auth, &AuthOptions::scrypt_r,
+                  1, 64),
+           IntKey("scrypt_p", "scrypt parallelism p (1-16).", &Options::auth,
+                  &AuthOptions::scrypt_p, 1, 16),
+           DurationKey("session_ttl", "How long a login session lasts.", &Options::auth,
+                       &AuthOptions::session_ttl),
+           BoolKey("open_signup", "Whether anyone may sign up without an invite.", &Options::auth,
+                   &AuthOptions::open_signup),
+           DurationKey("invite_ttl", "How long a workspace invite code stays valid.",
+                       &Options::auth, &AuthOptions::invite_ttl),
+       }},
+      {"limits",
+       {
+           IntKey("message_max_chars", "Most Unicode code points in a message's text (1-1000000).",
+                  &Options::limits, &LimitsOptions::message_max_chars, 1, 1000000),
+           IntKey("name_max_chars",
+                  "Most code points in a user, workspace or channel name, or a token name.",
+                  &Options::limits, &LimitsOptions::name_max_chars, 1, kIntMax),
+           IntKey("topic_max_chars", "Most code points in a channel topic.", &Options::limits,
+                  &LimitsOptions::topic_max_chars, 1, kIntMax),
+           IntKey("page_max", "The largest page a list call returns.", &Options::limits,
+                  &LimitsOptions::page_max, 1, kIntMax),
+       }},
+  };
+  return *sections;
+}
+
+// One problem found in the document; the earliest in the file is reported.
+struct Issue {
+  toml::source_position where;
+  std::string message;
+};
+
+toml::source_position PositionOf(const toml::key& key, const toml::node& node) {
+  if (key.source().begin) return key.source().begin;
+  return node.source().begin;
+}
+
+bool Before(const toml::source_position& a, const toml::source_position& b) {
+  return a.line != b.line ? a.line < b.line : a.column < b.column;
+}
+
+class OptionsApplier {
+ public:
+  explicit OptionsApplier(Options* options) : options_(options) {}
+
+  void ApplyDocument(const toml::table& root) {
+    for (auto&& [key, node] : root) {
+      const SectionSpec* section = FindSection(key.str());
+      if (section == nullptr) {
+        Report(PositionOf(key, node), (node.is_table() ? "unknown section '" : "unknown key '") +
+                                          std::string(key.str()) + "'");
+      } else if (const toml::table* table = node.as_table()) {
+        ApplySection(*section, *table);
+      } else {
+        Report(PositionOf(key, node), "key '" + std::string(key.str()) + "': expected a table ([" +
+                                          std::string(key.str()) + "])");
+      }
+    }
+  }
+
+  // The earliest issue, if any.
+  const std::optional<Issue>& issue() const { return issue_; }
+
+ private:
+  static const SectionSpec* FindSection(std::string_view name) {
+    for (const SectionSpec& s : Sections()) {
+      if (s.name == name) return &s;
+    }
+    return nullptr;
+  }
+
+  void ApplySection(const SectionSpec& section, const toml::table& table) {
+    for (auto&& [key, node] : table) {
+      const std::string full_name = std::string(section.name) + "." + std::string(key.str());
+      const KeySpec* spec = nullptr;
+      for (const KeySpec& k : section.keys) {
+        if (k.name == key.str()) spec = &k;
+      }
+      if (spec == nullptr) {
+        Report(PositionOf(key, node), "unknown key '" + full_name + "'");
+      } else if (auto error = spec->apply(node, *options_)) {
+        Report(PositionOf(key, node), "key '" + full_name + "': " + *error);
+      }
+    }
+  }
+
+  void Report(toml::source_position where, std::string message) {
+    if (!issue_ || Before(where, issue_->where)) issue_ = Issue{where, std::move(message)};
+  }
+
+  Options* options_;
+  std::optional<Issue> issue_;
+};
+
+std::string Located(std::string_view source_name, toml::source_index line,
+                    std::string_view message) {
+  return std::string(source_name) + ":" + std::to_string(line) + ": " + std::string(message);
+}
+
+}  // namespace
+
+Status ParseOptions(std::string_view toml, std::string_view source_name, Options* options) {
+  try {
+    toml::table root;
+    try {
+      root = toml::parse(toml, source_name);
+    } catch (const toml::parse_error& e) {
+      return InvalidArgument(Located(source_name, e.source().begin.line, e.description()));
+    }
+    // Work on a copy: a file with an error changes nothing.
+    Options updated = *options;
+    OptionsApplier applier(&updated);
+    applier.ApplyDocument(root);
+    if (const auto& issue = applier.issue()) {
+      return InvalidArgument(Located(source_name, issue->where.line, issue->message));
+    }
+    *options = std::move(updated);
+    return Status::Ok();
+  } catch (const std::exception& e) {
+    return Internal(std::string(source_name) + ": loading the configuration failed: " + e.what());
+  }
+}
+
+Status LoadOptionsFile(const std::filesystem::path& path, Options* options) {
+  const std::string name = path.string();
+  std::string text;
+  {
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(name.c_str(), "rb"),
+                                                         &std::fclose);
+    if (file == nullptr) {
+      const int error = errno;
+      if (error == ENOENT || error == ENOTDIR) {
+        return NotFound("config file " + name + " not found");
+      }
+      return InvalidArgument("config file " + name +
+                             ": cannot open: " + std::generic_category().message(error));
+    }
+    char buffer[1 << 16];
+    std::size_t n = 0;
+    while ((n = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) text.append(buffer, n);
+    if (std::ferror(file.get())) {
+      // A directory opens but fails to read, with EISDIR.
+      const int error = errno;
+      return InvalidArgument("config file " + name +
+                             ": cannot read: " + std::generic_category().message(error));
+    }
+  }
+  return ParseOptions(text, name, options);
+}
+
+std::string DefaultConfigText() {
+  const Options defaults;
+  std::string out =
+      "# quik.toml: the settings of a QuikApp data directory (see quik.toml(5)).\n"
+      "#\n"
+      "# Every key is listed, commented out, at its default: uncomment a line to change it.\n"
+      "# Unknown sections and keys are errors, so a typo is never silently ignored.\n"
+      "# Durations are a positive integer and a unit: \"30d\", \"12h\", \"90m\", \"45s\".\n";
+  for (const SectionSpec& section : Sections()) {
+    out += "\n[";
+    out += section.name;
+    out += "]\n";
+    for (const KeySpec& key : section.keys) {
+      out += "# ";
+      out += key.help;
+      out += "\n# ";
+      out += key.name;
+      out += " = ";
+      out += key.format(defaults);
+      out += "\n";
+    }
+  }
+  return out;
+}
+
+Result<std::chrono::seconds> ParseDuration(std::string_view text) {
+  std::chrono::seconds d{};
+  if (auto error = ParseDurationImpl(text, &d)) {
+    return InvalidArgument("invalid duration \"" + std::string(text) + "\": " + *error);
+  }
+  return d;
+}
+
+}  // namespace quik

@@ -1,0 +1,23 @@
+// Appending to the durable event log from inside a write transaction. Each
+// call serializes one model object as a quik.v1.EventPayload.
+#pragma once
+
+#include <string_view>
+
+#include "quik/types.hpp"
+#include "store/tx.hpp"
+
+namespace quik::events {
+
+// `actor_id`: the user who made the change ("" for the system).
+Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, const User& v);
+Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, const Workspace& v);
+Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, const Member& v);
+Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, const Invite& v);
+Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, const Channel& v);
+Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id,
+              const ChannelMember& v, std::string_view workspace_id);
+Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, const Message& v);
+Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, const Token& v);
+
+}  // namespace quik::events

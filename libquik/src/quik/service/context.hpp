@@ -1,0 +1,33 @@
+// internal::Context: what every service shares. One per quik::Service.
+#pragma once
+
+#include <memory>
+
+#include "quik/options.hpp"
+#include "store/store.hpp"
+
+namespace quik::internal {
+
+struct Context {
+  Options options;
+  std::unique_ptr<store::Store> store;
+
+  // Runs `fn(tx, out)` in a write transaction and returns `out` once durable.
+  template <typename T, typename F>
+  Result<T> WriteResult(F&& fn) {
+    T out{};
+    Status st = store->Write([&](store::Tx& tx) { return fn(tx, out); });
+    if (!st.ok()) return st;
+    return out;
+  }
+  // The same in a read snapshot.
+  template <typename T, typename F>
+  Result<T> ReadResult(F&& fn) {
+    T out{};
+    Status st = store->Read([&](store::Tx& tx) { return fn(tx, out); });
+    if (!st.ok()) return st;
+    return out;
+  }
+};
+
+}  // namespace quik::internal

@@ -1,0 +1,82 @@
+#include "quik/service.hpp"
+
+#include "auth/tokens.hpp"
+#include "common/ids.hpp"
+#include "service/context.hpp"
+#include "store/migrations.hpp"
+
+namespace quik {
+namespace {
+
+constexpr std::string_view kTokenIndexKey = "token_index_version";
+
+// LMDB's token index is derived from the tokens table. A data dir restored or
+// copied without lmdb/ gets it rebuilt here, once.
+Status RebuildTokenIndexIfMissing(store::Store& store) {
+  QUIK_ASSIGN_OR_RETURN(auto marker, store.lmdb().Get(store::Db::kMeta, kTokenIndexKey));
+  if (marker) return Status::Ok();
+  store::WriteBatch batch;
+  Timestamp now = internal::NowMillis();
+  QUIK_RETURN_IF_ERROR(store.Read([&](store::Tx& tx) -> Status {
+    QUIK_ASSIGN_OR_RETURN(auto records, tx.ListTokens(""));
+    for (const auto& r : records) {
+      if (r.token.revoked_at != 0 || (r.token.expires_at != 0 && r.token.expires_at <= now)) {
+        continue;
+      }
+      auth::TokenIndexEntry e{r.token.id, r.token.user_id, r.token.kind, r.token.expires_at};
+      batch.Put(store::Db::kTokens, r.secret_hash, e.Encode());
+    }
+    return Status::Ok();
+  }));
+  batch.Put(store::Db::kMeta, kTokenIndexKey, "1");
+  return store.lmdb().Apply(batch);
+}
+
+class ServiceImpl final : public Service {
+ public:
+  explicit ServiceImpl(std::unique_ptr<internal::Context> ctx)
+      : ctx_(std::move(ctx)),
+        users_(ctx_.get()),
+        auth_(ctx_.get()),
+        workspaces_(ctx_.get()),
+        channels_(ctx_.get()),
+        messages_(ctx_.get()),
+        events_(ctx_.get()) {}
+
+  const Options& options() const override { return ctx_->options; }
+  UserService& users() override { return users_; }
+  AuthService& auth() override { return auth_; }
+  WorkspaceService& workspaces() override { return workspaces_; }
+  ChannelService& channels() override { return channels_; }
+  MessageService& messages() override { return messages_; }
+  EventService& events() override { return events_; }
+
+ private:
+  std::unique_ptr<internal::Context> ctx_;
+  UserService users_;
+  AuthService auth_;
+  WorkspaceService workspaces_;
+  ChannelService channels_;
+  MessageService messages_;
+  EventService events_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Service>> Service::Open(const Options& options) {
+  auto ctx = std::make_unique<internal::Context>();
+  ctx->options = options;
+  QUIK_ASSIGN_OR_RETURN(ctx->store, store::Store::Open(options));
+  QUIK_ASSIGN_OR_RETURN(auto pending, MigrateUp(options, /*dry_run=*/true));
+  if (!pending.empty()) {
+    if (!options.storage.auto_migrate) {
+      return Unavailable("the database has " + std::to_string(pending.size()) +
+                         " pending migration(s); run `quikctl migrate up`");
+    }
+    QUIK_RETURN_IF_ERROR(MigrateUp(options, /*dry_run=*/false).status());
+  }
+  QUIK_RETURN_IF_ERROR(RebuildTokenIndexIfMissing(*ctx->store));
+  return std::unique_ptr<Service>(new ServiceImpl(std::move(ctx)));
+}
+
+}  // namespace quik

@@ -1,0 +1,106 @@
+// quik::store::LmdbEnv: the LMDB environment behind sessions, API tokens and
+// counters (the seed's Redis), with a small typed API so no LMDB type leaves
+// libquik/src/quik/store/.
+//
+// On-disk layout, format version 1 (kLmdbFormatVersion):
+//   tokens   key: SHA-256 of a secret (32 raw bytes)  value: serialized record
+//            (its format belongs to the caller that writes it)
+//   counters key: counter name                        value: int64, 8 bytes,
+//                                                            little-endian
+//   meta     key: name                                value: bytes; the key
+//            "lmdb_format_version" is reserved and holds "1"
+//
+// Thread and process safety: an LmdbEnv may be used from any number of
+// threads at once, and several processes may open the same directory; every
+// call is one LMDB transaction, readers never block, writers serialize on
+// LMDB's lock file. Do not open one directory twice in one process (LMDB's
+// POSIX locks would break; Open refuses it), and do not use an LmdbEnv in a
+// child after fork(): open a new one there.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "quik/status.hpp"
+
+namespace quik::store {
+
+inline constexpr std::string_view kLmdbFormatVersion = "1";
+
+enum class Db { kTokens, kCounters, kMeta };
+
+// Writes to apply atomically with LmdbEnv::Apply, in the order added.
+// Not thread-safe; a plain value.
+class WriteBatch {
+ public:
+  void Put(Db db, std::string_view key, std::string_view value);
+  // Deleting a key that does not exist is not an error.
+  void Delete(Db db, std::string_view key);
+  bool empty() const { return ops_.empty(); }
+  size_t size() const { return ops_.size(); }
+
+ private:
+  friend class LmdbEnv;
+  struct Op {
+    bool is_delete;
+    Db db;
+    std::string key;
+    std::string value;
+  };
+  std::vector<Op> ops_;
+};
+
+class LmdbEnv {
+ public:
+  // Opens (creating if missing) the environment in directory `dir`, with a
+  // memory map of `map_size_bytes`: the most the data may ever grow to, and
+  // only reserved address space until used. Every process opening `dir`
+  // should pass the same size. Also clears reader slots left behind by
+  // crashed processes. Errors name `dir`.
+  static Result<std::unique_ptr<LmdbEnv>> Open(const std::filesystem::path& dir,
+                                               uint64_t map_size_bytes);
+  ~LmdbEnv();
+  LmdbEnv(const LmdbEnv&) = delete;
+  LmdbEnv& operator=(const LmdbEnv&) = delete;
+
+  // Keys are 1..max_key_size() bytes (InvalidArgument otherwise); values any
+  // size. A full map gives ResourceExhausted; other failures Internal.
+  Status Put(Db db, std::string_view key, std::string_view value);
+  // nullopt if the key is absent.
+  Result<std::optional<std::string>> Get(Db db, std::string_view key);
+  // Deleting an absent key is ok.
+  Status Delete(Db db, std::string_view key);
+  // All of `batch` in one write transaction: every write happens, or none.
+  Status Apply(const WriteBatch& batch);
+
+  // Adds `delta` to counter `key` (absent counts as 0) in one write
+  // transaction, so concurrent adds from threads or processes never lose an
+  // update; returns the new value. InvalidArgument if it would overflow.
+  Result<int64_t> AddCounter(std::string_view key, int64_t delta);
+  // The counter's value; 0 if absent.
+  Result<int64_t> GetCounter(std::string_view key);
+
+  // How many stale reader slots (from crashed processes) Open cleared.
+  int stale_readers_cleared() const { return stale_readers_cleared_; }
+  size_t max_key_size() const { return max_key_size_; }
+  const std::filesystem::path& dir() const { return dir_; }
+
+ private:
+  struct Handles;  // LMDB handles, kept out of this header
+  LmdbEnv(std::filesystem::path dir, std::unique_ptr<Handles> handles, int stale_readers_cleared);
+
+  Status CheckKey(std::string_view key) const;
+
+  std::filesystem::path dir_;
+  std::unique_ptr<Handles> handles_;
+  int stale_readers_cleared_ = 0;
+  size_t max_key_size_ = 0;
+};
+
+}  // namespace quik::store

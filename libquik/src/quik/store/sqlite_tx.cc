@@ -1,0 +1,466 @@
+#include "store/sqlite_tx.hpp"
+
+namespace quik::store {
+namespace {
+
+User ReadUser(const Stmt& s) {
+  User u;
+  u.id = s.Text(0);
+  u.email = s.Text(1);
+  u.name = s.Text(2);
+  u.is_admin = s.Int(3) != 0;
+  u.active = s.Int(4) != 0;
+  u.created_at = s.Int(5);
+  u.deactivated_at = s.Int(6);
+  return u;
+}
+
+Workspace ReadWorkspace(const Stmt& s) {
+  return Workspace{s.Text(0), s.Text(1), s.Text(2), s.Int(3)};
+}
+
+Member ReadMember(const Stmt& s) {
+  Member m;
+  m.workspace_id = s.Text(0);
+  m.user_id = s.Text(1);
+  m.role = ParseRole(s.Text(2)).value_or(Role::kGuest);
+  m.joined_at = s.Int(3);
+  m.email = s.Text(4);
+  m.name = s.Text(5);
+  return m;
+}
+
+ChannelKind ParseKind(const std::string& k) {
+  if (k == "private") return ChannelKind::kPrivate;
+  if (k == "dm") return ChannelKind::kDirect;
+  if (k == "group_dm") return ChannelKind::kGroup;
+  return ChannelKind::kPublic;
+}
+
+Channel ReadChannel(const Stmt& s) {
+  Channel c;
+  c.id = s.Text(0);
+  c.workspace_id = s.Text(1);
+  c.name = s.Text(2);
+  c.topic = s.Text(3);
+  c.kind = ParseKind(s.Text(4));
+  c.archived = s.Int(5) != 0;
+  c.created_by = s.Text(6);
+  c.created_at = s.Int(7);
+  return c;
+}
+
+Message ReadMessage(const Stmt& s) {
+  Message m;
+  m.id = s.Text(0);
+  m.channel_id = s.Text(1);
+  m.workspace_id = s.Text(2);
+  m.user_id = s.Text(3);
+  m.text = s.Text(4);
+  m.client_msg_id = s.Text(5);
+  m.thread_root_id = s.Text(6);
+  m.reply_count = static_cast<int>(s.Int(7));
+  m.created_at = s.Int(8);
+  m.edited_at = s.Int(9);
+  m.deleted_at = s.Int(10);
+  return m;
+}
+
+TokenRecord ReadToken(const Stmt& s) {
+  TokenRecord r;
+  r.token.id = s.Text(0);
+  r.token.user_id = s.Text(1);
+  r.token.name = s.Text(2);
+  r.token.kind = s.Text(3) == "session" ? TokenKind::kSession : TokenKind::kApi;
+  r.token.created_at = s.Int(4);
+  r.token.expires_at = s.Int(5);
+  r.token.revoked_at = s.Int(6);
+  r.secret_hash = s.Blob(7);
+  return r;
+}
+
+// Runs `stmt` and returns its first row through `read`, or nullopt.
+template <typename T, typename F>
+Result<std::optional<T>> One(Stmt& stmt, F read) {
+  QUIK_ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return std::optional<T>();
+  return std::optional<T>(read(stmt));
+}
+
+template <typename T, typename F>
+Result<std::vector<T>> All(Stmt& stmt, F read) {
+  std::vector<T> out;
+  for (;;) {
+    QUIK_ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return out;
+    out.push_back(read(stmt));
+  }
+}
+
+}  // namespace
+
+#define PREPARE(var, sql) QUIK_ASSIGN_OR_RETURN(Stmt var, conn_.Prepare(sql))
+
+// ---- users
+
+Result<std::optional<User>> SqliteTx::GetUser(std::string_view id) {
+  PREPARE(s, "SELECT id, email, name, is_admin, active, created_at, deactivated_at "
+             "FROM users WHERE id = ?");
+  s.Bind(1, id);
+  return One<User>(s, ReadUser);
+}
+
+Result<std::optional<User>> SqliteTx::GetUserByEmail(std::string_view email_key) {
+  PREPARE(s, "SELECT id, email, name, is_admin, active, created_at, deactivated_at "
+             "FROM users WHERE email_key = ?");
+  s.Bind(1, email_key);
+  return One<User>(s, ReadUser);
+}
+
+Result<std::string> SqliteTx::GetPasswordHash(std::string_view user_id) {
+  PREPARE(s, "SELECT password_hash FROM users WHERE id = ?");
+  s.Bind(1, user_id);
+  QUIK_ASSIGN_OR_RETURN(bool row, s.Step());
+  return row ? s.Text(0) : std::string();
+}
+
+Result<std::vector<User>> SqliteTx::ListUsers() {
+  PREPARE(s, "SELECT id, email, name, is_admin, active, created_at, deactivated_at "
+             "FROM users ORDER BY email_key");
+  return All<User>(s, ReadUser);
+}
+
+Result<std::vector<User>> SqliteTx::ListWorkspaceUsers(std::string_view workspace_id) {
+  PREPARE(s, "SELECT u.id, u.email, u.name, u.is_admin, u.active, u.created_at, u.deactivated_at "
+             "FROM members m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = ? "
+             "ORDER BY u.email_key");
+  s.Bind(1, workspace_id);
+  return All<User>(s, ReadUser);
+}
+
+Result<bool> SqliteTx::SharesWorkspace(std::string_view a, std::string_view b) {
+  PREPARE(s, "SELECT 1 FROM members x JOIN members y ON x.workspace_id = y.workspace_id "
+             "WHERE x.user_id = ? AND y.user_id = ? LIMIT 1");
+  s.Bind(1, a).Bind(2, b);
+  return s.Step();
+}
+
+Status SqliteTx::InsertUser(const User& u, std::string_view password_hash) {
+  PREPARE(s, "INSERT INTO users(id, email, email_key, name, password_hash, is_admin, active, "
+             "created_at, deactivated_at) VALUES(?, ?, lower(?), ?, ?, ?, ?, ?, ?)");
+  s.Bind(1, u.id).Bind(2, u.email).Bind(3, u.email).Bind(4, u.name);
+  if (!password_hash.empty()) s.Bind(5, password_hash);
+  s.Bind(6, u.is_admin).Bind(7, u.active).Bind(8, u.created_at).Bind(9, u.deactivated_at);
+  return s.Exec();
+}
+
+Status SqliteTx::UpdateUser(const User& u) {
+  PREPARE(s, "UPDATE users SET name = ?, is_admin = ?, active = ?, deactivated_at = ? "
+             "WHERE id = ?");
+  s.Bind(1, u.name).Bind(2, u.is_admin).Bind(3, u.active).Bind(4, u.deactivated_at).Bind(5, u.id);
+  return s.Exec();
+}
+
+Status SqliteTx::SetPasswordHash(std::string_view user_id, std::string_view hash) {
+  PREPARE(s, "UPDATE users SET password_hash = ? WHERE id = ?");
+  s.Bind(1, hash).Bind(2, user_id);
+  return s.Exec();
+}
+
+// ---- workspaces
+
+Result<std::optional<Workspace>> SqliteTx::GetWorkspace(std::string_view id) {
+  PREPARE(s, "SELECT id, name, slug, created_at FROM workspaces WHERE id = ?");
+  s.Bind(1, id);
+  return One<Workspace>(s, ReadWorkspace);
+}
+
+Result<std::optional<Workspace>> SqliteTx::GetWorkspaceBySlug(std::string_view slug) {
+  PREPARE(s, "SELECT id, name, slug, created_at FROM workspaces WHERE slug = ?");
+  s.Bind(1, slug);
+  return One<Workspace>(s, ReadWorkspace);
+}
+
+Result<std::vector<Workspace>> SqliteTx::ListWorkspaces() {
+  PREPARE(s, "SELECT id, name, slug, created_at FROM workspaces ORDER BY slug");
+  return All<Workspace>(s, ReadWorkspace);
+}
+
+Result<std::vector<Workspace>> SqliteTx::ListUserWorkspaces(std::string_view user_id) {
+  PREPARE(s, "SELECT w.id, w.name, w.slug, w.created_at FROM members m "
+             "JOIN workspaces w ON w.id = m.workspace_id WHERE m.user_id = ? ORDER BY w.slug");
+  s.Bind(1, user_id);
+  return All<Workspace>(s, ReadWorkspace);
+}
+
+Status SqliteTx::InsertWorkspace(const Workspace& ws) {
+  PREPARE(s, "INSERT INTO workspaces(id, name, slug, created_at) VALUES(?, ?, ?, ?)");
+  s.Bind(1, ws.id).Bind(2, ws.name).Bind(3, ws.slug).Bind(4, ws.created_at);
+  return s.Exec();
+}
+
+Status SqliteTx::DeleteWorkspace(std::string_view id) {
+  // Channels, their members and messages, members and invites cascade.
+  PREPARE(s, "DELETE FROM workspaces WHERE id = ?");
+  s.Bind(1, id);
+  return s.Exec();
+}
+
+Result<std::optional<Member>> SqliteTx::GetMember(std::string_view workspace_id,
+                                                  std::string_view user_id) {
+  PREPARE(s, "SELECT m.workspace_id, m.user_id, m.role, m.joined_at, u.email, u.name "
+             "FROM members m JOIN users u ON u.id = m.user_id "
+             "WHERE m.workspace_id = ? AND m.user_id = ?");
+  s.Bind(1, workspace_id).Bind(2, user_id);
+  return One<Member>(s, ReadMember);
+}
+
+Result<std::vector<Member>> SqliteTx::ListMembers(std::string_view workspace_id,
+                                                  std::string_view after_user_id, int limit) {
+  PREPARE(s, "SELECT m.workspace_id, m.user_id, m.role, m.joined_at, u.email, u.name "
+             "FROM members m JOIN users u ON u.id = m.user_id "
+             "WHERE m.workspace_id = ? AND m.user_id > ? ORDER BY m.user_id LIMIT ?");
+  s.Bind(1, workspace_id).Bind(2, after_user_id).Bind(3, limit);
+  return All<Member>(s, ReadMember);
+}
+
+Result<int> SqliteTx::CountOwners(std::string_view workspace_id) {
+  PREPARE(s, "SELECT count(*) FROM members WHERE workspace_id = ? AND role = 'owner'");
+  s.Bind(1, workspace_id);
+  QUIK_ASSIGN_OR_RETURN(bool row, s.Step());
+  return row ? static_cast<int>(s.Int(0)) : 0;
+}
+
+Status SqliteTx::UpsertMember(const Member& m) {
+  PREPARE(s, "INSERT INTO members(workspace_id, user_id, role, joined_at) VALUES(?, ?, ?, ?) "
+             "ON CONFLICT(workspace_id, user_id) DO UPDATE SET role = excluded.role");
+  s.Bind(1, m.workspace_id).Bind(2, m.user_id).Bind(3, RoleName(m.role)).Bind(4, m.joined_at);
+  return s.Exec();
+}
+
+Status SqliteTx::DeleteMember(std::string_view workspace_id, std::string_view user_id) {
+  {
+    PREPARE(s, "DELETE FROM channel_members WHERE user_id = ? AND channel_id IN "
+               "(SELECT id FROM channels WHERE workspace_id = ?)");
+    s.Bind(1, user_id).Bind(2, workspace_id);
+    QUIK_RETURN_IF_ERROR(s.Exec());
+  }
+  PREPARE(s, "DELETE FROM members WHERE workspace_id = ? AND user_id = ?");
+  s.Bind(1, workspace_id).Bind(2, user_id);
+  return s.Exec();
+}
+
+Status SqliteTx::InsertInvite(const Invite& inv, std::string_view code_hash) {
+  PREPARE(s, "INSERT INTO invites(id, workspace_id, code_hash, role, created_by, created_at, "
+             "expires_at) VALUES(?, ?, ?, ?, ?, ?, ?)");
+  s.Bind(1, inv.id).Bind(2, inv.workspace_id).BindBlob(3, code_hash).Bind(4, RoleName(inv.role));
+  s.Bind(5, inv.created_by).Bind(6, inv.created_at).Bind(7, inv.expires_at);
+  return s.Exec();
+}
+
+Result<std::optional<Invite>> SqliteTx::GetInviteByCodeHash(std::string_view code_hash) {
+  PREPARE(s, "SELECT id, workspace_id, role, created_by, created_at, expires_at FROM invites "
+             "WHERE code_hash = ?");
+  s.BindBlob(1, code_hash);
+  return One<Invite>(s, [](const Stmt& r) {
+    Invite inv;
+    inv.id = r.Text(0);
+    inv.workspace_id = r.Text(1);
+    inv.role = ParseRole(r.Text(2)).value_or(Role::kGuest);
+    inv.created_by = r.Text(3);
+    inv.created_at = r.Int(4);
+    inv.expires_at = r.Int(5);
+    return inv;
+  });
+}
+
+// ---- channels
+
+#define CHANNEL_COLS "c.id, c.workspace_id, c.name, c.topic, c.kind, c.archived, c.created_by, c.created_at"
+
+Result<std::optional<Channel>> SqliteTx::GetChannel(std::string_view id) {
+  PREPARE(s, "SELECT " CHANNEL_COLS " FROM channels c WHERE c.id = ?");
+  s.Bind(1, id);
+  return One<Channel>(s, ReadChannel);
+}
+
+Result<std::optional<Channel>> SqliteTx::GetChannelByName(std::string_view workspace_id,
+                                                          std::string_view name) {
+  PREPARE(s, "SELECT " CHANNEL_COLS " FROM channels c WHERE c.workspace_id = ? AND c.name = ? "
+             "AND c.kind IN ('public', 'private')");
+  s.Bind(1, workspace_id).Bind(2, name);
+  return One<Channel>(s, ReadChannel);
+}
+
+Result<std::vector<Channel>> SqliteTx::ListChannels(std::string_view workspace_id) {
+  PREPARE(s, "SELECT " CHANNEL_COLS " FROM channels c WHERE c.workspace_id = ? ORDER BY c.name");
+  s.Bind(1, workspace_id);
+  return All<Channel>(s, ReadChannel);
+}
+
+Result<std::vector<Channel>> SqliteTx::ListChannelsForUser(std::string_view workspace_id,
+                                                           std::string_view user_id,
+                                                           bool include_public) {
+  PREPARE(s, "SELECT " CHANNEL_COLS " FROM channels c WHERE c.workspace_id = ? AND "
+             "((? AND c.kind = 'public') OR EXISTS (SELECT 1 FROM channel_members cm "
+             "WHERE cm.channel_id = c.id AND cm.user_id = ?)) ORDER BY c.name");
+  s.Bind(1, workspace_id).Bind(2, include_public).Bind(3, user_id);
+  return All<Channel>(s, ReadChannel);
+}
+
+Status SqliteTx::InsertChannel(const Channel& c) {
+  PREPARE(s, "INSERT INTO channels(id, workspace_id, name, topic, kind, archived, created_by, "
+             "created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
+  s.Bind(1, c.id).Bind(2, c.workspace_id).Bind(3, c.name).Bind(4, c.topic);
+  s.Bind(5, ChannelKindName(c.kind)).Bind(6, c.archived).Bind(7, c.created_by).Bind(8, c.created_at);
+  return s.Exec();
+}
+
+Status SqliteTx::UpdateChannel(const Channel& c) {
+  PREPARE(s, "UPDATE channels SET name = ?, topic = ?, archived = ? WHERE id = ?");
+  s.Bind(1, c.name).Bind(2, c.topic).Bind(3, c.archived).Bind(4, c.id);
+  return s.Exec();
+}
+
+Result<bool> SqliteTx::IsChannelMember(std::string_view channel_id, std::string_view user_id) {
+  PREPARE(s, "SELECT 1 FROM channel_members WHERE channel_id = ? AND user_id = ?");
+  s.Bind(1, channel_id).Bind(2, user_id);
+  return s.Step();
+}
+
+Status SqliteTx::InsertChannelMember(const ChannelMember& m) {
+  PREPARE(s, "INSERT INTO channel_members(channel_id, user_id, joined_at) VALUES(?, ?, ?)");
+  s.Bind(1, m.channel_id).Bind(2, m.user_id).Bind(3, m.joined_at);
+  return s.Exec();
+}
+
+Result<bool> SqliteTx::DeleteChannelMember(std::string_view channel_id, std::string_view user_id) {
+  PREPARE(s, "DELETE FROM channel_members WHERE channel_id = ? AND user_id = ?");
+  s.Bind(1, channel_id).Bind(2, user_id);
+  QUIK_RETURN_IF_ERROR(s.Exec());
+  return sqlite3_changes(conn_.raw()) > 0;
+}
+
+Result<std::vector<ChannelMember>> SqliteTx::ListChannelMembers(std::string_view channel_id) {
+  PREPARE(s, "SELECT cm.channel_id, cm.user_id, cm.joined_at, u.email, u.name "
+             "FROM channel_members cm JOIN users u ON u.id = cm.user_id "
+             "WHERE cm.channel_id = ? ORDER BY u.email_key");
+  s.Bind(1, channel_id);
+  return All<ChannelMember>(s, [](const Stmt& r) {
+    return ChannelMember{r.Text(0), r.Text(1), r.Int(2), r.Text(3), r.Text(4)};
+  });
+}
+
+// ---- messages
+
+#define MESSAGE_COLS "id, channel_id, workspace_id, user_id, text, client_msg_id, thread_root_id, reply_count, created_at, edited_at, deleted_at"
+
+Result<std::optional<Message>> SqliteTx::GetMessage(std::string_view id) {
+  PREPARE(s, "SELECT " MESSAGE_COLS " FROM messages WHERE id = ?");
+  s.Bind(1, id);
+  return One<Message>(s, ReadMessage);
+}
+
+Result<std::optional<Message>> SqliteTx::GetMessageByClientId(std::string_view channel_id,
+                                                              std::string_view user_id,
+                                                              std::string_view client_msg_id) {
+  PREPARE(s, "SELECT " MESSAGE_COLS " FROM messages "
+             "WHERE channel_id = ? AND user_id = ? AND client_msg_id = ?");
+  s.Bind(1, channel_id).Bind(2, user_id).Bind(3, client_msg_id);
+  return One<Message>(s, ReadMessage);
+}
+
+Result<std::vector<Message>> SqliteTx::ListMessages(const MessageQuery& q) {
+  // The (channel_id, thread_root_id, id) index serves both bounds; a deleted
+  // message stays listed while it still has replies (its tombstone holds the
+  // thread together).
+  PREPARE(s, "SELECT " MESSAGE_COLS " FROM messages WHERE channel_id = ? AND thread_root_id = '' "
+             "AND (? = '' OR id < ?) AND id > ? AND (deleted_at = 0 OR reply_count > 0) "
+             "ORDER BY id DESC LIMIT ?");
+  s.Bind(1, q.channel_id).Bind(2, q.below_id).Bind(3, q.below_id).Bind(4, q.above_id);
+  s.Bind(5, q.limit);
+  return All<Message>(s, ReadMessage);
+}
+
+Status SqliteTx::InsertMessage(const Message& m) {
+  PREPARE(s, "INSERT INTO messages(" MESSAGE_COLS ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  s.Bind(1, m.id).Bind(2, m.channel_id).Bind(3, m.workspace_id).Bind(4, m.user_id).Bind(5, m.text);
+  s.Bind(6, m.client_msg_id).Bind(7, m.thread_root_id).Bind(8, m.reply_count);
+  s.Bind(9, m.created_at).Bind(10, m.edited_at).Bind(11, m.deleted_at);
+  return s.Exec();
+}
+
+Status SqliteTx::UpdateMessage(const Message& m) {
+  PREPARE(s, "UPDATE messages SET text = ?, reply_count = ?, edited_at = ?, deleted_at = ? "
+             "WHERE id = ?");
+  s.Bind(1, m.text).Bind(2, m.reply_count).Bind(3, m.edited_at).Bind(4, m.deleted_at).Bind(5, m.id);
+  return s.Exec();
+}
+
+// ---- events
+
+Status SqliteTx::AppendEvent(Event& e) {
+  PREPARE(s, "INSERT INTO events(type, workspace_id, channel_id, user_id, created_at, payload) "
+             "VALUES(?, ?, ?, ?, ?, ?)");
+  s.Bind(1, e.type).Bind(2, e.workspace_id).Bind(3, e.channel_id).Bind(4, e.user_id);
+  s.Bind(5, e.created_at).BindBlob(6, e.payload);
+  QUIK_RETURN_IF_ERROR(s.Exec());
+  e.seq = sqlite3_last_insert_rowid(conn_.raw());
+  return Status::Ok();
+}
+
+Result<std::vector<Event>> SqliteTx::ReadEvents(std::int64_t after_seq, int limit) {
+  PREPARE(s, "SELECT seq, type, workspace_id, channel_id, user_id, created_at, payload "
+             "FROM events WHERE seq > ? ORDER BY seq LIMIT ?");
+  s.Bind(1, after_seq).Bind(2, limit);
+  return All<Event>(s, [](const Stmt& r) {
+    return Event{r.Int(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Int(5), r.Blob(6)};
+  });
+}
+
+Result<std::int64_t> SqliteTx::LatestSeq() {
+  PREPARE(s, "SELECT coalesce(max(seq), 0) FROM events");
+  QUIK_ASSIGN_OR_RETURN(bool row, s.Step());
+  return row ? s.Int(0) : 0;
+}
+
+// ---- tokens
+
+#define TOKEN_COLS "id, user_id, name, kind, created_at, expires_at, revoked_at, secret_hash"
+
+Status SqliteTx::InsertToken(const TokenRecord& r) {
+  PREPARE(s, "INSERT INTO tokens(" TOKEN_COLS ") VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
+  s.Bind(1, r.token.id).Bind(2, r.token.user_id).Bind(3, r.token.name);
+  s.Bind(4, r.token.kind == TokenKind::kSession ? "session" : "api");
+  s.Bind(5, r.token.created_at).Bind(6, r.token.expires_at).Bind(7, r.token.revoked_at);
+  s.BindBlob(8, r.secret_hash);
+  return s.Exec();
+}
+
+Result<std::optional<TokenRecord>> SqliteTx::GetToken(std::string_view id) {
+  PREPARE(s, "SELECT " TOKEN_COLS " FROM tokens WHERE id = ?");
+  s.Bind(1, id);
+  return One<TokenRecord>(s, ReadToken);
+}
+
+Result<std::optional<TokenRecord>> SqliteTx::GetTokenByHash(std::string_view secret_hash) {
+  PREPARE(s, "SELECT " TOKEN_COLS " FROM tokens WHERE secret_hash = ?");
+  s.BindBlob(1, secret_hash);
+  return One<TokenRecord>(s, ReadToken);
+}
+
+Result<std::vector<TokenRecord>> SqliteTx::ListTokens(std::string_view user_id) {
+  PREPARE(s, "SELECT " TOKEN_COLS " FROM tokens WHERE ? = '' OR user_id = ? ORDER BY id");
+  s.Bind(1, user_id).Bind(2, user_id);
+  return All<TokenRecord>(s, ReadToken);
+}
+
+Status SqliteTx::RevokeToken(std::string_view id, Timestamp at) {
+  PREPARE(s, "UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at = 0");
+  s.Bind(1, at).Bind(2, id);
+  return s.Exec();
+}
+
+#undef PREPARE
+
+}  // namespace quik::store

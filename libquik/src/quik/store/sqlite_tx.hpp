@@ -1,0 +1,78 @@
+// The SQLite implementation of store::Tx.
+#pragma once
+
+#include "store/sqlite.hpp"
+#include "store/tx.hpp"
+
+namespace quik::store {
+
+class SqliteTx final : public Tx {
+ public:
+  explicit SqliteTx(Connection& conn) : conn_(conn) {}
+
+  Result<std::optional<User>> GetUser(std::string_view id) override;
+  Result<std::optional<User>> GetUserByEmail(std::string_view email_key) override;
+  Result<std::string> GetPasswordHash(std::string_view user_id) override;
+  Result<std::vector<User>> ListUsers() override;
+  Result<std::vector<User>> ListWorkspaceUsers(std::string_view workspace_id) override;
+  Result<bool> SharesWorkspace(std::string_view a, std::string_view b) override;
+  Status InsertUser(const User& user, std::string_view password_hash) override;
+  Status UpdateUser(const User& user) override;
+  Status SetPasswordHash(std::string_view user_id, std::string_view hash) override;
+
+  Result<std::optional<Workspace>> GetWorkspace(std::string_view id) override;
+  Result<std::optional<Workspace>> GetWorkspaceBySlug(std::string_view slug) override;
+  Result<std::vector<Workspace>> ListWorkspaces() override;
+  Result<std::vector<Workspace>> ListUserWorkspaces(std::string_view user_id) override;
+  Status InsertWorkspace(const Workspace& ws) override;
+  Status DeleteWorkspace(std::string_view id) override;
+  Result<std::optional<Member>> GetMember(std::string_view workspace_id,
+                                          std::string_view user_id) override;
+  Result<std::vector<Member>> ListMembers(std::string_view workspace_id,
+                                          std::string_view after_user_id, int limit) override;
+  Result<int> CountOwners(std::string_view workspace_id) override;
+  Status UpsertMember(const Member& member) override;
+  Status DeleteMember(std::string_view workspace_id, std::string_view user_id) override;
+  Status InsertInvite(const Invite& invite, std::string_view code_hash) override;
+  Result<std::optional<Invite>> GetInviteByCodeHash(std::string_view code_hash) override;
+
+  Result<std::optional<Channel>> GetChannel(std::string_view id) override;
+  Result<std::optional<Channel>> GetChannelByName(std::string_view workspace_id,
+                                                  std::string_view name) override;
+  Result<std::vector<Channel>> ListChannels(std::string_view workspace_id) override;
+  Result<std::vector<Channel>> ListChannelsForUser(std::string_view workspace_id,
+                                                   std::string_view user_id,
+                                                   bool include_public) override;
+  Status InsertChannel(const Channel& channel) override;
+  Status UpdateChannel(const Channel& channel) override;
+  Result<bool> IsChannelMember(std::string_view channel_id, std::string_view user_id) override;
+  Status InsertChannelMember(const ChannelMember& member) override;
+  Result<bool> DeleteChannelMember(std::string_view channel_id, std::string_view user_id) override;
+  Result<std::vector<ChannelMember>> ListChannelMembers(std::string_view channel_id) override;
+
+  Result<std::optional<Message>> GetMessage(std::string_view id) override;
+  Result<std::optional<Message>> GetMessageByClientId(std::string_view channel_id,
+                                                      std::string_view user_id,
+                                                      std::string_view client_msg_id) override;
+  Result<std::vector<Message>> ListMessages(const MessageQuery& query) override;
+  Status InsertMessage(const Message& message) override;
+  Status UpdateMessage(const Message& message) override;
+
+  Status AppendEvent(Event& event) override;
+  Result<std::vector<Event>> ReadEvents(std::int64_t after_seq, int limit) override;
+  Result<std::int64_t> LatestSeq() override;
+
+  Status InsertToken(const TokenRecord& record) override;
+  Result<std::optional<TokenRecord>> GetToken(std::string_view id) override;
+  Result<std::optional<TokenRecord>> GetTokenByHash(std::string_view secret_hash) override;
+  Result<std::vector<TokenRecord>> ListTokens(std::string_view user_id) override;
+  Status RevokeToken(std::string_view id, Timestamp at) override;
+
+  WriteBatch& lmdb() override { return lmdb_; }
+
+ private:
+  Connection& conn_;
+  WriteBatch lmdb_;
+};
+
+}  // namespace quik::store

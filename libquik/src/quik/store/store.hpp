@@ -1,0 +1,76 @@
+// store::Store: the data dir's databases and how transactions run on them.
+//
+// Writes go through Write(): concurrent callers are grouped (leader/follower,
+// as in LevelDB's write path) into one SQLite transaction and one sync; each
+// caller's work runs in its own savepoint, so one failure rolls back only that
+// caller. A lone writer commits at once: there is no timer. Reads run on a
+// pool of read-only connections, each in its own snapshot (WAL).
+//
+// Thread safety: all methods may be called from any thread. Several processes
+// may open the same data dir: SQLite's write lock and LMDB's serialise them.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "quik/options.hpp"
+#include "quik/status.hpp"
+#include "store/lmdb_env.hpp"
+#include "store/sqlite.hpp"
+#include "store/tx.hpp"
+
+namespace quik::store {
+
+// Commit statistics, for benchmarks and (later) /metrics.
+struct WriteStats {
+  std::uint64_t commits = 0;
+  std::uint64_t writes = 0;  // writes committed; writes / commits = mean batch size
+};
+
+class Store {
+ public:
+  // Opens quik.db and lmdb/ under options.data_dir; the database must exist.
+  static Result<std::unique_ptr<Store>> Open(const Options& options);
+  ~Store();
+
+  using WriteFn = std::function<Status(Tx&)>;
+  // Runs `fn` in a write transaction and returns once it is durable (or
+  // failed). `fn` may run on another caller's thread, and must not call Write
+  // or Read itself.
+  Status Write(const WriteFn& fn);
+
+  // Runs `fn` in a read-only snapshot on the calling thread.
+  Status Read(const std::function<Status(Tx&)>& fn);
+
+  LmdbEnv& lmdb() { return *lmdb_; }
+  WriteStats write_stats();
+
+ private:
+  struct Writer;
+  Store(const Options& options, std::unique_ptr<Connection> write_conn,
+        std::unique_ptr<LmdbEnv> lmdb);
+
+  // Runs `batch` as one transaction on the write connection (leader only).
+  void CommitBatch(const std::vector<Writer*>& batch);
+  Status RebuildTokenIndexIfMissing();
+  Result<std::unique_ptr<Connection>> AcquireReader();
+  void ReleaseReader(std::unique_ptr<Connection> conn);
+
+  const Options options_;
+  std::unique_ptr<Connection> write_conn_;  // used only by the current leader
+  std::unique_ptr<LmdbEnv> lmdb_;
+
+  std::mutex write_mu_;
+  std::deque<Writer*> writers_;  // front: the leader or the next one
+  WriteStats stats_;
+
+  std::mutex read_mu_;
+  std::vector<std::unique_ptr<Connection>> readers_;  // idle read connections
+};
+
+}  // namespace quik::store

@@ -1,0 +1,112 @@
+// store::Tx: every read and write the services make, one section per
+// aggregate (users, workspaces, channels, messages, events, tokens).
+//
+// Services see only this interface; SQL lives in sqlite_tx.cc. A PostgreSQL
+// backend is another implementation of it. A Tx is bound to one transaction
+// on one connection and to one thread; write methods fail on a read Tx.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "quik/status.hpp"
+#include "quik/types.hpp"
+#include "store/lmdb_env.hpp"
+
+namespace quik::store {
+
+struct TokenRecord {
+  Token token;
+  std::string secret_hash;  // raw SHA-256
+};
+
+struct MessageQuery {
+  std::string channel_id;
+  std::string below_id;  // exclusive upper bound (newest-first paging); empty: none
+  std::string above_id;  // exclusive lower bound; empty: none
+  int limit = 50;
+};
+
+class Tx {
+ public:
+  virtual ~Tx() = default;
+
+  // Users.
+  virtual Result<std::optional<User>> GetUser(std::string_view id) = 0;
+  virtual Result<std::optional<User>> GetUserByEmail(std::string_view email_key) = 0;
+  virtual Result<std::string> GetPasswordHash(std::string_view user_id) = 0;  // "" if none
+  virtual Result<std::vector<User>> ListUsers() = 0;
+  virtual Result<std::vector<User>> ListWorkspaceUsers(std::string_view workspace_id) = 0;
+  virtual Result<bool> SharesWorkspace(std::string_view a, std::string_view b) = 0;
+  virtual Status InsertUser(const User& user, std::string_view password_hash) = 0;
+  virtual Status UpdateUser(const User& user) = 0;
+  virtual Status SetPasswordHash(std::string_view user_id, std::string_view hash) = 0;
+
+  // Workspaces, members and invites.
+  virtual Result<std::optional<Workspace>> GetWorkspace(std::string_view id) = 0;
+  virtual Result<std::optional<Workspace>> GetWorkspaceBySlug(std::string_view slug) = 0;
+  virtual Result<std::vector<Workspace>> ListWorkspaces() = 0;
+  virtual Result<std::vector<Workspace>> ListUserWorkspaces(std::string_view user_id) = 0;
+  virtual Status InsertWorkspace(const Workspace& ws) = 0;
+  virtual Status DeleteWorkspace(std::string_view id) = 0;  // and everything in it
+  virtual Result<std::optional<Member>> GetMember(std::string_view workspace_id,
+                                                  std::string_view user_id) = 0;
+  // Members ordered by user id, after `after_user_id`.
+  virtual Result<std::vector<Member>> ListMembers(std::string_view workspace_id,
+                                                  std::string_view after_user_id, int limit) = 0;
+  virtual Result<int> CountOwners(std::string_view workspace_id) = 0;
+  virtual Status UpsertMember(const Member& member) = 0;
+  // Also removes the user from the workspace's channels.
+  virtual Status DeleteMember(std::string_view workspace_id, std::string_view user_id) = 0;
+  virtual Status InsertInvite(const Invite& invite, std::string_view code_hash) = 0;
+  virtual Result<std::optional<Invite>> GetInviteByCodeHash(std::string_view code_hash) = 0;
+
+  // Channels.
+  virtual Result<std::optional<Channel>> GetChannel(std::string_view id) = 0;
+  virtual Result<std::optional<Channel>> GetChannelByName(std::string_view workspace_id,
+                                                          std::string_view name) = 0;
+  // All channels of a workspace (the admin view), by name.
+  virtual Result<std::vector<Channel>> ListChannels(std::string_view workspace_id) = 0;
+  // The channels `user_id` belongs to, plus (with include_public) every public one.
+  virtual Result<std::vector<Channel>> ListChannelsForUser(std::string_view workspace_id,
+                                                           std::string_view user_id,
+                                                           bool include_public) = 0;
+  virtual Status InsertChannel(const Channel& channel) = 0;
+  virtual Status UpdateChannel(const Channel& channel) = 0;
+  virtual Result<bool> IsChannelMember(std::string_view channel_id, std::string_view user_id) = 0;
+  virtual Status InsertChannelMember(const ChannelMember& member) = 0;  // kAlreadyExists if in
+  virtual Result<bool> DeleteChannelMember(std::string_view channel_id,
+                                           std::string_view user_id) = 0;  // false if absent
+  virtual Result<std::vector<ChannelMember>> ListChannelMembers(std::string_view channel_id) = 0;
+
+  // Messages.
+  virtual Result<std::optional<Message>> GetMessage(std::string_view id) = 0;
+  virtual Result<std::optional<Message>> GetMessageByClientId(std::string_view channel_id,
+                                                              std::string_view user_id,
+                                                              std::string_view client_msg_id) = 0;
+  // Top-level, non-deleted messages, newest first.
+  virtual Result<std::vector<Message>> ListMessages(const MessageQuery& query) = 0;
+  virtual Status InsertMessage(const Message& message) = 0;
+  virtual Status UpdateMessage(const Message& message) = 0;
+
+  // Events. Append fills in event.seq.
+  virtual Status AppendEvent(Event& event) = 0;
+  virtual Result<std::vector<Event>> ReadEvents(std::int64_t after_seq, int limit) = 0;
+  virtual Result<std::int64_t> LatestSeq() = 0;
+
+  // Tokens.
+  virtual Status InsertToken(const TokenRecord& record) = 0;
+  virtual Result<std::optional<TokenRecord>> GetToken(std::string_view id) = 0;
+  virtual Result<std::optional<TokenRecord>> GetTokenByHash(std::string_view secret_hash) = 0;
+  virtual Result<std::vector<TokenRecord>> ListTokens(std::string_view user_id) = 0;  // "" = all
+  virtual Status RevokeToken(std::string_view id, Timestamp at) = 0;
+
+  // LMDB writes that commit together with this transaction (write Tx only):
+  // applied just before the SQLite commit, dropped if this Tx's work fails.
+  virtual WriteBatch& lmdb() = 0;
+};
+
+}  // namespace quik::store

@@ -1,0 +1,240 @@
+#include "quik/workspaces.hpp"
+
+#include <algorithm>
+
+#include "auth/crypto.hpp"
+#include "authz/authz.hpp"
+#include "common/ids.hpp"
+#include "common/text.hpp"
+#include "events/event_log.hpp"
+#include "service/context.hpp"
+#include "workspaces/invites.hpp"
+
+namespace quik {
+
+namespace workspaces {
+
+Result<Invite> FindLiveInvite(store::Tx& tx, std::string_view code) {
+  QUIK_ASSIGN_OR_RETURN(auto invite, tx.GetInviteByCodeHash(crypto::Sha256(code)));
+  if (!invite || invite->expires_at <= internal::NowMillis()) {
+    return NotFound("invite not found or expired");
+  }
+  return std::move(*invite);
+}
+
+Result<Member> JoinByInvite(store::Tx& tx, const Invite& invite, std::string_view user_id) {
+  QUIK_ASSIGN_OR_RETURN(auto existing, tx.GetMember(invite.workspace_id, user_id));
+  if (existing) return std::move(*existing);
+  Member m;
+  m.workspace_id = invite.workspace_id;
+  m.user_id = user_id;
+  m.role = invite.role;
+  m.joined_at = internal::NowMillis();
+  QUIK_RETURN_IF_ERROR(tx.UpsertMember(m));
+  QUIK_RETURN_IF_ERROR(events::Append(tx, "member.joined", user_id, m));
+  QUIK_ASSIGN_OR_RETURN(auto added, tx.GetMember(invite.workspace_id, user_id));
+  return std::move(*added);
+}
+
+}  // namespace workspaces
+
+Result<Workspace> WorkspaceService::Create(const Actor& actor, const NewWorkspace& spec) {
+  QUIK_RETURN_IF_ERROR(
+      internal::CheckText(spec.name, ctx_->options.limits.name_max_chars, "workspace name"));
+  std::string slug = spec.slug.empty() ? internal::Slugify(spec.name) : spec.slug;
+  if (slug.empty()) {
+    return InvalidArgument("cannot derive a slug from '" + spec.name + "'; give one with --slug");
+  }
+  QUIK_RETURN_IF_ERROR(internal::CheckSlug(slug));
+  return ctx_->WriteResult<Workspace>([&](store::Tx& tx, Workspace& out) -> Status {
+    QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
+    QUIK_ASSIGN_OR_RETURN(auto taken, tx.GetWorkspaceBySlug(slug));
+    if (taken) return AlreadyExists("workspace slug '" + slug + "' is taken");
+    out.created_at = internal::NowMillis();
+    out.id = internal::NewId(out.created_at);
+    out.name = std::string(internal::TrimWhitespace(spec.name));
+    out.slug = slug;
+    QUIK_RETURN_IF_ERROR(tx.InsertWorkspace(out));
+    QUIK_RETURN_IF_ERROR(events::Append(tx, "workspace.created", actor.user_id(), out));
+    if (!who.system) {
+      Member owner{out.id, who.user.id, Role::kOwner, out.created_at, "", ""};
+      QUIK_RETURN_IF_ERROR(tx.UpsertMember(owner));
+      QUIK_RETURN_IF_ERROR(events::Append(tx, "member.joined", actor.user_id(), owner));
+    }
+    return Status::Ok();
+  });
+}
+
+Result<Workspace> WorkspaceService::Get(const Actor& actor, std::string_view ref) {
+  return ctx_->ReadResult<Workspace>([&](store::Tx& tx, Workspace& out) -> Status {
+    QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
+    QUIK_ASSIGN_OR_RETURN(auto access, authz::WorkspaceFor(tx, who, ref));
+    out = std::move(access.workspace);
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<Workspace>> WorkspaceService::List(const Actor& actor) {
+  return ctx_->ReadResult<std::vector<Workspace>>(
+      [&](store::Tx& tx, std::vector<Workspace>& out) -> Status {
+        QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
+        if (who.system) {
+          QUIK_ASSIGN_OR_RETURN(out, tx.ListWorkspaces());
+        } else {
+          QUIK_ASSIGN_OR_RETURN(out, tx.ListUserWorkspaces(who.user.id));
+        }
+        return Status::Ok();
+      });
+}
+
+Status WorkspaceService::Delete(const Actor& actor, std::string_view ref) {
+  return ctx_->store->Write([&](store::Tx& tx) -> Status {
+    QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
+    QUIK_ASSIGN_OR_RETURN(auto access, authz::WorkspaceFor(tx, who, ref));
+    if (!access.is_owner()) return PermissionDenied("only an owner may delete a workspace");
+    QUIK_RETURN_IF_ERROR(tx.DeleteWorkspace(access.workspace.id));
+    return events::Append(tx, "workspace.deleted", actor.user_id(), access.workspace);
+  });
+}
+
+namespace {
+
+// Checks that `who` (with `access`) may give `target` (currently `current`,
+// if a member) the role `role`. Only owners make or unmake owners.
+Status CheckRoleChange(const authz::WorkspaceAccess& access, std::optional<Role> current,
+                       Role role) {
+  if (!access.is_admin()) return PermissionDenied("only owners and admins may manage members");
+  bool touches_owner = role == Role::kOwner || (current && *current == Role::kOwner);
+  if (touches_owner && !access.is_owner()) {
+    return PermissionDenied("only an owner may make or change an owner");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Member> WorkspaceService::AddMember(const Actor& actor, std::string_view ws_ref,
+                                           std::string_view user_ref, Role role) {
+  return ctx_->WriteResult<Member>([&](store::Tx& tx, Member& out) -> Status {
+    QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
+    QUIK_ASSIGN_OR_RETURN(auto access, authz::WorkspaceFor(tx, who, ws_ref));
+    QUIK_RETURN_IF_ERROR(CheckRoleChange(access, std::nullopt, role));
+    QUIK_ASSIGN_OR_RETURN(auto user, authz::FindUser(tx, user_ref));
+    if (!user.active) return InvalidArgument("user " + user.email + " is deactivated");
+    QUIK_ASSIGN_OR_RETURN(auto existing, tx.GetMember(access.workspace.id, user.id));
+    if (existing) {
+      return AlreadyExists(user.email + " is already a member of " + access.workspace.slug);
+    }
+    Member m{access.workspace.id, user.id, role, internal::NowMillis(), "", ""};
+    QUIK_RETURN_IF_ERROR(tx.UpsertMember(m));
+    QUIK_RETURN_IF_ERROR(events::Append(tx, "member.joined", actor.user_id(), m));
+    QUIK_ASSIGN_OR_RETURN(auto added, tx.GetMember(m.workspace_id, m.user_id));
+    out = std::move(*added);
+    return Status::Ok();
+  });
+}
+
+Result<Member> WorkspaceService::SetRole(const Actor& actor, std::string_view ws_ref,
+                                         std::string_view user_ref, Role role) {
+  return ctx_->WriteResult<Member>([&](store::Tx& tx, Member& out) -> Status {
+    QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
+    QUIK_ASSIGN_OR_RETURN(auto access, authz::WorkspaceFor(tx, who, ws_ref));
+    QUIK_ASSIGN_OR_RETURN(auto user, authz::FindUser(tx, user_ref));
+    QUIK_ASSIGN_OR_RETURN(auto member, tx.GetMember(access.workspace.id, user.id));
+    if (!member) {
+      return NotFound(user.email + " is not a member of " + access.workspace.slug);
+    }
+    QUIK_RETURN_IF_ERROR(CheckRoleChange(access, member->role, role));
+    if (member->role == Role::kOwner && role != Role::kOwner) {
+      QUIK_ASSIGN_OR_RETURN(int owners, tx.CountOwners(access.workspace.id));
+      if (owners <= 1) return PermissionDenied("cannot demote the last owner of a workspace");
+    }
+    member->role = role;
+    QUIK_RETURN_IF_ERROR(tx.UpsertMember(*member));
+    QUIK_RETURN_IF_ERROR(events::Append(tx, "member.updated", actor.user_id(), *member));
+    out = std::move(*member);
+    return Status::Ok();
+  });
+}
+
+Status WorkspaceService::RemoveMember(const Actor& actor, std::string_view ws_ref,
+                                      std::string_view user_ref) {
+  return ctx_->store->Write([&](store::Tx& tx) -> Status {
+    QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
+    QUIK_ASSIGN_OR_RETURN(auto access, authz::WorkspaceFor(tx, who, ws_ref));
+    QUIK_ASSIGN_OR_RETURN(auto user, authz::FindUser(tx, user_ref));
+    QUIK_ASSIGN_OR_RETURN(auto member, tx.GetMember(access.workspace.id, user.id));
+    if (!member) return NotFound(user.email + " is not a member of " + access.workspace.slug);
+    bool self = !who.system && user.id == who.user.id;
+    if (!self) QUIK_RETURN_IF_ERROR(CheckRoleChange(access, member->role, Role::kGuest));
+    if (member->role == Role::kOwner) {
+      QUIK_ASSIGN_OR_RETURN(int owners, tx.CountOwners(access.workspace.id));
+      if (owners <= 1) return PermissionDenied("the last owner cannot leave a workspace");
+    }
+    QUIK_RETURN_IF_ERROR(tx.DeleteMember(access.workspace.id, user.id));
+    return events::Append(tx, "member.left", actor.user_id(), *member);
+  });
+}
+
+Result<Member> WorkspaceService::GetMember(const Actor& actor, std::string_view ws_ref,
+                                           std::string_view user_ref) {
+  return ctx_->ReadResult<Member>([&](store::Tx& tx, Member& out) -> Status {
+    QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
+    QUIK_ASSIGN_OR_RETURN(auto access, authz::WorkspaceFor(tx, who, ws_ref));
+    QUIK_ASSIGN_OR_RETURN(auto user, authz::FindUser(tx, user_ref));
+    QUIK_ASSIGN_OR_RETURN(auto member, tx.GetMember(access.workspace.id, user.id));
+    if (!member) return NotFound("'" + std::string(user_ref) + "' is not a member");
+    out = std::move(*member);
+    return Status::Ok();
+  });
+}
+
+Result<Page<Member>> WorkspaceService::ListMembers(const Actor& actor, std::string_view ws_ref,
+                                                   const PageRequest& page) {
+  int limit = std::clamp(page.limit, 1, ctx_->options.limits.page_max);
+  return ctx_->ReadResult<Page<Member>>([&](store::Tx& tx, Page<Member>& out) -> Status {
+    QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
+    QUIK_ASSIGN_OR_RETURN(auto access, authz::WorkspaceFor(tx, who, ws_ref));
+    QUIK_ASSIGN_OR_RETURN(out.items, tx.ListMembers(access.workspace.id, page.cursor, limit + 1));
+    if (static_cast<int>(out.items.size()) > limit) {
+      out.items.resize(static_cast<size_t>(limit));
+      out.next_cursor = out.items.back().user_id;
+    }
+    return Status::Ok();
+  });
+}
+
+Result<Invite> WorkspaceService::CreateInvite(const Actor& actor, std::string_view ws_ref,
+                                              Role role) {
+  if (role != Role::kMember && role != Role::kGuest) {
+    return InvalidArgument("an invite's role is member or guest; promote afterwards");
+  }
+  return ctx_->WriteResult<Invite>([&](store::Tx& tx, Invite& out) -> Status {
+    QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
+    QUIK_ASSIGN_OR_RETURN(auto access, authz::WorkspaceFor(tx, who, ws_ref));
+    if (!access.is_admin()) return PermissionDenied("only owners and admins may invite");
+    out.created_at = internal::NowMillis();
+    out.id = internal::NewId(out.created_at);
+    out.workspace_id = access.workspace.id;
+    out.role = role;
+    out.created_by = who.user.id;
+    out.expires_at =
+        out.created_at +
+        std::chrono::duration_cast<std::chrono::milliseconds>(ctx_->options.auth.invite_ttl).count();
+    out.code = crypto::Base64UrlEncode(crypto::RandomBytes(24));
+    QUIK_RETURN_IF_ERROR(tx.InsertInvite(out, crypto::Sha256(out.code)));
+    return events::Append(tx, "invite.created", actor.user_id(), out);
+  });
+}
+
+Result<Member> WorkspaceService::AcceptInvite(const Actor& actor, std::string_view code) {
+  return ctx_->WriteResult<Member>([&](store::Tx& tx, Member& out) -> Status {
+    QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
+    if (who.system) return InvalidArgument("an invite is accepted by a user");
+    QUIK_ASSIGN_OR_RETURN(auto invite, workspaces::FindLiveInvite(tx, code));
+    QUIK_ASSIGN_OR_RETURN(out, workspaces::JoinByInvite(tx, invite, who.user.id));
+    return Status::Ok();
+  });
+}
+
+}  // namespace quik

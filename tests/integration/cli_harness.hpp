@@ -1,0 +1,199 @@
+// Runs the built quikctl (QUIKCTL_PATH) as a child process in a temp data dir
+// and captures its stdout, stderr and exit code.
+#pragma once
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+extern char** environ;
+
+namespace quik::testing {
+
+struct CliRun {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+
+  nlohmann::json Json() const { return nlohmann::json::parse(out); }
+  // For failure messages.
+  std::string Describe() const {
+    return "exit " + std::to_string(exit_code) + "\n--- stdout\n" + out + "--- stderr\n" + err;
+  }
+};
+
+// Runs `path` with `args`, feeding `input` on stdin. `env` entries replace (or,
+// with an empty value, remove) variables of the current environment.
+inline CliRun RunProcess(const std::string& path, const std::vector<std::string>& args,
+                         const std::string& input = {},
+                         const std::map<std::string, std::string>& env = {},
+                         const std::string& cwd = {}) {
+  int in_pipe[2], out_pipe[2], err_pipe[2];
+  if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0 ||
+      pipe2(err_pipe, O_CLOEXEC) != 0) {
+    throw std::system_error(errno, std::generic_category(), "pipe2");
+  }
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string entry = *e;
+    std::string name = entry.substr(0, entry.find('='));
+    if (env.count(name) == 0) env_strings.push_back(entry);
+  }
+  for (const auto& [name, value] : env) {
+    if (!value.empty()) env_strings.push_back(name + "=" + value);
+  }
+  std::vector<char*> argv{const_cast<char*>(path.c_str())};
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+
+  pid_t pid = fork();
+  if (pid < 0) throw std::system_error(errno, std::generic_category(), "fork");
+  if (pid == 0) {
+    dup2(in_pipe[0], 0);
+    dup2(out_pipe[1], 1);
+    dup2(err_pipe[1], 2);
+    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(126);
+    execve(path.c_str(), argv.data(), envp.data());
+    _exit(127);
+  }
+  close(in_pipe[0]);
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+
+  CliRun run;
+  std::size_t written = 0;
+  int in_fd = in_pipe[1];
+  if (input.empty()) {
+    close(in_fd);
+    in_fd = -1;
+  }
+  // A child that exits without reading stdin must not kill us with SIGPIPE.
+  struct sigaction ignore {
+  }, old{};
+  ignore.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &ignore, &old);
+  int out_fd = out_pipe[0], err_fd = err_pipe[0];
+  while (out_fd >= 0 || err_fd >= 0 || in_fd >= 0) {
+    std::vector<pollfd> fds;
+    if (in_fd >= 0) fds.push_back({in_fd, POLLOUT, 0});
+    if (out_fd >= 0) fds.push_back({out_fd, POLLIN, 0});
+    if (err_fd >= 0) fds.push_back({err_fd, POLLIN, 0});
+    if (poll(fds.data(), fds.size(), -1) < 0) {
+      if (errno == EINTR) continue;
+      throw std::system_error(errno, std::generic_category(), "poll");
+    }
+    for (const pollfd& p : fds) {
+      if (p.revents == 0) continue;
+      if (p.fd == in_fd) {
+        ssize_t n = write(in_fd, input.data() + written, input.size() - written);
+        if (n > 0) written += static_cast<std::size_t>(n);
+        if (n < 0 || written == input.size()) {
+          close(in_fd);
+          in_fd = -1;
+        }
+        continue;
+      }
+      char buf[65536];
+      ssize_t n = read(p.fd, buf, sizeof buf);
+      if (n > 0) {
+        (p.fd == out_fd ? run.out : run.err).append(buf, static_cast<std::size_t>(n));
+      } else if (n == 0 || errno != EINTR) {
+        close(p.fd);
+        (p.fd == out_fd ? out_fd : err_fd) = -1;
+      }
+    }
+  }
+  sigaction(SIGPIPE, &old, nullptr);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return run;
+}
+
+// A fresh temp dir with an initialised data dir in it (unless told not to),
+// whose quik.toml keeps password hashing cheap so tests stay fast.
+class QuikctlEnv {
+ public:
+  explicit QuikctlEnv(bool init = true) {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "quikctl-test-XXXXXX").string();
+    if (mkdtemp(tmpl.data()) == nullptr) {
+      throw std::system_error(errno, std::generic_category(), "mkdtemp");
+    }
+    root_ = tmpl;
+    data_dir_ = root_ / "data";
+    if (init) {
+      CliRun r = Run({"init"});
+      if (r.exit_code != 0) throw std::runtime_error("quikctl init failed: " + r.Describe());
+      WriteConfig(kFastConfig);
+    }
+  }
+  ~QuikctlEnv() {
+    std::error_code ec;
+    std::filesystem::remove_all(root_, ec);
+  }
+  QuikctlEnv(const QuikctlEnv&) = delete;
+  QuikctlEnv& operator=(const QuikctlEnv&) = delete;
+
+  static constexpr const char* kFastConfig =
+      "# written by the quikctl tests\n"
+      "[storage]\n"
+      "sync = \"normal\"\n"
+      "\n"
+      "[auth]\n"
+      "scrypt_log2_n = 10\n";
+
+  const std::filesystem::path& root() const { return root_; }
+  const std::filesystem::path& data_dir() const { return data_dir_; }
+  std::filesystem::path config_path() const { return data_dir_ / "quik.toml"; }
+
+  void WriteConfig(const std::string& text) const {
+    std::ofstream(config_path(), std::ios::trunc) << text;
+  }
+
+  // quikctl --data-dir DATA_DIR ARGS...
+  CliRun Run(const std::vector<std::string>& args, const std::string& input = {}) const {
+    std::vector<std::string> full{"--data-dir", data_dir_.string()};
+    full.insert(full.end(), args.begin(), args.end());
+    return RunProcess(QUIKCTL_PATH, full, input, {{"QUIK_DATA_DIR", ""}});
+  }
+  // quikctl ARGS... with no --data-dir, in the given environment, run in the
+  // temp dir (so ./quik-data is root()/quik-data).
+  CliRun RunRaw(const std::vector<std::string>& args,
+                const std::map<std::string, std::string>& env = {},
+                const std::string& input = {}) const {
+    return RunProcess(QUIKCTL_PATH, args, input, env, root_.string());
+  }
+  // quikctl --data-dir DATA_DIR -o json ARGS..., which must succeed.
+  nlohmann::json Json(const std::vector<std::string>& args, const std::string& input = {}) const {
+    std::vector<std::string> full{"-o", "json"};
+    full.insert(full.end(), args.begin(), args.end());
+    CliRun r = Run(full, input);
+    if (r.exit_code != 0) throw std::runtime_error("quikctl failed: " + r.Describe());
+    return r.Json();
+  }
+
+ private:
+  std::filesystem::path root_;
+  std::filesystem::path data_dir_;
+};
+
+}  // namespace quik::testing

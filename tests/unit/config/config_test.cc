@@ -1,0 +1,411 @@
+#include "quik/config.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+namespace quik {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+bool SameOptions(const Options& a, const Options& b) {
+  return a.data_dir == b.data_dir && a.storage.sync == b.storage.sync &&
+         a.storage.lmdb_map_size_mib == b.storage.lmdb_map_size_mib &&
+         a.storage.busy_timeout_ms == b.storage.busy_timeout_ms &&
+         a.storage.auto_migrate == b.storage.auto_migrate &&
+         a.storage.max_batch == b.storage.max_batch &&
+         a.auth.scrypt_log2_n == b.auth.scrypt_log2_n && a.auth.scrypt_r == b.auth.scrypt_r &&
+         a.auth.scrypt_p == b.auth.scrypt_p && a.auth.session_ttl == b.auth.session_ttl &&
+         a.auth.open_signup == b.auth.open_signup && a.auth.invite_ttl == b.auth.invite_ttl &&
+         a.limits.message_max_chars == b.limits.message_max_chars &&
+         a.limits.name_max_chars == b.limits.name_max_chars &&
+         a.limits.topic_max_chars == b.limits.topic_max_chars &&
+         a.limits.page_max == b.limits.page_max;
+}
+
+// Options with every field away from its default.
+Options NonDefaultOptions() {
+  Options o;
+  o.data_dir = "/elsewhere";
+  o.storage.sync = SyncMode::kNormal;
+  o.storage.lmdb_map_size_mib = 7;
+  o.storage.busy_timeout_ms = 11;
+  o.storage.auto_migrate = false;
+  o.storage.max_batch = 13;
+  o.auth.scrypt_log2_n = 10;
+  o.auth.scrypt_r = 2;
+  o.auth.scrypt_p = 3;
+  o.auth.session_ttl = seconds(17);
+  o.auth.open_signup = true;
+  o.auth.invite_ttl = seconds(19);
+  o.limits.message_max_chars = 23;
+  o.limits.name_max_chars = 29;
+  o.limits.topic_max_chars = 31;
+  o.limits.page_max = 37;
+  return o;
+}
+
+// The error message of parsing `toml` (named "t.toml") into default options.
+std::string ErrorOf(const std::string& toml) {
+  Options o;
+  Status s = ParseOptions(toml, "t.toml", &o);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.code() == StatusCode::kInvalidArgument);
+  return s.message();
+}
+
+// A fresh directory under the system temp dir, removed at scope exit.
+class TempDir {
+ public:
+  TempDir() {
+    std::random_device rd;
+    path_ = std::filesystem::temp_directory_path() /
+            ("quik-config-test-" + std::to_string(rd()) + std::to_string(rd()));
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+TEST_CASE("config: empty or comment-only text keeps every value", "[config]") {
+  for (const char* text : {"", "\n\n", "# just a comment\n", "[storage]\n[auth]\n[limits]\n"}) {
+    CAPTURE(text);
+    Options defaults;
+    REQUIRE(ParseOptions(text, "t.toml", &defaults).ok());
+    CHECK(SameOptions(defaults, Options{}));
+
+    Options custom = NonDefaultOptions();
+    REQUIRE(ParseOptions(text, "t.toml", &custom).ok());
+    CHECK(SameOptions(custom, NonDefaultOptions()));
+  }
+}
+
+TEST_CASE("config: every key is parsed", "[config]") {
+  const std::string text = R"(
+[storage]
+sync = "normal"
+lmdb_map_size_mib = 4096
+busy_timeout_ms = 0
+auto_migrate = false
+max_batch = 100000
+
+[auth]
+scrypt_log2_n = 10
+scrypt_r = 64
+scrypt_p = 16
+session_ttl = "12h"
+open_signup = true
+invite_ttl = "90m"
+
+[limits]
+message_max_chars = 1000000
+name_max_chars = 64
+topic_max_chars = 500
+page_max = 1000
+)";
+  Options o;
+  o.data_dir = "/keep/me";
+  Status s = ParseOptions(text, "t.toml", &o);
+  INFO(s.message());
+  REQUIRE(s.ok());
+  CHECK(o.data_dir == "/keep/me");
+  CHECK(o.storage.sync == SyncMode::kNormal);
+  CHECK(o.storage.lmdb_map_size_mib == 4096);
+  CHECK(o.storage.busy_timeout_ms == 0);
+  CHECK(o.storage.auto_migrate == false);
+  CHECK(o.storage.max_batch == 100000);
+  CHECK(o.auth.scrypt_log2_n == 10);
+  CHECK(o.auth.scrypt_r == 64);
+  CHECK(o.auth.scrypt_p == 16);
+  CHECK(o.auth.session_ttl == hours(12));
+  CHECK(o.auth.open_signup == true);
+  CHECK(o.auth.invite_ttl == minutes(90));
+  CHECK(o.limits.message_max_chars == 1000000);
+  CHECK(o.limits.name_max_chars == 64);
+  CHECK(o.limits.topic_max_chars == 500);
+  CHECK(o.limits.page_max == 1000);
+
+  // And back the other way, from non-default values.
+  Options back = NonDefaultOptions();
+  REQUIRE(ParseOptions("[storage]\nsync = \"full\"\nauto_migrate = true\n", "t.toml", &back).ok());
+  CHECK(back.storage.sync == SyncMode::kFull);
+  CHECK(back.storage.auto_migrate == true);
+  CHECK(back.storage.max_batch == 13);  // absent: kept
+}
+
+TEST_CASE("config: keys absent keep their value, present ones override", "[config]") {
+  Options o = NonDefaultOptions();
+  REQUIRE(ParseOptions("[limits]\npage_max = 50\n", "t.toml", &o).ok());
+  Options expected = NonDefaultOptions();
+  expected.limits.page_max = 50;
+  CHECK(SameOptions(o, expected));
+}
+
+TEST_CASE("config: inline tables and dotted keys are ordinary TOML", "[config]") {
+  Options o;
+  REQUIRE(
+      ParseOptions("storage = { max_batch = 5 }\nauth.open_signup = true\n", "t.toml", &o).ok());
+  CHECK(o.storage.max_batch == 5);
+  CHECK(o.auth.open_signup);
+}
+
+TEST_CASE("config: unknown keys and sections name the line and the key", "[config]") {
+  CHECK(ErrorOf("[storage]\nsync = \"full\"\nsynx = \"full\"\n") ==
+        "t.toml:3: unknown key 'storage.synx'");
+  CHECK(ErrorOf("# comment\n\n[storag]\nsync = \"full\"\n") ==
+        "t.toml:3: unknown section 'storag'");
+  CHECK(ErrorOf("data_dir = \"/x\"\n") == "t.toml:1: unknown key 'data_dir'");
+  CHECK(ErrorOf("[auth]\n\n[auth.extra]\nx = 1\n") == "t.toml:3: unknown key 'auth.extra'");
+  CHECK(ErrorOf("[limits]\npage_max = 5\n\n\nnope = 1\n") == "t.toml:5: unknown key 'limits.nope'");
+}
+
+TEST_CASE("config: the error names the source name given", "[config]") {
+  Options o;
+  Status s = ParseOptions("[x]\n", "/etc/quik/quik.toml", &o);
+  CHECK(s.message() == "/etc/quik/quik.toml:1: unknown section 'x'");
+}
+
+TEST_CASE("config: wrong types are errors", "[config]") {
+  CHECK(ErrorOf("[storage]\nbusy_timeout_ms = \"5000\"\n") ==
+        "t.toml:2: key 'storage.busy_timeout_ms': expected an integer from 0 to 2147483647");
+  CHECK(ErrorOf("[storage]\nmax_batch = 1.5\n") ==
+        "t.toml:2: key 'storage.max_batch': expected an integer from 1 to 100000");
+  CHECK(ErrorOf("[storage]\nauto_migrate = 1\n") ==
+        "t.toml:2: key 'storage.auto_migrate': expected true or false");
+  CHECK(ErrorOf("[auth]\nopen_signup = \"yes\"\n") ==
+        "t.toml:2: key 'auth.open_signup': expected true or false");
+  CHECK(ErrorOf("[storage]\nsync = true\n") ==
+        "t.toml:2: key 'storage.sync': expected \"full\" or \"normal\"");
+  CHECK(ErrorOf("storage = 3\n") == "t.toml:1: key 'storage': expected a table ([storage])");
+  CHECK(ErrorOf("[[limits]]\npage_max = 3\n") ==
+        "t.toml:1: key 'limits': expected a table ([limits])");
+  const std::string ttl = ErrorOf("[auth]\nsession_ttl = 3600\n");
+  CHECK_THAT(ttl, Catch::StartsWith("t.toml:2: key 'auth.session_ttl': expected a duration"));
+  CHECK_THAT(ttl, Catch::Contains("\"30d\""));
+}
+
+TEST_CASE("config: values out of range are errors", "[config]") {
+  CHECK(ErrorOf("[auth]\nscrypt_log2_n = 9\n") ==
+        "t.toml:2: key 'auth.scrypt_log2_n': expected an integer from 10 to 22");
+  CHECK(ErrorOf("[auth]\nscrypt_log2_n = 23\n") ==
+        "t.toml:2: key 'auth.scrypt_log2_n': expected an integer from 10 to 22");
+  CHECK(ErrorOf("[auth]\nscrypt_r = 0\n") ==
+        "t.toml:2: key 'auth.scrypt_r': expected an integer from 1 to 64");
+  CHECK(ErrorOf("[auth]\nscrypt_p = 17\n") ==
+        "t.toml:2: key 'auth.scrypt_p': expected an integer from 1 to 16");
+  CHECK(ErrorOf("[storage]\nmax_batch = 0\n") ==
+        "t.toml:2: key 'storage.max_batch': expected an integer from 1 to 100000");
+  CHECK(ErrorOf("[storage]\nmax_batch = 100001\n") ==
+        "t.toml:2: key 'storage.max_batch': expected an integer from 1 to 100000");
+  CHECK(ErrorOf("[storage]\nbusy_timeout_ms = -1\n") ==
+        "t.toml:2: key 'storage.busy_timeout_ms': expected an integer from 0 to 2147483647");
+  CHECK(ErrorOf("[storage]\nlmdb_map_size_mib = 0\n") ==
+        "t.toml:2: key 'storage.lmdb_map_size_mib': expected an integer from 1 to "
+        "17592186044415");
+  CHECK(ErrorOf("[limits]\nmessage_max_chars = 1000001\n") ==
+        "t.toml:2: key 'limits.message_max_chars': expected an integer from 1 to 1000000");
+  CHECK(ErrorOf("[limits]\nname_max_chars = 0\n") ==
+        "t.toml:2: key 'limits.name_max_chars': expected an integer from 1 to 2147483647");
+  CHECK(ErrorOf("[limits]\ntopic_max_chars = 2147483648\n") ==
+        "t.toml:2: key 'limits.topic_max_chars': expected an integer from 1 to 2147483647");
+  CHECK(ErrorOf("[limits]\npage_max = -5\n") ==
+        "t.toml:2: key 'limits.page_max': expected an integer from 1 to 2147483647");
+
+  Options o;
+  REQUIRE(
+      ParseOptions("[auth]\nscrypt_log2_n = 22\n[storage]\nmax_batch = 1\n", "t.toml", &o).ok());
+  CHECK(o.auth.scrypt_log2_n == 22);
+  CHECK(o.storage.max_batch == 1);
+}
+
+TEST_CASE("config: a bad sync value", "[config]") {
+  CHECK(ErrorOf("\n[storage]\nsync = \"fast\"\n") ==
+        "t.toml:3: key 'storage.sync': expected \"full\" or \"normal\"");
+  CHECK(ErrorOf("[storage]\nsync = \"FULL\"\n") ==
+        "t.toml:2: key 'storage.sync': expected \"full\" or \"normal\"");
+}
+
+TEST_CASE("config: a syntax error names its line", "[config]") {
+  const std::string unterminated = ErrorOf("[storage]\n\nsync = \"full\n");
+  CHECK_THAT(unterminated, Catch::StartsWith("t.toml:3: "));
+  CHECK(unterminated.size() > std::string("t.toml:3: ").size());
+
+  CHECK_THAT(ErrorOf("[storage]\nmax_batch = \n"), Catch::StartsWith("t.toml:2: "));
+  CHECK_THAT(ErrorOf("[limits\n"), Catch::StartsWith("t.toml:1: "));
+  // A key given twice is a TOML error, not a silent override.
+  CHECK_THAT(ErrorOf("[auth]\nscrypt_r = 8\nscrypt_r = 9\n"), Catch::StartsWith("t.toml:3: "));
+}
+
+TEST_CASE("config: a failed parse changes nothing", "[config]") {
+  Options o = NonDefaultOptions();
+  Status s = ParseOptions("[storage]\nmax_batch = 99\nsync = \"fast\"\n", "t.toml", &o);
+  REQUIRE_FALSE(s.ok());
+  CHECK(SameOptions(o, NonDefaultOptions()));
+}
+
+TEST_CASE("config: the first error in the file is reported", "[config]") {
+  // toml++ tables are ordered by key, not by line; the report must not be.
+  CHECK(ErrorOf("[storage]\nsync = \"x\"\n[auth]\nscrypt_r = 0\n") ==
+        "t.toml:2: key 'storage.sync': expected \"full\" or \"normal\"");
+  CHECK(ErrorOf("[limits]\nzzz = 1\naaa = 2\n") == "t.toml:2: unknown key 'limits.zzz'");
+}
+
+TEST_CASE("config: ParseDuration", "[config]") {
+  auto ok = [](const char* text) {
+    Result<seconds> r = ParseDuration(text);
+    INFO(text << ": " << r.status().message());
+    REQUIRE(r.ok());
+    return *r;
+  };
+  CHECK(ok("30d") == hours(24 * 30));
+  CHECK(ok("12h") == hours(12));
+  CHECK(ok("90m") == minutes(90));
+  CHECK(ok("45s") == seconds(45));
+  CHECK(ok("1s") == seconds(1));
+  CHECK(ok("007m") == minutes(7));
+  CHECK(ok("36500d") == hours(24 * 36500));
+
+  for (const char* bad : {"", "d", "30", "0d", "0s", "-5m", "+5m", "5 m", " 5m", "5m ", "5w", "5D",
+                          "1.5h", "5ms", "h5", "1d2h", "\u0661s"}) {
+    CAPTURE(bad);
+    Result<seconds> r = ParseDuration(bad);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == StatusCode::kInvalidArgument);
+    CHECK_THAT(r.status().message(), Catch::Contains("\"30d\""));
+  }
+  // More than 100 years could overflow a clock's now() + ttl.
+  Result<seconds> huge = ParseDuration("36501d");
+  REQUIRE_FALSE(huge.ok());
+  CHECK_THAT(huge.status().message(), Catch::Contains("at most 36500d"));
+  CHECK_FALSE(ParseDuration("876001h").ok());
+  CHECK_FALSE(ParseDuration("99999999999999999999999999s").ok());
+  CHECK_THAT(ParseDuration("99999999999999x9s").status().message(), Catch::Contains("\"30d\""));
+  CHECK(ParseDuration("876000h").ok());
+
+  CHECK(ParseDuration("5w").status().message() ==
+        "invalid duration \"5w\": expected a duration such as \"30d\", \"12h\", \"90m\" or "
+        "\"45s\" (a positive integer followed by d, h, m or s)");
+}
+
+TEST_CASE("config: duration keys", "[config]") {
+  Options o;
+  REQUIRE(ParseOptions("[auth]\nsession_ttl = \"45s\"\ninvite_ttl = \"2d\"\n", "t.toml", &o).ok());
+  CHECK(o.auth.session_ttl == seconds(45));
+  CHECK(o.auth.invite_ttl == hours(48));
+  CHECK_THAT(ErrorOf("[auth]\n\ninvite_ttl = \"1w\"\n"),
+             Catch::StartsWith("t.toml:3: key 'auth.invite_ttl': expected a duration such as"));
+}
+
+TEST_CASE("config: the default text parses and equals the defaults", "[config]") {
+  const std::string text = DefaultConfigText();
+
+  // As written, every key is commented out: nothing changes.
+  Options custom = NonDefaultOptions();
+  Status s = ParseOptions(text, "quik.toml", &custom);
+  INFO(s.message());
+  REQUIRE(s.ok());
+  CHECK(SameOptions(custom, NonDefaultOptions()));
+
+  // Uncommenting every "# key = value" line gives exactly the defaults.
+  std::istringstream in(text);
+  std::string uncommented;
+  int keys = 0;
+  for (std::string line; std::getline(in, line);) {
+    const auto eq = line.find(" = ");
+    if (line.rfind("# ", 0) == 0 && eq != std::string::npos &&
+        line.find_first_not_of("abcdefghijklmnopqrstuvwxyz_0123456789", 2) == eq) {
+      line = line.substr(2);
+      ++keys;
+    }
+    uncommented += line + "\n";
+  }
+  CHECK(keys == 15);
+  Options all = NonDefaultOptions();
+  Status s2 = ParseOptions(uncommented, "quik.toml", &all);
+  INFO(s2.message());
+  REQUIRE(s2.ok());
+  Options expected;
+  expected.data_dir = all.data_dir;  // not in the file
+  CHECK(SameOptions(all, expected));
+
+  for (const char* key :
+       {"sync", "lmdb_map_size_mib", "busy_timeout_ms", "auto_migrate", "max_batch",
+        "scrypt_log2_n", "scrypt_r", "scrypt_p", "session_ttl", "open_signup", "invite_ttl",
+        "message_max_chars", "name_max_chars", "topic_max_chars", "page_max"}) {
+    CAPTURE(key);
+    CHECK_THAT(text, Catch::Contains("\n# " + std::string(key) + " = "));
+  }
+  CHECK_THAT(text, Catch::Contains("# sync = \"full\"\n"));
+  CHECK_THAT(text, Catch::Contains("# session_ttl = \"30d\"\n"));
+  CHECK_THAT(text, Catch::Contains("# invite_ttl = \"7d\"\n"));
+}
+
+TEST_CASE("config: LoadOptionsFile", "[config]") {
+  TempDir dir;
+
+  SECTION("a missing file is NotFound") {
+    const auto path = dir.path() / "absent.toml";
+    Options o;
+    Status s = LoadOptionsFile(path, &o);
+    CHECK(s.code() == StatusCode::kNotFound);
+    CHECK(s.message() == "config file " + path.string() + " not found");
+    CHECK(LoadOptionsFile(dir.path() / "no-dir" / "quik.toml", &o).code() == StatusCode::kNotFound);
+  }
+
+  SECTION("a file is read and errors carry its path") {
+    const auto path = dir.path() / "quik.toml";
+    {
+      std::ofstream out(path);
+      out << "[limits]\npage_max = 42\n";
+    }
+    Options o;
+    REQUIRE(LoadOptionsFile(path, &o).ok());
+    CHECK(o.limits.page_max == 42);
+
+    {
+      std::ofstream out(path);
+      out << "[limits]\npage_max = 42\nbogus = 1\n";
+    }
+    Status s = LoadOptionsFile(path, &o);
+    CHECK(s.code() == StatusCode::kInvalidArgument);
+    CHECK(s.message() == path.string() + ":3: unknown key 'limits.bogus'");
+  }
+
+  SECTION("the default text loads from a file") {
+    const auto path = dir.path() / "quik.toml";
+    {
+      std::ofstream out(path);
+      out << DefaultConfigText();
+    }
+    Options o;
+    REQUIRE(LoadOptionsFile(path, &o).ok());
+    CHECK(SameOptions(o, Options{}));
+  }
+
+  SECTION("a directory is an error naming it") {
+    Options o;
+    Status s = LoadOptionsFile(dir.path(), &o);
+    CHECK(s.code() == StatusCode::kInvalidArgument);
+    CHECK_THAT(s.message(), Catch::Contains(dir.path().string()));
+  }
+}
+
+}  // namespace
+}  // namespace quik
