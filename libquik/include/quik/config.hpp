@@ -3,9 +3,12 @@
 // Errors are kInvalidArgument and name the file, the line and the key, as
 // "FILE:LINE: key 'storage.sync': expected \"full\" or \"normal\"". Unknown
 // keys and sections are errors, so a typo never silently falls back to a
-// default. Keys that are absent keep the value already in `*options`.
+// default (unknown sections are reported as "unknown section 'x'"). Keys that
+// are absent keep the value already in `*options`; a file with any error
+// changes nothing. Durations are capped at 36500d.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <string_view>

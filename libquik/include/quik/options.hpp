@@ -71,10 +71,14 @@ struct LimitsOptions {
   // Default: 40000
   int message_max_chars = 40000;
 
-  // limits.name_max_chars: the most code points in a user, workspace or
-  // channel name, a topic, or a token name.
-  // Default: 80 (topics: 250)
+  // limits.name_max_chars: the most code points in a user's display name, a
+  // workspace name or a token name. (Channel names are at most 80 bytes of
+  // [a-z0-9-_] whatever this says.)
+  // Default: 80
   int name_max_chars = 80;
+
+  // limits.topic_max_chars: the most code points in a channel topic.
+  // Default: 250
   int topic_max_chars = 250;
 
   // limits.page_max: the largest page a list call returns.
@@ -84,7 +88,8 @@ struct LimitsOptions {
 
 struct Options {
   // The data directory: quik.toml, quik.db (SQLite), lmdb/ and, later, blobs.
-  // Default: "./quik-data" (quikctl uses $QUIK_DATA_DIR first)
+  // Default: "quik-data", relative to the working directory (quikctl uses
+  // $QUIK_DATA_DIR first)
   std::filesystem::path data_dir = "quik-data";
 
   StorageOptions storage;
