@@ -409,3 +409,11 @@ TEST_CASE("config: LoadOptionsFile", "[config]") {
 
 }  // namespace
 }  // namespace quik
+
+TEST_CASE("config/quik.toml.example is what quikctl init writes", "[config]") {
+  std::ifstream in(QUIK_SOURCE_DIR "/config/quik.toml.example");
+  REQUIRE(in.is_open());
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Regenerate with: quikctl --data-dir /tmp/x init && cp /tmp/x/quik.toml config/quik.toml.example
+  CHECK(text == quik::DefaultConfigText());
+}
