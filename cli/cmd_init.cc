@@ -11,6 +11,10 @@
 namespace quikctl {
 namespace {
 
+std::string Migrations(std::size_t n) {
+  return std::to_string(n) + (n == 1 ? " migration" : " migrations");
+}
+
 nlohmann::json MigrationJson(const quik::MigrationInfo& m) {
   nlohmann::json j = {{"version", m.version}, {"name", m.name}, {"applied", m.applied}};
   if (m.applied_at != 0) j["applied_at"] = quik::FormatTime(m.applied_at);
@@ -29,8 +33,9 @@ quik::Result<Printable> Init(Cli& cli) {
   std::string dir = options.data_dir.string();
   std::string note;
   if (init.created_config || init.migrations_applied > 0) {
-    note = "initialised data dir " + dir + " (" + std::to_string(init.migrations_applied) +
-           " migrations applied" + (init.created_config ? ", quik.toml written)" : ")");
+    note = "initialised data dir " + dir + " (" +
+           Migrations(static_cast<std::size_t>(init.migrations_applied)) + " applied" +
+           (init.created_config ? ", quik.toml written)" : ")");
   } else {
     note = "data dir " + dir + " is already initialised";
   }
@@ -48,7 +53,8 @@ quik::Result<Printable> MigrateStatus(Cli& cli) {
   for (const auto& m : migrations) pending += m.applied ? 0 : 1;
   Printable p = Many(MigrationsJson(migrations), MigrationColumns());
   p.notes.push_back(pending == 0 ? "schema is up to date"
-                                 : std::to_string(pending) + " pending; run quikctl migrate up");
+                                 : Migrations(static_cast<std::size_t>(pending)) +
+                                       " pending; run quikctl migrate up");
   p.quiet_lines = std::vector<std::string>{};
   return p;
 }
@@ -62,10 +68,10 @@ quik::Result<Printable> MigrateUp(Cli& cli, bool dry_run) {
     p.columns.clear();
     p.notes.push_back("schema is up to date; nothing to apply");
   } else if (dry_run) {
-    p.notes.push_back("would apply " + std::to_string(migrations.size()) +
-                      " migrations (dry run: nothing changed)");
+    p.notes.push_back("would apply " + Migrations(migrations.size()) +
+                      " (dry run: nothing changed)");
   } else {
-    p.notes.push_back("applied " + std::to_string(migrations.size()) + " migrations");
+    p.notes.push_back("applied " + Migrations(migrations.size()));
   }
   p.quiet_lines = std::vector<std::string>{};
   return p;

@@ -1,5 +1,6 @@
 // quikctl offline mode, end to end: the built binary on a temp data dir
 // (CONTRACT.md section 1: commands, output formats, errors, exit codes).
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -7,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include <yaml-cpp/yaml.h>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <quik/config.hpp>
@@ -517,7 +519,9 @@ TEST_CASE("quikctl -q prints only ids", "[cli]") {
   json other = env.Json({"workspace", "create", "Other"});
   r = env.Run({"workspace", "list", "--quiet"});
   REQUIRE_EXIT(r, 0);
-  CHECK(Lines(r.out) == std::vector<std::string>{ws["id"], other["id"]});
+  auto ids = Lines(r.out);
+  std::sort(ids.begin(), ids.end());
+  CHECK(ids == std::vector<std::string>{ws["id"], other["id"]});  // ULIDs sort by creation
 
   r = env.Run({"-q", "workspace", "delete", "other"});
   REQUIRE_EXIT(r, 0);
@@ -551,6 +555,25 @@ TEST_CASE("quikctl -o yaml", "[cli]") {
   r = d.env.Run({"-o", "yaml", "channel", "list", "--workspace", "empty"});
   REQUIRE_EXIT(r, 0);
   CHECK(r.out == "[]\n");
+}
+
+TEST_CASE("quikctl -o yaml parses to the same document as -o json", "[cli]") {
+  Demo d;
+  d.env.Json({"channel", "create", "--workspace", "demo", "random", "--topic", "yes: no # 1"});
+  nlohmann::json json = d.env.Json({"channel", "list", "--workspace", "demo"});
+  CliRun r = d.env.Run({"-o", "yaml", "channel", "list", "--workspace", "demo"});
+  REQUIRE_EXIT(r, 0);
+  YAML::Node yaml = YAML::Load(r.out);
+  REQUIRE(yaml.IsSequence());
+  REQUIRE(yaml.size() == json.size());
+  for (size_t i = 0; i < json.size(); ++i) {
+    for (auto& [key, value] : json[i].items()) {
+      INFO(key);
+      REQUIRE(yaml[i][key]);
+      if (value.is_string()) CHECK(yaml[i][key].as<std::string>() == value.get<std::string>());
+      if (value.is_boolean()) CHECK(yaml[i][key].as<bool>() == value.get<bool>());
+    }
+  }
 }
 
 TEST_CASE("quikctl errors: -o json, usage, broken config", "[cli]") {
