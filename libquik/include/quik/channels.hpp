@@ -55,7 +55,8 @@ class ChannelService {
   // A non-guest member joins a public channel.
   Status Join(const Actor& actor, std::string_view ref);
   Status Leave(const Actor& actor, std::string_view ref);
-  // Channel members may add workspace members; admins may add to any channel.
+  // Channel members may add workspace members; workspace admins may add to any
+  // channel they can see (every public one; a private one only as its member).
   Status AddMember(const Actor& actor, std::string_view ref, std::string_view user_ref);
   // Admins, or the member themself.
   Status RemoveMember(const Actor& actor, std::string_view ref, std::string_view user_ref);

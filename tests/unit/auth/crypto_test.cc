@@ -1,4 +1,4 @@
-#include "quik/auth/crypto.hpp"
+#include "auth/crypto.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include "quik/store/lmdb_env.hpp"
+#include "store/lmdb_env.hpp"
 
 #include <lmdb.h>
 #include <sys/wait.h>

@@ -150,10 +150,9 @@ class ServiceFixture {
   const quik::Options& options() const { return options_; }
   const std::filesystem::path& data_dir() const { return options_.data_dir; }
 
-  quik::Service& svc() {
-    REQUIRE(service_ != nullptr);
-    return *service_;
-  }
+  // Safe to call from worker threads: no Catch assertions here (Catch 2 is
+  // not thread-safe). The constructor already REQUIREd a Service.
+  quik::Service& svc() { return *service_; }
   quik::UserService& users() { return svc().users(); }
   quik::AuthService& auth() { return svc().auth(); }
   quik::WorkspaceService& workspaces() { return svc().workspaces(); }

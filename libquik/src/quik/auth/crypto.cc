@@ -1,4 +1,4 @@
-#include "quik/auth/crypto.hpp"
+#include "auth/crypto.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>

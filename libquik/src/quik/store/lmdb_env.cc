@@ -1,4 +1,4 @@
-#include "quik/store/lmdb_env.hpp"
+#include "store/lmdb_env.hpp"
 
 #include <lmdb.h>
 #include <sys/stat.h>
@@ -137,6 +137,16 @@ void WriteBatch::Put(Db db, std::string_view key, std::string_view value) {
 
 void WriteBatch::Delete(Db db, std::string_view key) {
   ops_.push_back(Op{true, db, std::string(key), {}});
+}
+
+void WriteBatch::Append(WriteBatch&& other) {
+  if (ops_.empty()) {
+    ops_ = std::move(other.ops_);
+  } else {
+    ops_.insert(ops_.end(), std::make_move_iterator(other.ops_.begin()),
+                std::make_move_iterator(other.ops_.end()));
+  }
+  other.ops_.clear();
 }
 
 Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::filesystem::path& dir,

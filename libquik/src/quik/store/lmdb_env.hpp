@@ -42,6 +42,9 @@ class WriteBatch {
   void Put(Db db, std::string_view key, std::string_view value);
   // Deleting a key that does not exist is not an error.
   void Delete(Db db, std::string_view key);
+  // Appends `other`'s operations after this batch's (group commit merges the
+  // batches of one SQLite transaction into one LMDB transaction).
+  void Append(WriteBatch&& other);
   bool empty() const { return ops_.empty(); }
   size_t size() const { return ops_.size(); }
 

@@ -74,7 +74,7 @@ void Store::CommitBatch(const std::vector<Writer*>& batch) {
     for (Writer* b : batch) b->result = begin;
     return;
   }
-  std::vector<WriteBatch> lmdb_batches;
+  WriteBatch lmdb_batch;
   for (Writer* b : batch) {
     SqliteTx tx(conn);
     Status st = conn.Exec("SAVEPOINT w");
@@ -89,14 +89,12 @@ void Store::CommitBatch(const std::vector<Writer*>& batch) {
       }
     }
     b->result = st;
-    if (st.ok() && !tx.lmdb().empty()) lmdb_batches.push_back(std::move(tx.lmdb()));
+    if (st.ok()) lmdb_batch.Append(std::move(tx.lmdb()));
   }
   Status commit;
   // LMDB first: its entries (token lookups) only ever describe work that is
   // committing; if the SQLite commit then fails they describe nothing usable.
-  for (const WriteBatch& wb : lmdb_batches) {
-    if (commit.ok()) commit = lmdb_->Apply(wb);
-  }
+  if (!lmdb_batch.empty()) commit = lmdb_->Apply(lmdb_batch);
   if (commit.ok()) commit = conn.Exec("COMMIT");
   if (!commit.ok()) {
     conn.Exec("ROLLBACK").IgnoreError();
