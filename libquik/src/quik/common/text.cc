@@ -132,13 +132,14 @@ std::string Slugify(std::string_view name) {
   for (char c : name) {
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
     if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-      if (dash && !out.empty()) out += '-';
+      bool sep = dash && !out.empty();
+      if (out.size() + (sep ? 2 : 1) > 40) break;
+      if (sep) out += '-';
       out += c;
       dash = false;
     } else {
       dash = true;
     }
-    if (out.size() >= 40) break;
   }
   while (!out.empty() && out.back() == '-') out.pop_back();
   return out;
