@@ -19,14 +19,15 @@
 
 int main(int argc, char** argv) {
   if (argc < 5) {
-    std::fprintf(stderr, "usage: %s DATA_DIR CHANNEL_REF USER_REF FIRST_N [full|normal]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s DATA_DIR CHANNEL_REF USER_REF FIRST_N [full|normal]\n",
+                 argv[0]);
     return 2;
   }
   quik::Options options;
   options.data_dir = argv[1];
   options.auth.scrypt_log2_n = 10;
-  options.storage.sync =
-      (argc > 5 && std::string(argv[5]) == "normal") ? quik::SyncMode::kNormal : quik::SyncMode::kFull;
+  options.storage.sync = (argc > 5 && std::string(argv[5]) == "normal") ? quik::SyncMode::kNormal
+                                                                        : quik::SyncMode::kFull;
   auto service = quik::Service::Open(options);
   if (!service.ok()) {
     std::fprintf(stderr, "open: %s\n", service.status().ToString().c_str());

@@ -63,7 +63,8 @@ class AuthService {
   // deactivated.
   Result<Authenticated> Authenticate(std::string_view secret);
 
-  // The user themself (knowing `current`), the system or an instance admin.
+  // The user themself, the system or an instance admin. Sessions and tokens
+  // already issued stay valid (revoke them with RevokeToken or Deactivate).
   Status SetPassword(const Actor& actor, std::string_view user_ref, std::string_view password);
 
   // API tokens: for the user themself, or by the system / an instance admin.

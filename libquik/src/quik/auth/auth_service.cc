@@ -14,16 +14,14 @@ namespace {
 
 constexpr std::string_view kBadLogin = "wrong email or password";
 
-// A dummy hash at the configured cost, so that a login for an unknown email
-// spends the same time as one with a wrong password.
-const std::string& DummyHash(const internal::Context& ctx) {
-  static const std::string hash = [&] {
-    const auto& a = ctx.options.auth;
-    auto h = crypto::HashPassword("quik-dummy-password",
-                                  crypto::ScryptParams{a.scrypt_log2_n, a.scrypt_r, a.scrypt_p});
-    return h.ok() ? *h : std::string();
-  }();
-  return hash;
+// A hash at the configured cost, made once per Service, so that a login for an
+// unknown email (or a user without a password) spends the same time as one
+// with a wrong password.
+Result<std::string> DummyHash(internal::Context& ctx) {
+  std::call_once(ctx.dummy_hash_once, [&] {
+    ctx.dummy_hash = users::HashPasswordFor(ctx, std::string("quik-dummy-password"));
+  });
+  return ctx.dummy_hash;
 }
 
 Status CheckPassword(std::string_view password) {
@@ -71,7 +69,8 @@ Result<Session> AuthService::Login(std::string_view email, std::string_view pass
     return Status::Ok();
   }));
   // Always run one scrypt so that timing does not reveal which emails exist.
-  bool ok = crypto::VerifyPassword(password, found.hash.empty() ? DummyHash(*ctx_) : found.hash);
+  QUIK_ASSIGN_OR_RETURN(std::string dummy, DummyHash(*ctx_));
+  bool ok = crypto::VerifyPassword(password, found.hash.empty() ? dummy : found.hash);
   if (!found.user || found.hash.empty() || !ok) return Unauthenticated(std::string(kBadLogin));
   if (!found.user->active) return Unauthenticated("user " + found.user->email + " is deactivated");
   return ctx_->WriteResult<Session>([&](store::Tx& tx, Session& out) -> Status {

@@ -46,6 +46,7 @@ Result<Channel> FindChannel(store::Tx& tx, std::string_view ref) {
   size_t sep = ref.find("/#");
   if (sep != std::string_view::npos) {
     auto ws = FindWorkspace(tx, ref.substr(0, sep));
+    if (!ws.ok() && ws.status().code() != StatusCode::kNotFound) return ws.status();
     if (ws.ok()) {
       QUIK_ASSIGN_OR_RETURN(ch, tx.GetChannelByName(ws->id, internal::AsciiLower(ref.substr(sep + 2))));
     }
@@ -78,17 +79,28 @@ Result<WorkspaceAccess> WorkspaceFor(store::Tx& tx, const Principal& who, std::s
 }
 
 Result<ChannelAccess> ChannelFor(store::Tx& tx, const Principal& who, std::string_view ref) {
-  Status not_found = NotFound("channel '" + std::string(ref) + "' not found");
-  auto ch = FindChannel(tx, ref);
-  if (!ch.ok()) return ch.status();
-  auto ws = WorkspaceFor(tx, who, ch->workspace_id);
-  if (!ws.ok()) return ws.status().code() == StatusCode::kNotFound ? not_found : ws.status();
-  ChannelAccess access{std::move(*ch), std::move(*ws), false};
-  if (who.system) return access;
-  QUIK_ASSIGN_OR_RETURN(access.is_member, tx.IsChannelMember(access.channel.id, who.user.id));
+  auto not_found = [&] { return NotFound("channel '" + std::string(ref) + "' not found"); };
+  if (who.system) {
+    QUIK_ASSIGN_OR_RETURN(auto ch, FindChannel(tx, ref));
+    QUIK_ASSIGN_OR_RETURN(auto ws, WorkspaceFor(tx, who, ch.workspace_id));
+    return ChannelAccess{std::move(ch), std::move(ws), false};
+  }
+  // One query for the channel and the caller's standing in it and its workspace.
+  std::string channel_id(ref);
+  if (!internal::LooksLikeId(ref)) {
+    QUIK_ASSIGN_OR_RETURN(auto ch, FindChannel(tx, ref));
+    channel_id = ch.id;
+  }
+  QUIK_ASSIGN_OR_RETURN(auto row, tx.GetChannelAccess(channel_id, who.user.id));
+  if (!row || !row->role) return not_found();  // no such channel, or not in its workspace
+  ChannelAccess access;
+  access.ws.workspace.id = row->channel.workspace_id;
+  access.ws.role = row->role;
+  access.channel = std::move(row->channel);
+  access.is_member = row->is_channel_member;
   if (access.is_member) return access;
   if (access.channel.kind == ChannelKind::kPublic && !access.ws.is_guest()) return access;
-  return not_found;
+  return not_found();
 }
 
 }  // namespace quik::authz

@@ -150,7 +150,7 @@ Status ChannelService::AddMember(const Actor& actor, std::string_view ref,
     if (!access.is_member && !access.ws.is_admin()) {
       return PermissionDenied("only channel members and workspace admins may add members");
     }
-    QUIK_ASSIGN_OR_RETURN(auto user, authz::FindUser(tx, user_ref));
+    QUIK_ASSIGN_OR_RETURN(auto user, authz::VisibleUser(tx, who, user_ref));
     QUIK_ASSIGN_OR_RETURN(auto member, tx.GetMember(access.channel.workspace_id, user.id));
     if (!member) {
       return NotFound("user '" + std::string(user_ref) + "' is not a member of the workspace");
@@ -167,7 +167,7 @@ Status ChannelService::RemoveMember(const Actor& actor, std::string_view ref,
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
     if (user_ref.empty()) return InvalidArgument("the system is not a channel member");
     QUIK_ASSIGN_OR_RETURN(auto access, authz::ChannelFor(tx, who, ref));
-    QUIK_ASSIGN_OR_RETURN(auto user, authz::FindUser(tx, user_ref));
+    QUIK_ASSIGN_OR_RETURN(auto user, authz::VisibleUser(tx, who, user_ref));
     bool self = !who.system && user.id == who.user.id;
     if (!self && !access.ws.is_admin()) {
       return PermissionDenied("only workspace admins may remove others from a channel");

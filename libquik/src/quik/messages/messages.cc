@@ -26,13 +26,13 @@ struct MessageAccess {
 
 Result<MessageAccess> ReadableMessage(store::Tx& tx, const authz::Principal& who,
                                       std::string_view id) {
-  Status not_found = NotFound("message '" + std::string(id) + "' not found");
-  if (!internal::LooksLikeId(id)) return not_found;
+  auto not_found = [&] { return NotFound("message '" + std::string(id) + "' not found"); };
+  if (!internal::LooksLikeId(id)) return not_found();
   QUIK_ASSIGN_OR_RETURN(auto msg, tx.GetMessage(id));
-  if (!msg) return not_found;
+  if (!msg) return not_found();
   auto channel = authz::ChannelFor(tx, who, msg->channel_id);
   if (!channel.ok()) {
-    return channel.status().code() == StatusCode::kNotFound ? not_found : channel.status();
+    return channel.status().code() == StatusCode::kNotFound ? not_found() : channel.status();
   }
   return MessageAccess{std::move(*msg), std::move(*channel)};
 }

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
+#include <string>
 
 #include "quik/options.hpp"
 #include "store/store.hpp"
@@ -11,6 +13,10 @@ namespace quik::internal {
 struct Context {
   Options options;
   std::unique_ptr<store::Store> store;
+
+  // A password hash at the configured cost, for constant-time failed logins.
+  std::once_flag dummy_hash_once;
+  Result<std::string> dummy_hash = Internal("not computed");
 
   // Runs `fn(tx, out)` in a write transaction and returns `out` once durable.
   template <typename T, typename F>

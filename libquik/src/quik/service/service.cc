@@ -11,25 +11,27 @@ namespace {
 constexpr std::string_view kTokenIndexKey = "token_index_version";
 
 // LMDB's token index is derived from the tokens table. A data dir restored or
-// copied without lmdb/ gets it rebuilt here, once.
+// copied without lmdb/ gets it rebuilt here, once. It runs as a write, under
+// the same lock as every token change, so that a revocation committed by
+// another process cannot slip between reading the table and filling the index.
 Status RebuildTokenIndexIfMissing(store::Store& store) {
   QUIK_ASSIGN_OR_RETURN(auto marker, store.lmdb().Get(store::Db::kMeta, kTokenIndexKey));
   if (marker) return Status::Ok();
-  store::WriteBatch batch;
-  Timestamp now = internal::NowMillis();
-  QUIK_RETURN_IF_ERROR(store.Read([&](store::Tx& tx) -> Status {
+  return store.Write([&](store::Tx& tx) -> Status {
+    QUIK_ASSIGN_OR_RETURN(auto again, store.lmdb().Get(store::Db::kMeta, kTokenIndexKey));
+    if (again) return Status::Ok();
+    Timestamp now = internal::NowMillis();
     QUIK_ASSIGN_OR_RETURN(auto records, tx.ListTokens(""));
     for (const auto& r : records) {
       if (r.token.revoked_at != 0 || (r.token.expires_at != 0 && r.token.expires_at <= now)) {
         continue;
       }
       auth::TokenIndexEntry e{r.token.id, r.token.user_id, r.token.kind, r.token.expires_at};
-      batch.Put(store::Db::kTokens, r.secret_hash, e.Encode());
+      tx.lmdb().Put(store::Db::kTokens, r.secret_hash, e.Encode());
     }
+    tx.lmdb().Put(store::Db::kMeta, kTokenIndexKey, "1");
     return Status::Ok();
-  }));
-  batch.Put(store::Db::kMeta, kTokenIndexKey, "1");
-  return store.lmdb().Apply(batch);
+  });
 }
 
 class ServiceImpl final : public Service {

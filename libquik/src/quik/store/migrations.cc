@@ -67,8 +67,10 @@ CREATE TABLE channel_members (
 ) WITHOUT ROWID;
 CREATE INDEX channel_members_by_user ON channel_members(user_id, channel_id);
 
+-- A rowid table: rows carry up to 40,000 characters of text, too large for
+-- WITHOUT ROWID to pay off.
 CREATE TABLE messages (
-  id             TEXT PRIMARY KEY,           -- time-ordered: the list order
+  id             TEXT NOT NULL UNIQUE,       -- time-ordered: the list order
   channel_id     TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
   workspace_id   TEXT NOT NULL,
   user_id        TEXT NOT NULL,
@@ -79,15 +81,17 @@ CREATE TABLE messages (
   created_at     INTEGER NOT NULL,
   edited_at      INTEGER NOT NULL DEFAULT 0,
   deleted_at     INTEGER NOT NULL DEFAULT 0
-) WITHOUT ROWID;
+);
 CREATE INDEX messages_by_channel ON messages(channel_id, thread_root_id, id);
 CREATE UNIQUE INDEX messages_by_client_id ON messages(channel_id, user_id, client_msg_id)
   WHERE client_msg_id != '';
 
 -- The durable event log (transactional outbox): one row per change, written
--- in the same transaction as the change. seq never repeats or goes back.
+-- in the same transaction as the change. seq never repeats or goes back: it is
+-- the rowid, max+1 under the write lock, and retention only ever deletes the
+-- oldest rows, never the newest.
 CREATE TABLE events (
-  seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq          INTEGER PRIMARY KEY,
   type         TEXT NOT NULL,
   workspace_id TEXT NOT NULL DEFAULT '',
   channel_id   TEXT NOT NULL DEFAULT '',
@@ -102,7 +106,7 @@ CREATE TABLE tokens (
   id          TEXT PRIMARY KEY,
   user_id     TEXT NOT NULL REFERENCES users(id),
   name        TEXT NOT NULL DEFAULT '',
-  kind        TEXT NOT NULL,                -- session, api
+  kind        TEXT NOT NULL CHECK (kind IN ('session', 'api')),
   secret_hash BLOB NOT NULL UNIQUE,         -- SHA-256 of the secret
   created_at  INTEGER NOT NULL,
   expires_at  INTEGER NOT NULL DEFAULT 0,
@@ -138,6 +142,7 @@ Result<std::vector<MigrationInfo>> ReadMigrationStatus(Connection& conn) {
     QUIK_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) break;
     int version = static_cast<int>(stmt.Int(0));
+    if (version < 1) return Internal("schema_migrations holds an invalid version " + std::to_string(version));
     if (version > static_cast<int>(AllMigrations().size())) {
       return Unavailable("the database has schema version " + std::to_string(version) +
                          ", newer than this build knows (" +

@@ -71,6 +71,7 @@ TokenRecord ReadToken(const Stmt& s) {
   r.token.id = s.Text(0);
   r.token.user_id = s.Text(1);
   r.token.name = s.Text(2);
+  // The schema's CHECK allows only these two.
   r.token.kind = s.Text(3) == "session" ? TokenKind::kSession : TokenKind::kApi;
   r.token.created_at = s.Int(4);
   r.token.expires_at = s.Int(5);
@@ -308,6 +309,22 @@ Result<std::vector<Channel>> SqliteTx::ListChannelsForUser(std::string_view work
   return All<Channel>(s, ReadChannel);
 }
 
+Result<std::optional<ChannelAccessRow>> SqliteTx::GetChannelAccess(std::string_view channel_id,
+                                                                   std::string_view user_id) {
+  PREPARE(s, "SELECT " CHANNEL_COLS ", m.role, cm.user_id IS NOT NULL FROM channels c "
+             "LEFT JOIN members m ON m.workspace_id = c.workspace_id AND m.user_id = ?2 "
+             "LEFT JOIN channel_members cm ON cm.channel_id = c.id AND cm.user_id = ?2 "
+             "WHERE c.id = ?1");
+  s.Bind(1, channel_id).Bind(2, user_id);
+  return One<ChannelAccessRow>(s, [](const Stmt& r) {
+    ChannelAccessRow row;
+    row.channel = ReadChannel(r);
+    if (!r.IsNull(8)) row.role = ParseRole(r.Text(8));
+    row.is_channel_member = r.Int(9) != 0;
+    return row;
+  });
+}
+
 Status SqliteTx::InsertChannel(const Channel& c) {
   PREPARE(s, "INSERT INTO channels(id, workspace_id, name, topic, kind, archived, created_by, "
              "created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
@@ -353,6 +370,8 @@ Result<std::vector<ChannelMember>> SqliteTx::ListChannelMembers(std::string_view
 
 // ---- messages
 
+// (The repeated `client_msg_id != ''` lets SQLite use the partial index
+// messages_by_client_id instead of scanning the channel.)
 #define MESSAGE_COLS "id, channel_id, workspace_id, user_id, text, client_msg_id, thread_root_id, reply_count, created_at, edited_at, deleted_at"
 
 Result<std::optional<Message>> SqliteTx::GetMessage(std::string_view id) {
@@ -365,7 +384,7 @@ Result<std::optional<Message>> SqliteTx::GetMessageByClientId(std::string_view c
                                                               std::string_view user_id,
                                                               std::string_view client_msg_id) {
   PREPARE(s, "SELECT " MESSAGE_COLS " FROM messages "
-             "WHERE channel_id = ? AND user_id = ? AND client_msg_id = ?");
+             "WHERE channel_id = ? AND user_id = ? AND client_msg_id = ? AND client_msg_id != ''");
   s.Bind(1, channel_id).Bind(2, user_id).Bind(3, client_msg_id);
   return One<Message>(s, ReadMessage);
 }

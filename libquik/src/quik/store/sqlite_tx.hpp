@@ -43,6 +43,8 @@ class SqliteTx final : public Tx {
   Result<std::vector<Channel>> ListChannelsForUser(std::string_view workspace_id,
                                                    std::string_view user_id,
                                                    bool include_public) override;
+  Result<std::optional<ChannelAccessRow>> GetChannelAccess(std::string_view channel_id,
+                                                           std::string_view user_id) override;
   Status InsertChannel(const Channel& channel) override;
   Status UpdateChannel(const Channel& channel) override;
   Result<bool> IsChannelMember(std::string_view channel_id, std::string_view user_id) override;

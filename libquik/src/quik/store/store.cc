@@ -1,6 +1,7 @@
 #include "store/store.hpp"
 
 #include <algorithm>
+#include <exception>
 
 #include "store/sqlite_tx.hpp"
 
@@ -20,14 +21,17 @@ Result<std::unique_ptr<Store>> Store::Open(const Options& options) {
     return NotFound("data dir " + options.data_dir.string() +
                     " is not initialised (no quik.db); run `quikctl init`");
   }
-  QUIK_ASSIGN_OR_RETURN(auto conn,
-                        Connection::Open(db_path, Connection::Mode::kReadWrite,
-                                         options.storage.sync == SyncMode::kFull,
-                                         options.storage.busy_timeout_ms));
+  QUIK_ASSIGN_OR_RETURN(auto conn, OpenWriteConnection(options));
   QUIK_ASSIGN_OR_RETURN(auto lmdb, LmdbEnv::Open(options.data_dir / "lmdb",
                                                  options.storage.lmdb_map_size_mib << 20));
   std::unique_ptr<Store> store(new Store(options, std::move(conn), std::move(lmdb)));
   return store;
+}
+
+Result<std::unique_ptr<Connection>> Store::OpenWriteConnection(const Options& options) {
+  return Connection::Open(options.data_dir / "quik.db", Connection::Mode::kReadWrite,
+                          options.storage.sync == SyncMode::kFull,
+                          options.storage.busy_timeout_ms);
 }
 
 Store::Store(const Options& options, std::unique_ptr<Connection> write_conn,
@@ -39,6 +43,10 @@ Store::~Store() = default;
 Status Store::Write(const WriteFn& fn) {
   Writer w;
   w.fn = &fn;
+  std::vector<Writer*> batch;
+  const size_t max_batch = static_cast<size_t>(std::max(1, options_.storage.max_batch));
+  batch.reserve(std::min<size_t>(max_batch, 64));
+
   std::unique_lock lock(write_mu_);
   writers_.push_back(&w);
   while (!w.done && writers_.front() != &w) w.cv.wait(lock);
@@ -46,13 +54,11 @@ Status Store::Write(const WriteFn& fn) {
 
   // This thread leads: it takes everyone queued so far into one transaction.
   // Writers that arrive meanwhile queue up and form the next batch.
-  std::vector<Writer*> batch;
-  size_t max_batch = static_cast<size_t>(std::max(1, options_.storage.max_batch));
   for (auto it = writers_.begin(); it != writers_.end() && batch.size() < max_batch; ++it) {
     batch.push_back(*it);
   }
   lock.unlock();
-  CommitBatch(batch);
+  CommitBatch(batch);  // does not throw: every writer's exception becomes its Status
   lock.lock();
   stats_.commits++;
   for (Writer* b : batch) {
@@ -67,41 +73,79 @@ Status Store::Write(const WriteFn& fn) {
   return w.result;
 }
 
+namespace {
+
+// Runs one writer's function; an exception becomes kInternal, so that it can
+// neither escape on another caller's thread nor leave the batch half done.
+Status RunWriter(const Store::WriteFn& fn, Tx& tx) {
+  try {
+    return fn(tx);
+  } catch (const std::exception& e) {
+    return Internal(std::string("write failed with an exception: ") + e.what());
+  } catch (...) {
+    return Internal("write failed with an unknown exception");
+  }
+}
+
+Status ExecPrepared(Connection& conn, const char* sql) {
+  QUIK_ASSIGN_OR_RETURN(Stmt stmt, conn.Prepare(sql));
+  return stmt.Exec();
+}
+
+}  // namespace
+
 void Store::CommitBatch(const std::vector<Writer*>& batch) {
   Connection& conn = *write_conn_;
-  Status begin = conn.Exec("BEGIN IMMEDIATE");
+  Status begin = ExecPrepared(conn, "BEGIN IMMEDIATE");
   if (!begin.ok()) {
     for (Writer* b : batch) b->result = begin;
     return;
   }
+  // If SQLite abandons the whole transaction (disk full, I/O error, ...),
+  // every writer of the batch fails, including those that ran before.
+  auto fail_all = [&](const Status& st) {
+    for (Writer* b : batch) b->result = st;
+    if (!sqlite3_get_autocommit(conn.raw())) conn.Exec("ROLLBACK").IgnoreError();
+    if (!sqlite3_get_autocommit(conn.raw())) ReopenWriteConnection();
+  };
+
   WriteBatch lmdb_batch;
   for (Writer* b : batch) {
     SqliteTx tx(conn);
-    Status st = conn.Exec("SAVEPOINT w");
+    Status st = ExecPrepared(conn, "SAVEPOINT w");
     if (st.ok()) {
-      st = (*b->fn)(tx);
-      if (st.ok()) {
-        st = conn.Exec("RELEASE w");
-      } else {
+      st = RunWriter(*b->fn, tx);
+      Status end = st.ok() ? ExecPrepared(conn, "RELEASE w") : Status::Ok();
+      if (!st.ok() || !end.ok()) {
         // Undo only this writer's changes; the batch goes on.
-        Status undo = conn.Exec("ROLLBACK TO w; RELEASE w");
+        if (st.ok()) st = end;
+        Status undo = ExecPrepared(conn, "ROLLBACK TO w");
+        if (undo.ok()) undo = ExecPrepared(conn, "RELEASE w");
         if (!undo.ok()) st = undo;
       }
+    }
+    if (sqlite3_get_autocommit(conn.raw())) {
+      fail_all(st.ok() ? Internal("the write transaction ended unexpectedly") : st);
+      return;
     }
     b->result = st;
     if (st.ok()) lmdb_batch.Append(std::move(tx.lmdb()));
   }
-  Status commit;
   // LMDB first: its entries (token lookups) only ever describe work that is
-  // committing; if the SQLite commit then fails they describe nothing usable.
+  // committing; if the SQLite commit then fails they describe nothing usable
+  // (an index entry for a secret never handed out, or a revocation that the
+  // caller was told failed and will retry).
+  Status commit;
   if (!lmdb_batch.empty()) commit = lmdb_->Apply(lmdb_batch);
-  if (commit.ok()) commit = conn.Exec("COMMIT");
-  if (!commit.ok()) {
-    conn.Exec("ROLLBACK").IgnoreError();
-    for (Writer* b : batch) {
-      if (b->result.ok()) b->result = commit;
-    }
-  }
+  if (commit.ok()) commit = ExecPrepared(conn, "COMMIT");
+  if (!commit.ok()) fail_all(commit);
+}
+
+void Store::ReopenWriteConnection() {
+  // The connection is stuck inside a transaction it cannot end; start afresh
+  // (closing it rolls the transaction back).
+  auto fresh = OpenWriteConnection(options_);
+  if (fresh.ok()) write_conn_ = std::move(*fresh);
 }
 
 Result<std::unique_ptr<Connection>> Store::AcquireReader() {
@@ -125,14 +169,15 @@ void Store::ReleaseReader(std::unique_ptr<Connection> conn) {
 
 Status Store::Read(const std::function<Status(Tx&)>& fn) {
   QUIK_ASSIGN_OR_RETURN(auto conn, AcquireReader());
-  Status st = conn->Exec("BEGIN");
+  Status st = ExecPrepared(*conn, "BEGIN");
   if (st.ok()) {
     SqliteTx tx(*conn);
-    st = fn(tx);
-    Status end = conn->Exec(st.ok() ? "COMMIT" : "ROLLBACK");
+    st = RunWriter(fn, tx);
+    Status end = ExecPrepared(*conn, st.ok() ? "COMMIT" : "ROLLBACK");
     if (st.ok()) st = end;
   }
-  ReleaseReader(std::move(conn));
+  // A connection left inside a transaction would pin an old snapshot.
+  if (sqlite3_get_autocommit(conn->raw())) ReleaseReader(std::move(conn));
   return st;
 }
 

@@ -57,7 +57,8 @@ class Store {
 
   // Runs `batch` as one transaction on the write connection (leader only).
   void CommitBatch(const std::vector<Writer*>& batch);
-  Status RebuildTokenIndexIfMissing();
+  static Result<std::unique_ptr<Connection>> OpenWriteConnection(const Options& options);
+  void ReopenWriteConnection();
   Result<std::unique_ptr<Connection>> AcquireReader();
   void ReleaseReader(std::unique_ptr<Connection> conn);
 

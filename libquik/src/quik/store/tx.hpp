@@ -23,6 +23,14 @@ struct TokenRecord {
   std::string secret_hash;  // raw SHA-256
 };
 
+// A channel with one user's standing in it, read in one query (the hot path
+// of every post).
+struct ChannelAccessRow {
+  Channel channel;
+  std::optional<Role> role;  // in the channel's workspace; none if not a member
+  bool is_channel_member = false;
+};
+
 struct MessageQuery {
   std::string channel_id;
   std::string below_id;  // exclusive upper bound (newest-first paging); empty: none
@@ -74,6 +82,8 @@ class Tx {
   virtual Result<std::vector<Channel>> ListChannelsForUser(std::string_view workspace_id,
                                                            std::string_view user_id,
                                                            bool include_public) = 0;
+  virtual Result<std::optional<ChannelAccessRow>> GetChannelAccess(std::string_view channel_id,
+                                                                   std::string_view user_id) = 0;
   virtual Status InsertChannel(const Channel& channel) = 0;
   virtual Status UpdateChannel(const Channel& channel) = 0;
   virtual Result<bool> IsChannelMember(std::string_view channel_id, std::string_view user_id) = 0;

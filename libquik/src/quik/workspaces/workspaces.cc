@@ -139,7 +139,8 @@ Result<Member> WorkspaceService::SetRole(const Actor& actor, std::string_view ws
   return ctx_->WriteResult<Member>([&](store::Tx& tx, Member& out) -> Status {
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
     QUIK_ASSIGN_OR_RETURN(auto access, authz::WorkspaceFor(tx, who, ws_ref));
-    QUIK_ASSIGN_OR_RETURN(auto user, authz::FindUser(tx, user_ref));
+    if (!access.is_admin()) return PermissionDenied("only owners and admins may manage members");
+    QUIK_ASSIGN_OR_RETURN(auto user, authz::VisibleUser(tx, who, user_ref));
     QUIK_ASSIGN_OR_RETURN(auto member, tx.GetMember(access.workspace.id, user.id));
     if (!member) {
       return NotFound(user.email + " is not a member of " + access.workspace.slug);
@@ -162,7 +163,7 @@ Status WorkspaceService::RemoveMember(const Actor& actor, std::string_view ws_re
   return ctx_->store->Write([&](store::Tx& tx) -> Status {
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
     QUIK_ASSIGN_OR_RETURN(auto access, authz::WorkspaceFor(tx, who, ws_ref));
-    QUIK_ASSIGN_OR_RETURN(auto user, authz::FindUser(tx, user_ref));
+    QUIK_ASSIGN_OR_RETURN(auto user, authz::VisibleUser(tx, who, user_ref));
     QUIK_ASSIGN_OR_RETURN(auto member, tx.GetMember(access.workspace.id, user.id));
     if (!member) return NotFound(user.email + " is not a member of " + access.workspace.slug);
     bool self = !who.system && user.id == who.user.id;
@@ -181,7 +182,7 @@ Result<Member> WorkspaceService::GetMember(const Actor& actor, std::string_view 
   return ctx_->ReadResult<Member>([&](store::Tx& tx, Member& out) -> Status {
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
     QUIK_ASSIGN_OR_RETURN(auto access, authz::WorkspaceFor(tx, who, ws_ref));
-    QUIK_ASSIGN_OR_RETURN(auto user, authz::FindUser(tx, user_ref));
+    QUIK_ASSIGN_OR_RETURN(auto user, authz::VisibleUser(tx, who, user_ref));
     QUIK_ASSIGN_OR_RETURN(auto member, tx.GetMember(access.workspace.id, user.id));
     if (!member) return NotFound("'" + std::string(user_ref) + "' is not a member");
     out = std::move(*member);
