@@ -67,10 +67,11 @@ CREATE TABLE channel_members (
 ) WITHOUT ROWID;
 CREATE INDEX channel_members_by_user ON channel_members(user_id, channel_id);
 
--- A rowid table: rows carry up to 40,000 characters of text, too large for
--- WITHOUT ROWID to pay off.
+-- Clustered by id (WITHOUT ROWID): one b-tree fewer to write per post than a
+-- rowid table with a unique id index. Typical messages are far below the
+-- 1/20-page size where that stops paying; long ones spill to overflow pages.
 CREATE TABLE messages (
-  id             TEXT NOT NULL UNIQUE,       -- time-ordered: the list order
+  id             TEXT PRIMARY KEY,           -- time-ordered: the list order
   channel_id     TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
   workspace_id   TEXT NOT NULL,
   user_id        TEXT NOT NULL,
@@ -81,7 +82,7 @@ CREATE TABLE messages (
   created_at     INTEGER NOT NULL,
   edited_at      INTEGER NOT NULL DEFAULT 0,
   deleted_at     INTEGER NOT NULL DEFAULT 0
-);
+) WITHOUT ROWID;
 CREATE INDEX messages_by_channel ON messages(channel_id, thread_root_id, id);
 CREATE UNIQUE INDEX messages_by_client_id ON messages(channel_id, user_id, client_msg_id)
   WHERE client_msg_id != '';

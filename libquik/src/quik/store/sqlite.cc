@@ -54,7 +54,11 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::filesystem::path
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, busy_timeout_ms);
   std::unique_ptr<Connection> conn(new Connection(db));
-  std::string pragmas = "PRAGMA foreign_keys=ON; PRAGMA synchronous=";
+  // Reads through a memory map spare a pread(2) per page; a larger page cache
+  // keeps the hot b-tree pages of the write connection between commits.
+  std::string pragmas =
+      "PRAGMA foreign_keys=ON; PRAGMA mmap_size=268435456; PRAGMA cache_size=-32768; "
+      "PRAGMA synchronous=";
   pragmas += sync_full ? "FULL;" : "NORMAL;";
   if (mode == Mode::kReadWrite) pragmas += "PRAGMA journal_mode=WAL;";
   QUIK_RETURN_IF_ERROR(conn->Exec(pragmas));

@@ -61,6 +61,8 @@ Status Store::Write(const WriteFn& fn) {
   CommitBatch(batch);  // does not throw: every writer's exception becomes its Status
   lock.lock();
   stats_.commits++;
+  // Followers are woken under the lock: each Writer lives on its caller's
+  // stack and may be gone as soon as the caller can see `done`.
   for (Writer* b : batch) {
     writers_.pop_front();
     if (b->result.ok()) stats_.writes++;
@@ -92,6 +94,20 @@ Status ExecPrepared(Connection& conn, const char* sql) {
   return stmt.Exec();
 }
 
+// Runs one writer of a batch in its own savepoint, so that its failure undoes
+// only its own changes and the batch goes on.
+Status RunInSavepoint(Connection& conn, const Store::WriteFn& fn, Tx& tx) {
+  QUIK_RETURN_IF_ERROR(ExecPrepared(conn, "SAVEPOINT w"));
+  Status st = RunWriter(fn, tx);
+  if (st.ok()) {
+    st = ExecPrepared(conn, "RELEASE w");
+    if (st.ok()) return st;
+  }
+  Status undo = ExecPrepared(conn, "ROLLBACK TO w");
+  if (undo.ok()) undo = ExecPrepared(conn, "RELEASE w");
+  return undo.ok() ? st : undo;
+}
+
 }  // namespace
 
 void Store::CommitBatch(const std::vector<Writer*>& batch) {
@@ -110,26 +126,27 @@ void Store::CommitBatch(const std::vector<Writer*>& batch) {
   };
 
   WriteBatch lmdb_batch;
-  for (Writer* b : batch) {
+  if (batch.size() == 1) {
+    // A batch of one needs no savepoint: its failure rolls back everything.
+    Writer* b = batch.front();
     SqliteTx tx(conn);
-    Status st = ExecPrepared(conn, "SAVEPOINT w");
-    if (st.ok()) {
-      st = RunWriter(*b->fn, tx);
-      Status end = st.ok() ? ExecPrepared(conn, "RELEASE w") : Status::Ok();
-      if (!st.ok() || !end.ok()) {
-        // Undo only this writer's changes; the batch goes on.
-        if (st.ok()) st = end;
-        Status undo = ExecPrepared(conn, "ROLLBACK TO w");
-        if (undo.ok()) undo = ExecPrepared(conn, "RELEASE w");
-        if (!undo.ok()) st = undo;
-      }
-    }
-    if (sqlite3_get_autocommit(conn.raw())) {
-      fail_all(st.ok() ? Internal("the write transaction ended unexpectedly") : st);
+    b->result = RunWriter(*b->fn, tx);
+    if (!b->result.ok()) {
+      fail_all(b->result);
       return;
     }
-    b->result = st;
-    if (st.ok()) lmdb_batch.Append(std::move(tx.lmdb()));
+    lmdb_batch.Append(std::move(tx.lmdb()));
+  } else {
+    for (Writer* b : batch) {
+      SqliteTx tx(conn);
+      Status st = RunInSavepoint(conn, *b->fn, tx);
+      if (sqlite3_get_autocommit(conn.raw())) {
+        fail_all(st.ok() ? Internal("the write transaction ended unexpectedly") : st);
+        return;
+      }
+      b->result = st;
+      if (st.ok()) lmdb_batch.Append(std::move(tx.lmdb()));
+    }
   }
   // LMDB first: its entries (token lookups) only ever describe work that is
   // committing; if the SQLite commit then fails they describe nothing usable
