@@ -25,8 +25,8 @@ struct MigrationInfo {
 };
 
 struct InitResult {
-  bool created_config = false;    // quik.toml was written
-  int migrations_applied = 0;     // 0 on an already initialised dir
+  bool created_config = false;  // quik.toml was written
+  int migrations_applied = 0;   // 0 on an already initialised dir
 };
 
 // Creates `options.data_dir` (and parents), a commented quik.toml if absent,

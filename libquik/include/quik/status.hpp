@@ -85,7 +85,7 @@ inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
     assert(!status_.ok() && "a Result built from a Status must hold an error");
     if (status_.ok()) status_ = Internal("Result built from an ok Status");
@@ -120,9 +120,9 @@ class [[nodiscard]] Result {
 }  // namespace quik
 
 // Returns the status of `expr` from the enclosing function if it is not ok.
-#define QUIK_RETURN_IF_ERROR(expr)          \
-  do {                                      \
-    ::quik::Status quik_status_ = (expr);   \
+#define QUIK_RETURN_IF_ERROR(expr)               \
+  do {                                           \
+    ::quik::Status quik_status_ = (expr);        \
     if (!quik_status_.ok()) return quik_status_; \
   } while (0)
 

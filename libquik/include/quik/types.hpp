@@ -19,7 +19,7 @@ using Timestamp = std::int64_t;  // ms since 1970-01-01T00:00:00Z; 0 means "neve
 std::string FormatTime(Timestamp t);
 
 enum class Role { kOwner, kAdmin, kMember, kGuest };
-std::string_view RoleName(Role role);                    // "owner", "admin", "member", "guest"
+std::string_view RoleName(Role role);                  // "owner", "admin", "member", "guest"
 std::optional<Role> ParseRole(std::string_view name);  // the inverse; nullopt if unknown
 
 struct User {

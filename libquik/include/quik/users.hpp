@@ -18,8 +18,8 @@ struct Context;
 }
 
 struct NewUser {
-  std::string email;  // validated; unique case-insensitively (kAlreadyExists)
-  std::string name;   // display name, 1..limits.name_max_chars code points
+  std::string email;                    // validated; unique case-insensitively (kAlreadyExists)
+  std::string name;                     // display name, 1..limits.name_max_chars code points
   std::optional<std::string> password;  // none: the user signs in by token or invite
   bool is_admin = false;                // only the system or an instance admin may set it
 };

@@ -50,8 +50,7 @@ Result<Session> AuthService::SignUp(const Signup& signup) {
       QUIK_RETURN_IF_ERROR(workspaces::JoinByInvite(tx, *invite, out.user.id).status());
     }
     QUIK_ASSIGN_OR_RETURN(out.token, auth::IssueToken(tx, out.user.id, TokenKind::kSession, "",
-                                                      ctx_->options.auth.session_ttl,
-                                                      out.user.id));
+                                                      ctx_->options.auth.session_ttl, out.user.id));
     return Status::Ok();
   });
 }
@@ -61,13 +60,14 @@ Result<Session> AuthService::Login(std::string_view email, std::string_view pass
     std::optional<User> user;
     std::string hash;
   };
-  QUIK_ASSIGN_OR_RETURN(Found found, ctx_->ReadResult<Found>([&](store::Tx& tx, Found& f) -> Status {
-    QUIK_ASSIGN_OR_RETURN(f.user, tx.GetUserByEmail(internal::AsciiLower(email)));
-    if (f.user) {
-      QUIK_ASSIGN_OR_RETURN(f.hash, tx.GetPasswordHash(f.user->id));
-    }
-    return Status::Ok();
-  }));
+  QUIK_ASSIGN_OR_RETURN(
+      Found found, ctx_->ReadResult<Found>([&](store::Tx& tx, Found& f) -> Status {
+        QUIK_ASSIGN_OR_RETURN(f.user, tx.GetUserByEmail(internal::AsciiLower(email)));
+        if (f.user) {
+          QUIK_ASSIGN_OR_RETURN(f.hash, tx.GetPasswordHash(f.user->id));
+        }
+        return Status::Ok();
+      }));
   // Always run one scrypt so that timing does not reveal which emails exist.
   QUIK_ASSIGN_OR_RETURN(std::string dummy, DummyHash(*ctx_));
   bool ok = crypto::VerifyPassword(password, found.hash.empty() ? dummy : found.hash);
@@ -77,8 +77,7 @@ Result<Session> AuthService::Login(std::string_view email, std::string_view pass
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, Actor::ForUser(found.user->id)));
     out.user = who.user;
     QUIK_ASSIGN_OR_RETURN(out.token, auth::IssueToken(tx, out.user.id, TokenKind::kSession, "",
-                                                      ctx_->options.auth.session_ttl,
-                                                      out.user.id));
+                                                      ctx_->options.auth.session_ttl, out.user.id));
     return Status::Ok();
   });
 }
@@ -107,8 +106,7 @@ Result<Authenticated> AuthService::Authenticate(std::string_view secret) {
 Status AuthService::SetPassword(const Actor& actor, std::string_view user_ref,
                                 std::string_view password) {
   QUIK_RETURN_IF_ERROR(CheckPassword(password));
-  QUIK_ASSIGN_OR_RETURN(std::string hash,
-                        users::HashPasswordFor(*ctx_, std::string(password)));
+  QUIK_ASSIGN_OR_RETURN(std::string hash, users::HashPasswordFor(*ctx_, std::string(password)));
   return ctx_->store->Write([&](store::Tx& tx) -> Status {
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
     QUIK_ASSIGN_OR_RETURN(auto user, authz::VisibleUser(tx, who, user_ref));
@@ -129,17 +127,19 @@ Result<IssuedToken> AuthService::CreateToken(const Actor& actor, std::string_vie
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
     QUIK_ASSIGN_OR_RETURN(auto user, authz::VisibleUser(tx, who, user_ref));
     if (user.id != who.user.id && !who.is_instance_admin()) {
-      return PermissionDenied("only the user themself or an instance admin may create their tokens");
+      return PermissionDenied(
+          "only the user themself or an instance admin may create their tokens");
     }
     if (!user.active) return PermissionDenied("user " + user.email + " is deactivated");
-    QUIK_ASSIGN_OR_RETURN(out, auth::IssueToken(tx, user.id, TokenKind::kApi, spec.name, spec.ttl,
-                                                actor.user_id()));
+    QUIK_ASSIGN_OR_RETURN(
+        out, auth::IssueToken(tx, user.id, TokenKind::kApi, spec.name, spec.ttl, actor.user_id()));
     return Status::Ok();
   });
 }
 
 Result<std::vector<Token>> AuthService::ListTokens(const Actor& actor, std::string_view user_ref) {
-  return ctx_->ReadResult<std::vector<Token>>([&](store::Tx& tx, std::vector<Token>& out) -> Status {
+  return ctx_->ReadResult<std::vector<Token>>([&](store::Tx& tx,
+                                                  std::vector<Token>& out) -> Status {
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
     std::string user_id;
     if (!user_ref.empty()) {

@@ -26,7 +26,8 @@ std::optional<TokenIndexEntry> TokenIndexEntry::Decode(std::string_view b) {
   e.user_id = b.substr(26, 26);
   e.kind = b[52] == 's' ? TokenKind::kSession : TokenKind::kApi;
   std::uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(b[53 + static_cast<size_t>(i)]);
+  for (int i = 7; i >= 0; --i)
+    v = (v << 8) | static_cast<unsigned char>(b[53 + static_cast<size_t>(i)]);
   e.expires_at = static_cast<Timestamp>(v);
   return e;
 }
@@ -43,7 +44,9 @@ Result<IssuedToken> IssueToken(store::Tx& tx, std::string_view user_id, TokenKin
   rec.token.name = name;
   rec.token.kind = kind;
   rec.token.created_at = now;
-  if (ttl) rec.token.expires_at = now + std::chrono::duration_cast<std::chrono::milliseconds>(*ttl).count();
+  if (ttl)
+    rec.token.expires_at =
+        now + std::chrono::duration_cast<std::chrono::milliseconds>(*ttl).count();
   rec.secret_hash = crypto::Sha256(issued.secret);
   QUIK_RETURN_IF_ERROR(tx.InsertToken(rec));
   TokenIndexEntry entry{rec.token.id, rec.token.user_id, kind, rec.token.expires_at};
@@ -61,8 +64,8 @@ Status RevokeToken(store::Tx& tx, const store::TokenRecord& record, std::string_
   tx.lmdb().Delete(store::Db::kTokens, record.secret_hash);
   Token t = record.token;
   t.revoked_at = now;
-  return events::Append(
-      tx, t.kind == TokenKind::kSession ? "session.revoked" : "token.revoked", actor_id, t);
+  return events::Append(tx, t.kind == TokenKind::kSession ? "session.revoked" : "token.revoked",
+                        actor_id, t);
 }
 
 Status RevokeAllForUser(store::Tx& tx, std::string_view user_id, std::string_view actor_id) {

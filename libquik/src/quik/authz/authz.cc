@@ -48,7 +48,8 @@ Result<Channel> FindChannel(store::Tx& tx, std::string_view ref) {
     auto ws = FindWorkspace(tx, ref.substr(0, sep));
     if (!ws.ok() && ws.status().code() != StatusCode::kNotFound) return ws.status();
     if (ws.ok()) {
-      QUIK_ASSIGN_OR_RETURN(ch, tx.GetChannelByName(ws->id, internal::AsciiLower(ref.substr(sep + 2))));
+      QUIK_ASSIGN_OR_RETURN(ch,
+                            tx.GetChannelByName(ws->id, internal::AsciiLower(ref.substr(sep + 2))));
     }
   } else if (internal::LooksLikeId(ref)) {
     QUIK_ASSIGN_OR_RETURN(ch, tx.GetChannel(ref));

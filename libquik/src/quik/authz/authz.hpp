@@ -47,7 +47,7 @@ Result<WorkspaceAccess> WorkspaceFor(store::Tx& tx, const Principal& who, std::s
 
 struct ChannelAccess {
   Channel channel;
-  WorkspaceAccess ws;  // for a user, ws.workspace carries only its id
+  WorkspaceAccess ws;      // for a user, ws.workspace carries only its id
   bool is_member = false;  // of the channel
 };
 

@@ -70,8 +70,8 @@ Result<std::vector<Channel>> ChannelService::List(const Actor& actor, std::strin
         if (who.system) {
           QUIK_ASSIGN_OR_RETURN(all, tx.ListChannels(access.workspace.id));
         } else {
-          QUIK_ASSIGN_OR_RETURN(all, tx.ListChannelsForUser(access.workspace.id, who.user.id,
-                                                            !access.is_guest()));
+          QUIK_ASSIGN_OR_RETURN(
+              all, tx.ListChannelsForUser(access.workspace.id, who.user.id, !access.is_guest()));
         }
         for (auto& c : all) {
           if (!c.archived || request.include_archived) out.push_back(std::move(c));

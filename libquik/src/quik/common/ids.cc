@@ -40,14 +40,18 @@ std::string NewId(Timestamp now) {
     } else {
       g.last_ms = now;
       std::uint64_t a = g.rng(), b = g.rng();
-      for (int i = 0; i < 8; ++i) g.random[static_cast<size_t>(i)] = static_cast<std::uint8_t>(a >> (8 * i));
-      for (int i = 0; i < 2; ++i) g.random[static_cast<size_t>(8 + i)] = static_cast<std::uint8_t>(b >> (8 * i));
+      for (int i = 0; i < 8; ++i)
+        g.random[static_cast<size_t>(i)] = static_cast<std::uint8_t>(a >> (8 * i));
+      for (int i = 0; i < 2; ++i)
+        g.random[static_cast<size_t>(8 + i)] = static_cast<std::uint8_t>(b >> (8 * i));
       g.random[0] &= 0x7f;  // headroom so increments within a millisecond cannot overflow
     }
     for (int i = 0; i < 6; ++i) {
-      bytes[static_cast<size_t>(i)] = static_cast<std::uint8_t>(static_cast<std::uint64_t>(now) >> (8 * (5 - i)));
+      bytes[static_cast<size_t>(i)] =
+          static_cast<std::uint8_t>(static_cast<std::uint64_t>(now) >> (8 * (5 - i)));
     }
-    for (int i = 0; i < 10; ++i) bytes[static_cast<size_t>(6 + i)] = g.random[static_cast<size_t>(i)];
+    for (int i = 0; i < 10; ++i)
+      bytes[static_cast<size_t>(6 + i)] = g.random[static_cast<size_t>(i)];
   }
   // 128 bits -> 26 base32 characters (the first carries 3 bits).
   std::string out(26, '0');
@@ -68,8 +72,8 @@ std::string NewId(Timestamp now) {
 bool LooksLikeId(std::string_view s) {
   if (s.size() != 26) return false;
   for (char c : s) {
-    bool ok = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z' && c != 'I' && c != 'L' &&
-                                         c != 'O' && c != 'U');
+    bool ok = (c >= '0' && c <= '9') ||
+              (c >= 'A' && c <= 'Z' && c != 'I' && c != 'L' && c != 'O' && c != 'U');
     if (!ok) return false;
   }
   return s[0] <= '7';

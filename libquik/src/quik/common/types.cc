@@ -1,5 +1,5 @@
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 
 #include "quik/types.hpp"
 
@@ -22,10 +22,14 @@ std::string FormatTime(Timestamp t) {
 
 std::string_view RoleName(Role role) {
   switch (role) {
-    case Role::kOwner: return "owner";
-    case Role::kAdmin: return "admin";
-    case Role::kMember: return "member";
-    case Role::kGuest: return "guest";
+    case Role::kOwner:
+      return "owner";
+    case Role::kAdmin:
+      return "admin";
+    case Role::kMember:
+      return "member";
+    case Role::kGuest:
+      return "guest";
   }
   return "member";
 }
@@ -39,10 +43,14 @@ std::optional<Role> ParseRole(std::string_view name) {
 
 std::string_view ChannelKindName(ChannelKind kind) {
   switch (kind) {
-    case ChannelKind::kPublic: return "public";
-    case ChannelKind::kPrivate: return "private";
-    case ChannelKind::kDirect: return "dm";
-    case ChannelKind::kGroup: return "group_dm";
+    case ChannelKind::kPublic:
+      return "public";
+    case ChannelKind::kPrivate:
+      return "private";
+    case ChannelKind::kDirect:
+      return "dm";
+    case ChannelKind::kGroup:
+      return "group_dm";
   }
   return "public";
 }

@@ -34,8 +34,7 @@ Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, c
   return Write(tx, type, actor_id, "", "", p);
 }
 
-Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id,
-              const Workspace& v) {
+Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, const Workspace& v) {
   quik::v1::EventPayload p;
   auto* w = p.mutable_workspace();
   w->set_id(v.id);

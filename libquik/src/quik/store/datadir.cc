@@ -27,8 +27,7 @@ Result<InitResult> InitDataDir(const Options& options) {
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
   if (ec) {
-    return Unavailable("cannot create data dir " + options.data_dir.string() + ": " +
-                       ec.message());
+    return Unavailable("cannot create data dir " + options.data_dir.string() + ": " + ec.message());
   }
   auto config = options.data_dir / "quik.toml";
   if (!std::filesystem::exists(config, ec)) {

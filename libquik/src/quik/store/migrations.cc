@@ -143,7 +143,8 @@ Result<std::vector<MigrationInfo>> ReadMigrationStatus(Connection& conn) {
     QUIK_ASSIGN_OR_RETURN(bool row, stmt.Step());
     if (!row) break;
     int version = static_cast<int>(stmt.Int(0));
-    if (version < 1) return Internal("schema_migrations holds an invalid version " + std::to_string(version));
+    if (version < 1)
+      return Internal("schema_migrations holds an invalid version " + std::to_string(version));
     if (version > static_cast<int>(AllMigrations().size())) {
       return Unavailable("the database has schema version " + std::to_string(version) +
                          ", newer than this build knows (" +

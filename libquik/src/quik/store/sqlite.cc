@@ -28,8 +28,8 @@ Result<bool> Stmt::Step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  return SqliteStatus(sqlite3_extended_errcode(sqlite3_db_handle(stmt_)),
-                      sqlite3_db_handle(stmt_), "sqlite step");
+  return SqliteStatus(sqlite3_extended_errcode(sqlite3_db_handle(stmt_)), sqlite3_db_handle(stmt_),
+                      "sqlite step");
 }
 
 Status Stmt::Exec() {
@@ -42,9 +42,9 @@ Status Stmt::Exec() {
 Result<std::unique_ptr<Connection>> Connection::Open(const std::filesystem::path& path, Mode mode,
                                                      bool sync_full, int busy_timeout_ms) {
   sqlite3* db = nullptr;
-  int flags = SQLITE_OPEN_NOMUTEX |
-              (mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY
-                                       : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  int flags =
+      SQLITE_OPEN_NOMUTEX |
+      (mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     Status st = SqliteStatus(rc, db, "open " + path.string());

@@ -105,15 +105,17 @@ Result<std::vector<T>> All(Stmt& stmt, F read) {
 // ---- users
 
 Result<std::optional<User>> SqliteTx::GetUser(std::string_view id) {
-  PREPARE(s, "SELECT id, email, name, is_admin, active, created_at, deactivated_at "
-             "FROM users WHERE id = ?");
+  PREPARE(s,
+          "SELECT id, email, name, is_admin, active, created_at, deactivated_at "
+          "FROM users WHERE id = ?");
   s.Bind(1, id);
   return One<User>(s, ReadUser);
 }
 
 Result<std::optional<User>> SqliteTx::GetUserByEmail(std::string_view email_key) {
-  PREPARE(s, "SELECT id, email, name, is_admin, active, created_at, deactivated_at "
-             "FROM users WHERE email_key = ?");
+  PREPARE(s,
+          "SELECT id, email, name, is_admin, active, created_at, deactivated_at "
+          "FROM users WHERE email_key = ?");
   s.Bind(1, email_key);
   return One<User>(s, ReadUser);
 }
@@ -126,29 +128,33 @@ Result<std::string> SqliteTx::GetPasswordHash(std::string_view user_id) {
 }
 
 Result<std::vector<User>> SqliteTx::ListUsers() {
-  PREPARE(s, "SELECT id, email, name, is_admin, active, created_at, deactivated_at "
-             "FROM users ORDER BY email_key");
+  PREPARE(s,
+          "SELECT id, email, name, is_admin, active, created_at, deactivated_at "
+          "FROM users ORDER BY email_key");
   return All<User>(s, ReadUser);
 }
 
 Result<std::vector<User>> SqliteTx::ListWorkspaceUsers(std::string_view workspace_id) {
-  PREPARE(s, "SELECT u.id, u.email, u.name, u.is_admin, u.active, u.created_at, u.deactivated_at "
-             "FROM members m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = ? "
-             "ORDER BY u.email_key");
+  PREPARE(s,
+          "SELECT u.id, u.email, u.name, u.is_admin, u.active, u.created_at, u.deactivated_at "
+          "FROM members m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = ? "
+          "ORDER BY u.email_key");
   s.Bind(1, workspace_id);
   return All<User>(s, ReadUser);
 }
 
 Result<bool> SqliteTx::SharesWorkspace(std::string_view a, std::string_view b) {
-  PREPARE(s, "SELECT 1 FROM members x JOIN members y ON x.workspace_id = y.workspace_id "
-             "WHERE x.user_id = ? AND y.user_id = ? LIMIT 1");
+  PREPARE(s,
+          "SELECT 1 FROM members x JOIN members y ON x.workspace_id = y.workspace_id "
+          "WHERE x.user_id = ? AND y.user_id = ? LIMIT 1");
   s.Bind(1, a).Bind(2, b);
   return s.Step();
 }
 
 Status SqliteTx::InsertUser(const User& u, std::string_view password_hash) {
-  PREPARE(s, "INSERT INTO users(id, email, email_key, name, password_hash, is_admin, active, "
-             "created_at, deactivated_at) VALUES(?, ?, lower(?), ?, ?, ?, ?, ?, ?)");
+  PREPARE(s,
+          "INSERT INTO users(id, email, email_key, name, password_hash, is_admin, active, "
+          "created_at, deactivated_at) VALUES(?, ?, lower(?), ?, ?, ?, ?, ?, ?)");
   s.Bind(1, u.id).Bind(2, u.email).Bind(3, u.email).Bind(4, u.name);
   if (!password_hash.empty()) s.Bind(5, password_hash);
   s.Bind(6, u.is_admin).Bind(7, u.active).Bind(8, u.created_at).Bind(9, u.deactivated_at);
@@ -156,8 +162,9 @@ Status SqliteTx::InsertUser(const User& u, std::string_view password_hash) {
 }
 
 Status SqliteTx::UpdateUser(const User& u) {
-  PREPARE(s, "UPDATE users SET name = ?, is_admin = ?, active = ?, deactivated_at = ? "
-             "WHERE id = ?");
+  PREPARE(s,
+          "UPDATE users SET name = ?, is_admin = ?, active = ?, deactivated_at = ? "
+          "WHERE id = ?");
   s.Bind(1, u.name).Bind(2, u.is_admin).Bind(3, u.active).Bind(4, u.deactivated_at).Bind(5, u.id);
   return s.Exec();
 }
@@ -188,8 +195,9 @@ Result<std::vector<Workspace>> SqliteTx::ListWorkspaces() {
 }
 
 Result<std::vector<Workspace>> SqliteTx::ListUserWorkspaces(std::string_view user_id) {
-  PREPARE(s, "SELECT w.id, w.name, w.slug, w.created_at FROM members m "
-             "JOIN workspaces w ON w.id = m.workspace_id WHERE m.user_id = ? ORDER BY w.slug");
+  PREPARE(s,
+          "SELECT w.id, w.name, w.slug, w.created_at FROM members m "
+          "JOIN workspaces w ON w.id = m.workspace_id WHERE m.user_id = ? ORDER BY w.slug");
   s.Bind(1, user_id);
   return All<Workspace>(s, ReadWorkspace);
 }
@@ -209,18 +217,20 @@ Status SqliteTx::DeleteWorkspace(std::string_view id) {
 
 Result<std::optional<Member>> SqliteTx::GetMember(std::string_view workspace_id,
                                                   std::string_view user_id) {
-  PREPARE(s, "SELECT m.workspace_id, m.user_id, m.role, m.joined_at, u.email, u.name "
-             "FROM members m JOIN users u ON u.id = m.user_id "
-             "WHERE m.workspace_id = ? AND m.user_id = ?");
+  PREPARE(s,
+          "SELECT m.workspace_id, m.user_id, m.role, m.joined_at, u.email, u.name "
+          "FROM members m JOIN users u ON u.id = m.user_id "
+          "WHERE m.workspace_id = ? AND m.user_id = ?");
   s.Bind(1, workspace_id).Bind(2, user_id);
   return One<Member>(s, ReadMember);
 }
 
 Result<std::vector<Member>> SqliteTx::ListMembers(std::string_view workspace_id,
                                                   std::string_view after_user_id, int limit) {
-  PREPARE(s, "SELECT m.workspace_id, m.user_id, m.role, m.joined_at, u.email, u.name "
-             "FROM members m JOIN users u ON u.id = m.user_id "
-             "WHERE m.workspace_id = ? AND m.user_id > ? ORDER BY m.user_id LIMIT ?");
+  PREPARE(s,
+          "SELECT m.workspace_id, m.user_id, m.role, m.joined_at, u.email, u.name "
+          "FROM members m JOIN users u ON u.id = m.user_id "
+          "WHERE m.workspace_id = ? AND m.user_id > ? ORDER BY m.user_id LIMIT ?");
   s.Bind(1, workspace_id).Bind(2, after_user_id).Bind(3, limit);
   return All<Member>(s, ReadMember);
 }
@@ -233,16 +243,18 @@ Result<int> SqliteTx::CountOwners(std::string_view workspace_id) {
 }
 
 Status SqliteTx::UpsertMember(const Member& m) {
-  PREPARE(s, "INSERT INTO members(workspace_id, user_id, role, joined_at) VALUES(?, ?, ?, ?) "
-             "ON CONFLICT(workspace_id, user_id) DO UPDATE SET role = excluded.role");
+  PREPARE(s,
+          "INSERT INTO members(workspace_id, user_id, role, joined_at) VALUES(?, ?, ?, ?) "
+          "ON CONFLICT(workspace_id, user_id) DO UPDATE SET role = excluded.role");
   s.Bind(1, m.workspace_id).Bind(2, m.user_id).Bind(3, RoleName(m.role)).Bind(4, m.joined_at);
   return s.Exec();
 }
 
 Status SqliteTx::DeleteMember(std::string_view workspace_id, std::string_view user_id) {
   {
-    PREPARE(s, "DELETE FROM channel_members WHERE user_id = ? AND channel_id IN "
-               "(SELECT id FROM channels WHERE workspace_id = ?)");
+    PREPARE(s,
+            "DELETE FROM channel_members WHERE user_id = ? AND channel_id IN "
+            "(SELECT id FROM channels WHERE workspace_id = ?)");
     s.Bind(1, user_id).Bind(2, workspace_id);
     QUIK_RETURN_IF_ERROR(s.Exec());
   }
@@ -252,16 +264,18 @@ Status SqliteTx::DeleteMember(std::string_view workspace_id, std::string_view us
 }
 
 Status SqliteTx::InsertInvite(const Invite& inv, std::string_view code_hash) {
-  PREPARE(s, "INSERT INTO invites(id, workspace_id, code_hash, role, created_by, created_at, "
-             "expires_at) VALUES(?, ?, ?, ?, ?, ?, ?)");
+  PREPARE(s,
+          "INSERT INTO invites(id, workspace_id, code_hash, role, created_by, created_at, "
+          "expires_at) VALUES(?, ?, ?, ?, ?, ?, ?)");
   s.Bind(1, inv.id).Bind(2, inv.workspace_id).BindBlob(3, code_hash).Bind(4, RoleName(inv.role));
   s.Bind(5, inv.created_by).Bind(6, inv.created_at).Bind(7, inv.expires_at);
   return s.Exec();
 }
 
 Result<std::optional<Invite>> SqliteTx::GetInviteByCodeHash(std::string_view code_hash) {
-  PREPARE(s, "SELECT id, workspace_id, role, created_by, created_at, expires_at FROM invites "
-             "WHERE code_hash = ?");
+  PREPARE(s,
+          "SELECT id, workspace_id, role, created_by, created_at, expires_at FROM invites "
+          "WHERE code_hash = ?");
   s.BindBlob(1, code_hash);
   return One<Invite>(s, [](const Stmt& r) {
     Invite inv;
@@ -277,7 +291,8 @@ Result<std::optional<Invite>> SqliteTx::GetInviteByCodeHash(std::string_view cod
 
 // ---- channels
 
-#define CHANNEL_COLS "c.id, c.workspace_id, c.name, c.topic, c.kind, c.archived, c.created_by, c.created_at"
+#define CHANNEL_COLS \
+  "c.id, c.workspace_id, c.name, c.topic, c.kind, c.archived, c.created_by, c.created_at"
 
 Result<std::optional<Channel>> SqliteTx::GetChannel(std::string_view id) {
   PREPARE(s, "SELECT " CHANNEL_COLS " FROM channels c WHERE c.id = ?");
@@ -287,7 +302,8 @@ Result<std::optional<Channel>> SqliteTx::GetChannel(std::string_view id) {
 
 Result<std::optional<Channel>> SqliteTx::GetChannelByName(std::string_view workspace_id,
                                                           std::string_view name) {
-  PREPARE(s, "SELECT " CHANNEL_COLS " FROM channels c WHERE c.workspace_id = ? AND c.name = ? "
+  PREPARE(s, "SELECT " CHANNEL_COLS
+             " FROM channels c WHERE c.workspace_id = ? AND c.name = ? "
              "AND c.kind IN ('public', 'private')");
   s.Bind(1, workspace_id).Bind(2, name);
   return One<Channel>(s, ReadChannel);
@@ -302,7 +318,8 @@ Result<std::vector<Channel>> SqliteTx::ListChannels(std::string_view workspace_i
 Result<std::vector<Channel>> SqliteTx::ListChannelsForUser(std::string_view workspace_id,
                                                            std::string_view user_id,
                                                            bool include_public) {
-  PREPARE(s, "SELECT " CHANNEL_COLS " FROM channels c WHERE c.workspace_id = ? AND "
+  PREPARE(s, "SELECT " CHANNEL_COLS
+             " FROM channels c WHERE c.workspace_id = ? AND "
              "((? AND c.kind = 'public') OR EXISTS (SELECT 1 FROM channel_members cm "
              "WHERE cm.channel_id = c.id AND cm.user_id = ?)) ORDER BY c.name");
   s.Bind(1, workspace_id).Bind(2, include_public).Bind(3, user_id);
@@ -311,7 +328,8 @@ Result<std::vector<Channel>> SqliteTx::ListChannelsForUser(std::string_view work
 
 Result<std::optional<ChannelAccessRow>> SqliteTx::GetChannelAccess(std::string_view channel_id,
                                                                    std::string_view user_id) {
-  PREPARE(s, "SELECT " CHANNEL_COLS ", m.role, cm.user_id IS NOT NULL FROM channels c "
+  PREPARE(s, "SELECT " CHANNEL_COLS
+             ", m.role, cm.user_id IS NOT NULL FROM channels c "
              "LEFT JOIN members m ON m.workspace_id = c.workspace_id AND m.user_id = ?2 "
              "LEFT JOIN channel_members cm ON cm.channel_id = c.id AND cm.user_id = ?2 "
              "WHERE c.id = ?1");
@@ -326,10 +344,14 @@ Result<std::optional<ChannelAccessRow>> SqliteTx::GetChannelAccess(std::string_v
 }
 
 Status SqliteTx::InsertChannel(const Channel& c) {
-  PREPARE(s, "INSERT INTO channels(id, workspace_id, name, topic, kind, archived, created_by, "
-             "created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
+  PREPARE(s,
+          "INSERT INTO channels(id, workspace_id, name, topic, kind, archived, created_by, "
+          "created_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?)");
   s.Bind(1, c.id).Bind(2, c.workspace_id).Bind(3, c.name).Bind(4, c.topic);
-  s.Bind(5, ChannelKindName(c.kind)).Bind(6, c.archived).Bind(7, c.created_by).Bind(8, c.created_at);
+  s.Bind(5, ChannelKindName(c.kind))
+      .Bind(6, c.archived)
+      .Bind(7, c.created_by)
+      .Bind(8, c.created_at);
   return s.Exec();
 }
 
@@ -359,9 +381,10 @@ Result<bool> SqliteTx::DeleteChannelMember(std::string_view channel_id, std::str
 }
 
 Result<std::vector<ChannelMember>> SqliteTx::ListChannelMembers(std::string_view channel_id) {
-  PREPARE(s, "SELECT cm.channel_id, cm.user_id, cm.joined_at, u.email, u.name "
-             "FROM channel_members cm JOIN users u ON u.id = cm.user_id "
-             "WHERE cm.channel_id = ? ORDER BY u.email_key");
+  PREPARE(s,
+          "SELECT cm.channel_id, cm.user_id, cm.joined_at, u.email, u.name "
+          "FROM channel_members cm JOIN users u ON u.id = cm.user_id "
+          "WHERE cm.channel_id = ? ORDER BY u.email_key");
   s.Bind(1, channel_id);
   return All<ChannelMember>(s, [](const Stmt& r) {
     return ChannelMember{r.Text(0), r.Text(1), r.Int(2), r.Text(3), r.Text(4)};
@@ -370,9 +393,9 @@ Result<std::vector<ChannelMember>> SqliteTx::ListChannelMembers(std::string_view
 
 // ---- messages
 
-// (The repeated `client_msg_id != ''` lets SQLite use the partial index
-// messages_by_client_id instead of scanning the channel.)
-#define MESSAGE_COLS "id, channel_id, workspace_id, user_id, text, client_msg_id, thread_root_id, reply_count, created_at, edited_at, deleted_at"
+#define MESSAGE_COLS                                                                          \
+  "id, channel_id, workspace_id, user_id, text, client_msg_id, thread_root_id, reply_count, " \
+  "created_at, edited_at, deleted_at"
 
 Result<std::optional<Message>> SqliteTx::GetMessage(std::string_view id) {
   PREPARE(s, "SELECT " MESSAGE_COLS " FROM messages WHERE id = ?");
@@ -383,8 +406,7 @@ Result<std::optional<Message>> SqliteTx::GetMessage(std::string_view id) {
 Result<std::optional<Message>> SqliteTx::GetMessageByClientId(std::string_view channel_id,
                                                               std::string_view user_id,
                                                               std::string_view client_msg_id) {
-  PREPARE(s, "SELECT " MESSAGE_COLS " FROM messages "
-             "WHERE channel_id = ? AND user_id = ? AND client_msg_id = ? AND client_msg_id != ''");
+  PREPARE(s, kMessageByClientIdSql);
   s.Bind(1, channel_id).Bind(2, user_id).Bind(3, client_msg_id);
   return One<Message>(s, ReadMessage);
 }
@@ -393,7 +415,8 @@ Result<std::vector<Message>> SqliteTx::ListMessages(const MessageQuery& q) {
   // The (channel_id, thread_root_id, id) index serves both bounds; a deleted
   // message stays listed while it still has replies (its tombstone holds the
   // thread together).
-  PREPARE(s, "SELECT " MESSAGE_COLS " FROM messages WHERE channel_id = ? AND thread_root_id = '' "
+  PREPARE(s, "SELECT " MESSAGE_COLS
+             " FROM messages WHERE channel_id = ? AND thread_root_id = '' "
              "AND (? = '' OR id < ?) AND id > ? AND (deleted_at = 0 OR reply_count > 0) "
              "ORDER BY id DESC LIMIT ?");
   s.Bind(1, q.channel_id).Bind(2, q.below_id).Bind(3, q.below_id).Bind(4, q.above_id);
@@ -410,8 +433,9 @@ Status SqliteTx::InsertMessage(const Message& m) {
 }
 
 Status SqliteTx::UpdateMessage(const Message& m) {
-  PREPARE(s, "UPDATE messages SET text = ?, reply_count = ?, edited_at = ?, deleted_at = ? "
-             "WHERE id = ?");
+  PREPARE(s,
+          "UPDATE messages SET text = ?, reply_count = ?, edited_at = ?, deleted_at = ? "
+          "WHERE id = ?");
   s.Bind(1, m.text).Bind(2, m.reply_count).Bind(3, m.edited_at).Bind(4, m.deleted_at).Bind(5, m.id);
   return s.Exec();
 }
@@ -419,8 +443,9 @@ Status SqliteTx::UpdateMessage(const Message& m) {
 // ---- events
 
 Status SqliteTx::AppendEvent(Event& e) {
-  PREPARE(s, "INSERT INTO events(type, workspace_id, channel_id, user_id, created_at, payload) "
-             "VALUES(?, ?, ?, ?, ?, ?)");
+  PREPARE(s,
+          "INSERT INTO events(type, workspace_id, channel_id, user_id, created_at, payload) "
+          "VALUES(?, ?, ?, ?, ?, ?)");
   s.Bind(1, e.type).Bind(2, e.workspace_id).Bind(3, e.channel_id).Bind(4, e.user_id);
   s.Bind(5, e.created_at).BindBlob(6, e.payload);
   QUIK_RETURN_IF_ERROR(s.Exec());
@@ -429,8 +454,9 @@ Status SqliteTx::AppendEvent(Event& e) {
 }
 
 Result<std::vector<Event>> SqliteTx::ReadEvents(std::int64_t after_seq, int limit) {
-  PREPARE(s, "SELECT seq, type, workspace_id, channel_id, user_id, created_at, payload "
-             "FROM events WHERE seq > ? ORDER BY seq LIMIT ?");
+  PREPARE(s,
+          "SELECT seq, type, workspace_id, channel_id, user_id, created_at, payload "
+          "FROM events WHERE seq > ? ORDER BY seq LIMIT ?");
   s.Bind(1, after_seq).Bind(2, limit);
   return All<Event>(s, [](const Stmt& r) {
     return Event{r.Int(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Int(5), r.Blob(6)};

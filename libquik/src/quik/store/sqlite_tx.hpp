@@ -6,6 +6,14 @@
 
 namespace quik::store {
 
+// The idempotency lookup of every post. The repeated `client_msg_id != ''`
+// lets SQLite use the partial index messages_by_client_id instead of scanning
+// the channel (tests/unit/store/store_test.cc checks the plan).
+inline constexpr const char kMessageByClientIdSql[] =
+    "SELECT id, channel_id, workspace_id, user_id, text, client_msg_id, thread_root_id, "
+    "reply_count, created_at, edited_at, deleted_at FROM messages "
+    "WHERE channel_id = ? AND user_id = ? AND client_msg_id = ? AND client_msg_id != ''";
+
 class SqliteTx final : public Tx {
  public:
   explicit SqliteTx(Connection& conn) : conn_(conn) {}

@@ -22,16 +22,15 @@ Result<std::unique_ptr<Store>> Store::Open(const Options& options) {
                     " is not initialised (no quik.db); run `quikctl init`");
   }
   QUIK_ASSIGN_OR_RETURN(auto conn, OpenWriteConnection(options));
-  QUIK_ASSIGN_OR_RETURN(auto lmdb, LmdbEnv::Open(options.data_dir / "lmdb",
-                                                 options.storage.lmdb_map_size_mib << 20));
+  QUIK_ASSIGN_OR_RETURN(
+      auto lmdb, LmdbEnv::Open(options.data_dir / "lmdb", options.storage.lmdb_map_size_mib << 20));
   std::unique_ptr<Store> store(new Store(options, std::move(conn), std::move(lmdb)));
   return store;
 }
 
 Result<std::unique_ptr<Connection>> Store::OpenWriteConnection(const Options& options) {
   return Connection::Open(options.data_dir / "quik.db", Connection::Mode::kReadWrite,
-                          options.storage.sync == SyncMode::kFull,
-                          options.storage.busy_timeout_ms);
+                          options.storage.sync == SyncMode::kFull, options.storage.busy_timeout_ms);
 }
 
 Store::Store(const Options& options, std::unique_ptr<Connection> write_conn,

@@ -23,7 +23,8 @@ Result<std::string> HashPasswordFor(const internal::Context& ctx,
                                     const std::optional<std::string>& password) {
   if (!password) return std::string();
   const auto& a = ctx.options.auth;
-  return crypto::HashPassword(*password, crypto::ScryptParams{a.scrypt_log2_n, a.scrypt_r, a.scrypt_p});
+  return crypto::HashPassword(*password,
+                              crypto::ScryptParams{a.scrypt_log2_n, a.scrypt_r, a.scrypt_p});
 }
 
 Result<User> InsertUser(store::Tx& tx, const NewUser& spec, std::string_view password_hash,
@@ -49,12 +50,12 @@ Result<User> UserService::Create(const Actor& actor, const NewUser& spec) {
   QUIK_ASSIGN_OR_RETURN(std::string hash, users::HashPasswordFor(*ctx_, spec.password));
   return ctx_->WriteResult<User>([&](store::Tx& tx, User& out) -> Status {
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
-    if (!who.is_instance_admin()) return PermissionDenied("only an instance admin may create users");
+    if (!who.is_instance_admin())
+      return PermissionDenied("only an instance admin may create users");
     QUIK_ASSIGN_OR_RETURN(out, users::InsertUser(tx, spec, hash, actor.user_id()));
     return Status::Ok();
   });
 }
-
 
 Result<User> UserService::Get(const Actor& actor, std::string_view ref) {
   return ctx_->ReadResult<User>([&](store::Tx& tx, User& out) -> Status {

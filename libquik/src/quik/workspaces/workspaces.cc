@@ -219,9 +219,9 @@ Result<Invite> WorkspaceService::CreateInvite(const Actor& actor, std::string_vi
     out.workspace_id = access.workspace.id;
     out.role = role;
     out.created_by = who.user.id;
-    out.expires_at =
-        out.created_at +
-        std::chrono::duration_cast<std::chrono::milliseconds>(ctx_->options.auth.invite_ttl).count();
+    out.expires_at = out.created_at + std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          ctx_->options.auth.invite_ttl)
+                                          .count();
     out.code = crypto::Base64UrlEncode(crypto::RandomBytes(24));
     QUIK_RETURN_IF_ERROR(tx.InsertInvite(out, crypto::Sha256(out.code)));
     return events::Append(tx, "invite.created", actor.user_id(), out);
