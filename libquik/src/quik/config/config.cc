@@ -87,7 +87,12 @@ std::string FormatDuration(std::chrono::seconds d) {
   return std::to_string(s) + "s";
 }
 
-std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+std::string Quoted(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  out.append(1, '"').append(s).append(1, '"');
+  return out;
+}
 
 // Applies a TOML value to the options; returns the "expected ..." text when
 // the value is not acceptable (and then leaves the options unchanged).

@@ -109,7 +109,7 @@ Status RunInSavepoint(Connection& conn, const Store::WriteFn& fn, Tx& tx) {
 
 }  // namespace
 
-void Store::CommitBatch(const std::vector<Writer*>& batch) {
+void Store::CommitBatch(std::vector<Writer*>& batch) {
   Connection& conn = *write_conn_;
   Status begin = ExecPrepared(conn, "BEGIN IMMEDIATE");
   if (!begin.ok()) {
@@ -125,26 +125,32 @@ void Store::CommitBatch(const std::vector<Writer*>& batch) {
   };
 
   WriteBatch lmdb_batch;
-  if (batch.size() == 1) {
-    // A batch of one needs no savepoint: its failure rolls back everything.
-    Writer* b = batch.front();
+  const size_t max_batch = static_cast<size_t>(std::max(1, options_.storage.max_batch));
+  for (size_t i = 0; i < batch.size(); ++i) {
+    Writer* b = batch[i];
     SqliteTx tx(conn);
-    b->result = RunWriter(*b->fn, tx);
-    if (!b->result.ok()) {
-      fail_all(b->result);
-      return;
-    }
-    lmdb_batch.Append(std::move(tx.lmdb()));
-  } else {
-    for (Writer* b : batch) {
-      SqliteTx tx(conn);
-      Status st = RunInSavepoint(conn, *b->fn, tx);
-      if (sqlite3_get_autocommit(conn.raw())) {
-        fail_all(st.ok() ? Internal("the write transaction ended unexpectedly") : st);
+    if (batch.size() == 1) {
+      // Alone so far: no savepoint; its failure rolls back everything.
+      b->result = RunWriter(*b->fn, tx);
+      if (!b->result.ok()) {
+        fail_all(b->result);
         return;
       }
-      b->result = st;
-      if (st.ok()) lmdb_batch.Append(std::move(tx.lmdb()));
+    } else {
+      b->result = RunInSavepoint(conn, *b->fn, tx);
+      if (sqlite3_get_autocommit(conn.raw())) {
+        fail_all(b->result.ok() ? Internal("the write transaction ended unexpectedly") : b->result);
+        return;
+      }
+    }
+    if (b->result.ok()) lmdb_batch.Append(std::move(tx.lmdb()));
+    if (i + 1 == batch.size()) {
+      // Writers that queued while this batch ran join it before the commit:
+      // one sync for them too. (They sit right behind the batch in writers_.)
+      std::lock_guard lock(write_mu_);
+      for (size_t q = batch.size(); q < writers_.size() && batch.size() < max_batch; ++q) {
+        batch.push_back(writers_[q]);
+      }
     }
   }
   // LMDB first: its entries (token lookups) only ever describe work that is

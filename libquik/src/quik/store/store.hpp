@@ -55,8 +55,9 @@ class Store {
   Store(const Options& options, std::unique_ptr<Connection> write_conn,
         std::unique_ptr<LmdbEnv> lmdb);
 
-  // Runs `batch` as one transaction on the write connection (leader only).
-  void CommitBatch(const std::vector<Writer*>& batch);
+  // Runs `batch` (the front of writers_) as one transaction on the write
+  // connection, adding writers that queue meanwhile (leader only).
+  void CommitBatch(std::vector<Writer*>& batch);
   static Result<std::unique_ptr<Connection>> OpenWriteConnection(const Options& options);
   void ReopenWriteConnection();
   Result<std::unique_ptr<Connection>> AcquireReader();
