@@ -21,6 +21,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "testing/temp_dir.hpp"
+
 extern char** environ;
 
 namespace quik::testing {
@@ -133,22 +135,12 @@ inline CliRun RunProcess(const std::string& path, const std::vector<std::string>
 // whose quik.toml keeps password hashing cheap so tests stay fast.
 class QuikctlEnv {
  public:
-  explicit QuikctlEnv(bool init = true) {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "quikctl-test-XXXXXX").string();
-    if (mkdtemp(tmpl.data()) == nullptr) {
-      throw std::system_error(errno, std::generic_category(), "mkdtemp");
-    }
-    root_ = tmpl;
-    data_dir_ = root_ / "data";
+  explicit QuikctlEnv(bool init = true) : dir_("quikctl-test"), data_dir_(dir_.path() / "data") {
     if (init) {
       CliRun r = Run({"init"});
       if (r.exit_code != 0) throw std::runtime_error("quikctl init failed: " + r.Describe());
       WriteConfig(kFastConfig);
     }
-  }
-  ~QuikctlEnv() {
-    std::error_code ec;
-    std::filesystem::remove_all(root_, ec);
   }
   QuikctlEnv(const QuikctlEnv&) = delete;
   QuikctlEnv& operator=(const QuikctlEnv&) = delete;
@@ -161,7 +153,7 @@ class QuikctlEnv {
       "[auth]\n"
       "scrypt_log2_n = 10\n";
 
-  const std::filesystem::path& root() const { return root_; }
+  const std::filesystem::path& root() const { return dir_.path(); }
   const std::filesystem::path& data_dir() const { return data_dir_; }
   std::filesystem::path config_path() const { return data_dir_ / "quik.toml"; }
 
@@ -180,7 +172,7 @@ class QuikctlEnv {
   CliRun RunRaw(const std::vector<std::string>& args,
                 const std::map<std::string, std::string>& env = {},
                 const std::string& input = {}) const {
-    return RunProcess(QUIKCTL_PATH, args, input, env, root_.string());
+    return RunProcess(QUIKCTL_PATH, args, input, env, root().string());
   }
   // quikctl --data-dir DATA_DIR -o json ARGS..., which must succeed.
   nlohmann::json Json(const std::vector<std::string>& args, const std::string& input = {}) const {
@@ -192,7 +184,7 @@ class QuikctlEnv {
   }
 
  private:
-  std::filesystem::path root_;
+  quik_test::TempDir dir_;  // root(); declared first, so made before data_dir_
   std::filesystem::path data_dir_;
 };
 

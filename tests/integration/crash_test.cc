@@ -31,6 +31,7 @@
 #include "quik/messages.hpp"
 #include "quik/options.hpp"
 #include "quik/service.hpp"
+#include "testing/temp_dir.hpp"
 
 namespace {
 
@@ -43,26 +44,7 @@ constexpr int kMaxRunMs = 300;
 // thousands (each round runs ~160 ms on average).
 constexpr std::size_t kMinAcknowledged = 100;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "quik-crash-XXXXXX").string();
-    if (mkdtemp(tmpl.data()) == nullptr) {
-      throw std::system_error(errno, std::generic_category(), "mkdtemp");
-    }
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using quik_test::TempDir;
 
 template <typename T>
 T ValueOrThrow(quik::Result<T> result, const char* what) {
@@ -215,7 +197,7 @@ std::string QueryOne(sqlite3* db, const char* sql) {
 
 TEST_CASE("crash: acknowledged posts survive kill -9 of the writer", "[crash]") {
   const Clock::time_point started = Clock::now();
-  TempDir tmp;
+  TempDir tmp("quik-crash");
   quik::Options options;
   options.data_dir = tmp.path() / "data";
   options.auth.scrypt_log2_n = 10;

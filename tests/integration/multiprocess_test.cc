@@ -53,8 +53,10 @@ TEST_CASE("quikctl processes and an embedded service share a data dir", "[cli][m
   for (int i = 0; i < kInProcessPosts; ++i) {
     auto r = (*service)->messages().Post(quik::Actor::ForUser(user->id), "shared/#general",
                                          {"lib-" + std::to_string(i), "", ""});
-    if (r.ok()) ++in_process_ok;
-    else FAIL_CHECK(r.status().ToString());
+    if (r.ok())
+      ++in_process_ok;
+    else
+      FAIL_CHECK(r.status().ToString());
   }
   for (auto& f : procs) {
     for (const CliRun& run : f.get()) CHECK(run.exit_code == 0);

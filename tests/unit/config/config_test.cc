@@ -3,11 +3,12 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <sstream>
 #include <string>
 
 #include <catch2/catch.hpp>
+
+#include "testing/temp_dir.hpp"
 
 namespace quik {
 namespace {
@@ -62,27 +63,7 @@ std::string ErrorOf(const std::string& toml) {
   return s.message();
 }
 
-// A fresh directory under the system temp dir, removed at scope exit.
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() /
-            ("quik-config-test-" + std::to_string(rd()) + std::to_string(rd()));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using quik_test::TempDir;
 
 TEST_CASE("config: empty or comment-only text keeps every value", "[config]") {
   for (const char* text : {"", "\n\n", "# just a comment\n", "[storage]\n[auth]\n[limits]\n"}) {
@@ -358,7 +339,7 @@ TEST_CASE("config: the default text parses and equals the defaults", "[config]")
 }
 
 TEST_CASE("config: LoadOptionsFile", "[config]") {
-  TempDir dir;
+  TempDir dir("quik-config-test");
 
   SECTION("a missing file is NotFound") {
     const auto path = dir.path() / "absent.toml";

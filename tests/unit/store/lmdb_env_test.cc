@@ -11,11 +11,12 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
-#include <random>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "testing/temp_dir.hpp"
 
 namespace quik::store {
 namespace {
@@ -24,26 +25,7 @@ namespace fs = std::filesystem;
 
 constexpr uint64_t kMapSize = uint64_t{64} << 20;
 
-// A fresh directory under the system temp dir, removed on destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() /
-            ("quik_lmdb_test_" + std::to_string(::getpid()) + "_" + std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using quik_test::TempDir;
 
 std::unique_ptr<LmdbEnv> OpenOrFail(const fs::path& dir, uint64_t map_size = kMapSize) {
   Result<std::unique_ptr<LmdbEnv>> env = LmdbEnv::Open(dir, map_size);
@@ -67,7 +49,7 @@ int WaitExitCode(pid_t pid) {
 }
 
 TEST_CASE("LmdbEnv creates its directory and puts, gets and deletes", "[lmdb]") {
-  TempDir tmp;
+  TempDir tmp("quik-lmdb-test");
   const fs::path dir = tmp.path() / "nested" / "lmdb";
   auto env = OpenOrFail(dir);
   CHECK(fs::is_directory(dir));
@@ -99,7 +81,7 @@ TEST_CASE("LmdbEnv creates its directory and puts, gets and deletes", "[lmdb]") 
 }
 
 TEST_CASE("LmdbEnv rejects empty and oversized keys", "[lmdb]") {
-  TempDir tmp;
+  TempDir tmp("quik-lmdb-test");
   auto env = OpenOrFail(tmp.path());
   REQUIRE(env->max_key_size() >= 32);
   const std::string longest(env->max_key_size(), 'k');
@@ -118,7 +100,7 @@ TEST_CASE("LmdbEnv rejects empty and oversized keys", "[lmdb]") {
 }
 
 TEST_CASE("WriteBatch applies in order and all at once", "[lmdb]") {
-  TempDir tmp;
+  TempDir tmp("quik-lmdb-test");
   auto env = OpenOrFail(tmp.path());
   REQUIRE(env->Put(Db::kTokens, "old", "x").ok());
 
@@ -156,7 +138,7 @@ TEST_CASE("WriteBatch applies in order and all at once", "[lmdb]") {
 }
 
 TEST_CASE("Counters add, read and store int64 little-endian", "[lmdb]") {
-  TempDir tmp;
+  TempDir tmp("quik-lmdb-test");
   auto env = OpenOrFail(tmp.path());
   Result<int64_t> absent = env->GetCounter("c");
   REQUIRE(absent.ok());
@@ -192,7 +174,7 @@ TEST_CASE("Counters add, read and store int64 little-endian", "[lmdb]") {
 }
 
 TEST_CASE("Counters lose no update across 4 threads", "[lmdb]") {
-  TempDir tmp;
+  TempDir tmp("quik-lmdb-test");
   auto env = OpenOrFail(tmp.path());
   constexpr int kThreads = 4;
   constexpr int kAdds = 1000;
@@ -227,7 +209,7 @@ TEST_CASE("Counters lose no update across 4 threads", "[lmdb]") {
 }
 
 TEST_CASE("Data survives closing and reopening", "[lmdb]") {
-  TempDir tmp;
+  TempDir tmp("quik-lmdb-test");
   {
     auto env = OpenOrFail(tmp.path());
     REQUIRE(env->Put(Db::kTokens, "t", "record").ok());
@@ -245,7 +227,7 @@ TEST_CASE("Data survives closing and reopening", "[lmdb]") {
 }
 
 TEST_CASE("A newer format version is refused", "[lmdb]") {
-  TempDir tmp;
+  TempDir tmp("quik-lmdb-test");
   {
     auto env = OpenOrFail(tmp.path());
     REQUIRE(env->Put(Db::kMeta, "lmdb_format_version", "999").ok());
@@ -257,7 +239,7 @@ TEST_CASE("A newer format version is refused", "[lmdb]") {
 }
 
 TEST_CASE("The same directory cannot be opened twice in one process", "[lmdb]") {
-  TempDir tmp;
+  TempDir tmp("quik-lmdb-test");
   auto env = OpenOrFail(tmp.path());
   REQUIRE(env->Put(Db::kMeta, "k", "v").ok());
   // Refused before LMDB sees it, also under another spelling of the path.
@@ -275,7 +257,7 @@ TEST_CASE("The same directory cannot be opened twice in one process", "[lmdb]") 
 }
 
 TEST_CASE("Counters lose no update across 2 processes", "[lmdb]") {
-  TempDir tmp;
+  TempDir tmp("quik-lmdb-test");
   OpenOrFail(tmp.path()).reset();  // create it; the child must not inherit an open env
   int go[2];
   REQUIRE(::pipe(go) == 0);
@@ -310,7 +292,7 @@ TEST_CASE("Counters lose no update across 2 processes", "[lmdb]") {
 }
 
 TEST_CASE("Open clears reader slots left by a crashed process", "[lmdb]") {
-  TempDir tmp;
+  TempDir tmp("quik-lmdb-test");
   OpenOrFail(tmp.path()).reset();
   // A live holder keeps the environment open; otherwise the next opener,
   // finding itself alone, resets the whole reader table anyway.
@@ -363,7 +345,7 @@ TEST_CASE("Open clears reader slots left by a crashed process", "[lmdb]") {
 }
 
 TEST_CASE("A full map is ResourceExhausted and a failed batch writes nothing", "[lmdb]") {
-  TempDir tmp;
+  TempDir tmp("quik-lmdb-test");
   auto env = OpenOrFail(tmp.path(), 256 << 10);  // 256 KiB
   const std::string value(1000, 'v');
   Status status;
@@ -384,7 +366,7 @@ TEST_CASE("A full map is ResourceExhausted and a failed batch writes nothing", "
   // The environment still reads, and a fresh one shows that a failed batch
   // rolls back: its first write fits, its whole does not, and nothing lands.
   env.reset();
-  TempDir tmp2;
+  TempDir tmp2("quik-lmdb-test");
   env = OpenOrFail(tmp2.path(), 256 << 10);
   WriteBatch batch;
   batch.Put(Db::kMeta, "marker", "m");
@@ -398,7 +380,7 @@ TEST_CASE("A full map is ResourceExhausted and a failed batch writes nothing", "
 }
 
 TEST_CASE("Open failures name the path", "[lmdb]") {
-  TempDir tmp;
+  TempDir tmp("quik-lmdb-test");
   const fs::path file = tmp.path() / "a-file";
   std::ofstream(file) << "not a directory";
 

@@ -9,8 +9,6 @@
 // Each prints the expression and its status on failure.
 #pragma once
 
-#include <stdlib.h>
-
 #include <catch2/catch.hpp>
 #include <cctype>
 #include <chrono>
@@ -21,9 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <utility>
-#include <vector>
 
 #include "quik/actor.hpp"
 #include "quik/datadir.hpp"
@@ -31,6 +27,7 @@
 #include "quik/service.hpp"
 #include "quik/status.hpp"
 #include "quik/types.hpp"
+#include "testing/temp_dir.hpp"
 
 namespace Catch {
 template <>
@@ -83,31 +80,6 @@ T ValueOrFail(quik::Result<T> result, const char* expr, const char* file, int li
 #define REQUIRE_VALUE(expr) ::quik_test::ValueOrFail((expr), #expr, __FILE__, __LINE__)
 
 namespace quik_test {
-
-// A directory under the system temp dir, unique to this object (mkdtemp),
-// removed with everything in it on destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "quik-unit-XXXXXX").string();
-    std::vector<char> buf(pattern.begin(), pattern.end());
-    buf.push_back('\0');
-    const char* made = ::mkdtemp(buf.data());
-    REQUIRE(made != nullptr);
-    path_ = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 // Options for tests: the given data dir, fast scrypt, no fsync per commit.
 inline quik::Options TestOptions(const std::filesystem::path& data_dir) {
