@@ -19,11 +19,13 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -53,6 +55,9 @@ struct Flags {
   bool client_ids = true;
   std::filesystem::path data_dir;
   bool keep = false;
+  // "threads": W threads each calling Post; "async": W posts kept in flight
+  // through PostAsync by one driver thread (as a network layer would).
+  std::vector<std::string> modes = {"threads", "async"};
 };
 
 [[noreturn]] void Die(const std::string& what) {
@@ -83,7 +88,8 @@ void Usage() {
   std::fprintf(stderr,
                "usage: bench_post [--seconds S] [--warmup S] [--writers 1,4,16] "
                "[--sync normal,full]\n"
-               "                  [--channels N] [--text-bytes N] [--data-dir DIR] [--keep]\n");
+               "                  [--channels N] [--text-bytes N] [--mode threads,async]\n"
+               "                  [--data-dir DIR] [--keep]\n");
   std::exit(2);
 }
 
@@ -128,6 +134,11 @@ Flags ParseFlags(int argc, char** argv) {
         f.client_ids = value == "on";
       } else if (arg == "--data-dir") {
         f.data_dir = value;
+      } else if (arg == "--mode") {
+        f.modes = SplitCommas(value);
+        for (const auto& m : f.modes) {
+          if (m != "threads" && m != "async") Usage();
+        }
       } else if (arg == "--keep") {
         f.keep = true;
       } else {
@@ -269,6 +280,82 @@ CaseResult RunPosts(quik::internal::Context& ctx, quik::MessageService& messages
   return r;
 }
 
+// Keeps `writers` posts in flight through PostAsync from this one thread for
+// `duration`: each completion lets the driver submit the next post.
+CaseResult RunPostsAsync(quik::internal::Context& ctx, quik::MessageService& messages,
+                         const Fixture& fx, const Flags& flags, int writers,
+                         std::chrono::duration<double> duration, std::uint64_t& serial,
+                         bool record) {
+  std::mutex mu;
+  std::condition_variable cv;
+  int in_flight = 0;
+  bool failed = false;
+  std::uint64_t posts = 0;
+  std::vector<std::uint32_t> latencies;
+  if (record) latencies.reserve(1 << 18);
+  std::uint64_t n = serial;
+  quik::store::WriteStats before = ctx.store->write_stats();
+  Clock::time_point start = Clock::now();
+  Clock::time_point end = start + std::chrono::duration_cast<Clock::duration>(duration);
+  for (std::uint64_t i = 0;; ++i) {
+    {
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return in_flight < writers || failed; });
+      if (failed) break;
+      ++in_flight;
+    }
+    Clock::time_point t0 = Clock::now();
+    if (t0 >= end) {
+      std::lock_guard lock(mu);
+      --in_flight;
+      break;
+    }
+    size_t w = static_cast<size_t>(i % static_cast<std::uint64_t>(writers));
+    quik::NewMessage msg;
+    char buf[64];
+    const auto serial_ull = static_cast<unsigned long long>(n++);
+    if (flags.client_ids) {
+      int len = std::snprintf(buf, sizeof buf, "b%llu", serial_ull);
+      msg.client_msg_id.assign(buf, static_cast<size_t>(len));
+    }
+    int len = std::snprintf(buf, sizeof buf, "bench message %llu ", serial_ull);
+    msg.text.assign(buf, static_cast<size_t>(len));
+    msg.text.resize(static_cast<size_t>(flags.text_bytes), 'x');
+    messages.PostAsync(
+        quik::Actor::ForUser(fx.user_ids[w]), fx.channel_ids[w % fx.channel_ids.size()], msg,
+        [&, t0](quik::Result<quik::Posted> posted) {
+          auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0);
+          std::lock_guard lock(mu);
+          if (!posted.ok() || !posted->created) {
+            std::fprintf(
+                stderr, "bench_post: async post: %s\n",
+                posted.ok() ? "duplicate client_msg_id" : posted.status().ToString().c_str());
+            failed = true;
+          } else {
+            ++posts;
+            if (record) latencies.push_back(static_cast<std::uint32_t>(us.count()));
+          }
+          --in_flight;
+          cv.notify_one();
+        });
+  }
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return in_flight == 0; });
+  }
+  Clock::time_point stop = Clock::now();
+  if (failed) std::exit(1);
+  quik::store::WriteStats after = ctx.store->write_stats();
+  CaseResult r;
+  r.posts = posts;
+  r.seconds = std::chrono::duration<double>(stop - start).count();
+  r.stats.commits = after.commits - before.commits;
+  r.stats.writes = after.writes - before.writes;
+  r.latencies_us = std::move(latencies);
+  serial = n + (1ull << 24);
+  return r;
+}
+
 std::uint32_t Percentile(std::vector<std::uint32_t>& v, double p) {
   if (v.empty()) return 0;
   size_t k = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())));
@@ -300,8 +387,8 @@ int main(int argc, char** argv) {
       "(+%.1f s warm-up), %u hardware threads\n",
       options.data_dir.c_str(), flags.channels, flags.text_bytes, flags.seconds, flags.warmup,
       std::thread::hardware_concurrency());
-  std::printf("%-7s %8s %9s %8s %10s %8s %8s %8s\n", "sync", "writers", "posts", "seconds",
-              "posts/s", "batch", "p50_us", "p99_us");
+  std::printf("%-7s %-7s %8s %9s %8s %10s %8s %8s %8s\n", "mode", "sync", "writers", "posts",
+              "seconds", "posts/s", "batch", "p50_us", "p99_us");
   std::fflush(stdout);
 
   std::uint64_t serial = 0;
@@ -311,24 +398,26 @@ int main(int argc, char** argv) {
     ctx.options.storage.sync = sync;
     ctx.store = ValueOrDie(quik::store::Store::Open(ctx.options), "open store");
     quik::MessageService messages(&ctx);
-    for (int writers : flags.writers) {
-      if (flags.warmup > 0) {
-        RunPosts(ctx, messages, fx, flags, writers, std::chrono::duration<double>(flags.warmup),
-                 serial, /*record=*/false);
+    for (const std::string& mode : flags.modes)
+      for (int writers : flags.writers) {
+        auto run = mode == "async" ? RunPostsAsync : RunPosts;
+        if (flags.warmup > 0) {
+          run(ctx, messages, fx, flags, writers, std::chrono::duration<double>(flags.warmup),
+              serial,
+              /*record=*/false);
+        }
+        CaseResult r = run(ctx, messages, fx, flags, writers,
+                           std::chrono::duration<double>(flags.seconds), serial, /*record=*/true);
+        double batch = r.stats.commits ? static_cast<double>(r.stats.writes) /
+                                             static_cast<double>(r.stats.commits)
+                                       : 0.0;
+        std::uint32_t p50 = Percentile(r.latencies_us, 0.50);
+        std::uint32_t p99 = Percentile(r.latencies_us, 0.99);
+        std::printf("%-7s %-7s %8d %9llu %8.2f %10.0f %8.2f %8u %8u\n", mode.c_str(),
+                    SyncName(sync), writers, static_cast<unsigned long long>(r.posts), r.seconds,
+                    static_cast<double>(r.posts) / r.seconds, batch, p50, p99);
+        std::fflush(stdout);
       }
-      CaseResult r =
-          RunPosts(ctx, messages, fx, flags, writers, std::chrono::duration<double>(flags.seconds),
-                   serial, /*record=*/true);
-      double batch = r.stats.commits ? static_cast<double>(r.stats.writes) /
-                                           static_cast<double>(r.stats.commits)
-                                     : 0.0;
-      std::uint32_t p50 = Percentile(r.latencies_us, 0.50);
-      std::uint32_t p99 = Percentile(r.latencies_us, 0.99);
-      std::printf("%-7s %8d %9llu %8.2f %10.0f %8.2f %8u %8u\n", SyncName(sync), writers,
-                  static_cast<unsigned long long>(r.posts), r.seconds,
-                  static_cast<double>(r.posts) / r.seconds, batch, p50, p99);
-      std::fflush(stdout);
-    }
   }
 
   if (flags.keep) {

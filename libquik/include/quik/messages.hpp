@@ -8,6 +8,7 @@
 // concurrent posts share one transaction and one sync (group commit).
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -44,6 +45,16 @@ class MessageService {
 
   // `channel_ref`: id or "workspace/#name". Returns once durable.
   Result<Posted> Post(const Actor& actor, std::string_view channel_ref, const NewMessage& msg);
+
+  // Post without blocking: returns at once, and `done` receives the result once
+  // it is durable (or failed). Concurrent posts share commits exactly as with
+  // Post. Threading: `done` runs on whichever thread leads the group commit,
+  // which may be the caller's own before PostAsync returns; never under a
+  // library lock. It must not block, and must not call a write method itself
+  // (hand further work to your own executor).
+  using PostDone = std::function<void(Result<Posted>)>;
+  void PostAsync(const Actor& actor, std::string_view channel_ref, const NewMessage& msg,
+                 PostDone done);
   Result<Message> Get(const Actor& actor, std::string_view message_id);
   // Newest first; top-level messages only.
   Result<Page<Message>> List(const Actor& actor, std::string_view channel_ref,

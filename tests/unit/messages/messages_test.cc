@@ -2,6 +2,10 @@
 // concurrency.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <future>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -557,4 +561,63 @@ TEST_CASE("messages: limits below 1 are clamped", "[messages]") {
     auto page = REQUIRE_VALUE(f.messages().List(As(t.member), pub.id, req));
     CHECK_FALSE(page.items.empty());
   }
+}
+
+TEST_CASE("messages: PostAsync delivers every result once, durable and in the channel",
+          "[messages]") {
+  quik_test::ServiceFixture f;
+  auto t = f.MakeTeam();
+  auto general = f.channels().Create(quik_test::As(t.owner), t.ws.id, {"async", false, ""});
+  REQUIRE(general.ok());
+  constexpr int kPosts = 300;
+  std::mutex mu;
+  std::condition_variable cv;
+  int done = 0;
+  std::vector<std::string> ids;
+  std::vector<quik::Status> errors;
+  auto on_done = [&](quik::Result<quik::Posted> r) {
+    std::lock_guard lock(mu);
+    if (r.ok()) {
+      ids.push_back(r->message.id);
+    } else {
+      errors.push_back(r.status());
+    }
+    ++done;
+    cv.notify_all();
+  };
+  for (int i = 0; i < kPosts; ++i) {
+    f.messages().PostAsync(quik_test::As(t.member), general->id,
+                           {"async " + std::to_string(i), "k" + std::to_string(i), ""}, on_done);
+  }
+  // Bad input fails through the callback too, with the same codes as Post.
+  f.messages().PostAsync(quik_test::As(t.member), general->id, {"", "", ""}, on_done);
+  f.messages().PostAsync(quik_test::As(t.outsider), general->id, {"no", "", ""}, on_done);
+  {
+    std::unique_lock lock(mu);
+    REQUIRE(cv.wait_for(lock, std::chrono::seconds(60), [&] { return done == kPosts + 2; }));
+  }
+  REQUIRE(errors.size() == 2);
+  std::vector<quik::StatusCode> codes{errors[0].code(), errors[1].code()};
+  std::sort(codes.begin(), codes.end());
+  CHECK(codes == std::vector<quik::StatusCode>{quik::StatusCode::kInvalidArgument,
+                                               quik::StatusCode::kNotFound});
+  CHECK(std::set<std::string>(ids.begin(), ids.end()).size() == kPosts);
+  quik::ListMessagesRequest req;
+  req.limit = 200;
+  size_t listed = 0;
+  for (;;) {
+    auto page = f.messages().List(quik_test::As(t.member), general->id, req);
+    REQUIRE(page.ok());
+    listed += page->items.size();
+    if (page->next_cursor.empty()) break;
+    req.cursor = page->next_cursor;
+  }
+  CHECK(listed == kPosts);
+  // A repeat of a client_msg_id through PostAsync returns the first message.
+  std::promise<quik::Result<quik::Posted>> again;
+  f.messages().PostAsync(quik_test::As(t.member), general->id, {"async 0", "k0", ""},
+                         [&](quik::Result<quik::Posted> r) { again.set_value(std::move(r)); });
+  auto repeat = again.get_future().get();
+  REQUIRE(repeat.ok());
+  CHECK_FALSE(repeat->created);
 }

@@ -5,6 +5,9 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -154,6 +157,77 @@ TEST_CASE("store: the client_msg_id lookup uses its index", "[store]") {
     detail += plan->Text(3) + "\n";
   }
   CHECK_THAT(detail, Catch::Contains("messages_by_client_id"));
+}
+
+}  // namespace
+
+namespace {
+
+TEST_CASE("store: WriteAsync commits in groups, reports each result once, mixes with Write",
+          "[store]") {
+  StoreFixture f;
+  constexpr int kAsync = 500;
+  std::mutex mu;
+  std::condition_variable cv;
+  int done = 0, ok = 0, failed = 0;
+  std::vector<int> calls(kAsync, 0);
+  // A synchronous writer runs alongside.
+  std::thread sync_writer([&] {
+    for (int i = 0; i < 100; ++i) CHECK(f.InsertWorkspace("sync-" + std::to_string(i)).ok());
+  });
+  for (int i = 0; i < kAsync; ++i) {
+    std::string slug = "async-" + std::to_string(i);
+    bool fail = i % 5 == 0;
+    f.store->WriteAsync(
+        [slug, fail](quik::store::Tx& tx) -> quik::Status {
+          QUIK_RETURN_IF_ERROR(tx.InsertWorkspace({"W" + slug, "n", slug, 1}));
+          return fail ? quik::InvalidArgument("told to fail") : quik::Status::Ok();
+        },
+        [&, i, fail](quik::Status st) {
+          std::lock_guard lock(mu);
+          calls[static_cast<size_t>(i)]++;
+          ((st.ok() && !fail) ? ok : failed)++;
+          if (fail && st.code() != quik::StatusCode::kInvalidArgument) failed += 1000;
+          ++done;
+          cv.notify_all();
+        });
+  }
+  {
+    std::unique_lock lock(mu);
+    REQUIRE(cv.wait_for(lock, std::chrono::seconds(60), [&] { return done == kAsync; }));
+  }
+  sync_writer.join();
+  CHECK(ok == kAsync * 4 / 5);
+  CHECK(failed == kAsync / 5);
+  for (int c : calls) CHECK(c == 1);
+  for (int i = 0; i < kAsync; ++i) {
+    CHECK(f.HasWorkspace("async-" + std::to_string(i)) == (i % 5 != 0));
+  }
+  for (int i = 0; i < 100; ++i) CHECK(f.HasWorkspace("sync-" + std::to_string(i)));
+  // Queued faster than one commit each: the commit thread grouped them.
+  auto stats = f.store->write_stats();
+  CHECK(stats.commits < stats.writes);
+}
+
+TEST_CASE("store: writes queued asynchronously are committed before the store closes", "[store]") {
+  StoreFixture f;
+  std::atomic<int> done{0};
+  for (int i = 0; i < 50; ++i) {
+    std::string slug = "late-" + std::to_string(i);
+    f.store->WriteAsync(
+        [slug](quik::store::Tx& tx) {
+          return tx.InsertWorkspace({"W" + slug, "n", slug, 1});
+        },
+        [&](quik::Status st) {
+          if (st.ok()) done++;
+        });
+  }
+  f.store.reset();
+  CHECK(done == 50);
+  auto reopened = quik::store::Store::Open(f.options);
+  REQUIRE(reopened.ok());
+  f.store = std::move(*reopened);
+  for (int i = 0; i < 50; ++i) CHECK(f.HasWorkspace("late-" + std::to_string(i)));
 }
 
 }  // namespace

@@ -47,64 +47,104 @@ Status CheckAuthorOrAdmin(const authz::Principal& who, const MessageAccess& acce
 
 }  // namespace
 
-Result<Posted> MessageService::Post(const Actor& actor, std::string_view channel_ref,
-                                    const NewMessage& msg) {
+namespace {
+
+Status ValidateNewMessage(const internal::Context& ctx, const Actor& actor, const NewMessage& msg) {
   if (actor.is_system()) return InvalidArgument("a message is posted as a user (use --as)");
   QUIK_RETURN_IF_ERROR(
-      internal::CheckText(msg.text, ctx_->options.limits.message_max_chars, "message text"));
+      internal::CheckText(msg.text, ctx.options.limits.message_max_chars, "message text"));
   if (msg.client_msg_id.size() > 128) return InvalidArgument("client_msg_id is over 128 bytes");
-  return ctx_->WriteResult<Posted>([&](store::Tx& tx, Posted& out) -> Status {
-    QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
-    QUIK_ASSIGN_OR_RETURN(auto access, authz::ChannelFor(tx, who, channel_ref));
-    const Channel& ch = access.channel;
-    if (!msg.client_msg_id.empty()) {
-      QUIK_ASSIGN_OR_RETURN(auto first,
-                            tx.GetMessageByClientId(ch.id, who.user.id, msg.client_msg_id));
-      if (first) {
-        out.message = std::move(*first);
-        out.created = false;
-        return Status::Ok();
-      }
+  return Status::Ok();
+}
+
+// The write of a post, inside the group-committed transaction.
+Status PostInTx(store::Tx& tx, const Actor& actor, std::string_view channel_ref,
+                const NewMessage& msg, Posted& out) {
+  QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
+  QUIK_ASSIGN_OR_RETURN(auto access, authz::ChannelFor(tx, who, channel_ref));
+  const Channel& ch = access.channel;
+  if (!msg.client_msg_id.empty()) {
+    QUIK_ASSIGN_OR_RETURN(auto first,
+                          tx.GetMessageByClientId(ch.id, who.user.id, msg.client_msg_id));
+    if (first) {
+      out.message = std::move(*first);
+      out.created = false;
+      return Status::Ok();
     }
-    QUIK_RETURN_IF_ERROR(CheckWritable(access));
-    Timestamp now = internal::NowMillis();
-    if (!access.is_member) {
-      // Posting in a public channel joins it (Slack's chat:write.public).
-      ChannelMember m{ch.id, who.user.id, now, "", ""};
-      QUIK_RETURN_IF_ERROR(tx.InsertChannelMember(m));
-      QUIK_RETURN_IF_ERROR(events::Append(tx, "member.joined", who.user.id, m, ch.workspace_id));
+  }
+  QUIK_RETURN_IF_ERROR(CheckWritable(access));
+  Timestamp now = internal::NowMillis();
+  if (!access.is_member) {
+    // Posting in a public channel joins it (Slack's chat:write.public).
+    ChannelMember m{ch.id, who.user.id, now, "", ""};
+    QUIK_RETURN_IF_ERROR(tx.InsertChannelMember(m));
+    QUIK_RETURN_IF_ERROR(events::Append(tx, "member.joined", who.user.id, m, ch.workspace_id));
+  }
+  Message& m = out.message;
+  if (!msg.thread_root_id.empty()) {
+    std::optional<Message> root;
+    if (internal::LooksLikeId(msg.thread_root_id)) {
+      QUIK_ASSIGN_OR_RETURN(root, tx.GetMessage(msg.thread_root_id));
     }
-    Message& m = out.message;
-    if (!msg.thread_root_id.empty()) {
-      std::optional<Message> root;
-      if (internal::LooksLikeId(msg.thread_root_id)) {
-        QUIK_ASSIGN_OR_RETURN(root, tx.GetMessage(msg.thread_root_id));
-      }
-      if (!root || root->channel_id != ch.id) {
-        return InvalidArgument("thread_root_id '" + msg.thread_root_id +
-                               "' is not a message of this channel");
-      }
-      // A reply to a reply belongs to the root's thread.
-      if (!root->thread_root_id.empty()) {
-        QUIK_ASSIGN_OR_RETURN(root, tx.GetMessage(root->thread_root_id));
-        if (!root) return Internal("thread root of a reply is missing");
-      }
-      root->reply_count++;
-      QUIK_RETURN_IF_ERROR(tx.UpdateMessage(*root));
-      m.thread_root_id = root->id;
+    if (!root || root->channel_id != ch.id) {
+      return InvalidArgument("thread_root_id '" + msg.thread_root_id +
+                             "' is not a message of this channel");
     }
-    m.id = internal::NewId(now);
-    m.channel_id = ch.id;
-    m.workspace_id = ch.workspace_id;
-    m.user_id = who.user.id;
-    m.text = msg.text;
-    m.client_msg_id = msg.client_msg_id;
-    m.created_at = now;
-    QUIK_RETURN_IF_ERROR(tx.InsertMessage(m));
-    QUIK_RETURN_IF_ERROR(events::Append(tx, "message.posted", who.user.id, m));
-    out.created = true;
-    return Status::Ok();
-  });
+    // A reply to a reply belongs to the root's thread.
+    if (!root->thread_root_id.empty()) {
+      QUIK_ASSIGN_OR_RETURN(root, tx.GetMessage(root->thread_root_id));
+      if (!root) return Internal("thread root of a reply is missing");
+    }
+    root->reply_count++;
+    QUIK_RETURN_IF_ERROR(tx.UpdateMessage(*root));
+    m.thread_root_id = root->id;
+  }
+  m.id = internal::NewId(now);
+  m.channel_id = ch.id;
+  m.workspace_id = ch.workspace_id;
+  m.user_id = who.user.id;
+  m.text = msg.text;
+  m.client_msg_id = msg.client_msg_id;
+  m.created_at = now;
+  QUIK_RETURN_IF_ERROR(tx.InsertMessage(m));
+  QUIK_RETURN_IF_ERROR(events::Append(tx, "message.posted", who.user.id, m));
+  out.created = true;
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Posted> MessageService::Post(const Actor& actor, std::string_view channel_ref,
+                                    const NewMessage& msg) {
+  QUIK_RETURN_IF_ERROR(ValidateNewMessage(*ctx_, actor, msg));
+  return ctx_->WriteResult<Posted>(
+      [&](store::Tx& tx, Posted& out) { return PostInTx(tx, actor, channel_ref, msg, out); });
+}
+
+void MessageService::PostAsync(const Actor& actor, std::string_view channel_ref,
+                               const NewMessage& msg, PostDone done) {
+  if (Status st = ValidateNewMessage(*ctx_, actor, msg); !st.ok()) {
+    done(st);
+    return;
+  }
+  struct Pending {
+    Actor actor;
+    std::string channel_ref;
+    NewMessage msg;
+    Posted out;
+  };
+  auto pending = std::make_shared<Pending>(Pending{actor, std::string(channel_ref), msg, {}});
+  ctx_->store->WriteAsync(
+      [pending](store::Tx& tx) {
+        return PostInTx(tx, pending->actor, pending->channel_ref, pending->msg, pending->out);
+      },
+      [pending, done = std::move(done)](Status st) {
+        if (st.ok()) {
+          done(std::move(pending->out));
+        } else {
+          done(std::move(st));
+        }
+      });
 }
 
 Result<Message> MessageService::Get(const Actor& actor, std::string_view message_id) {

@@ -7,11 +7,18 @@
 
 namespace quik::store {
 
+// One queued write. A synchronous caller's Writer lives on its stack and the
+// caller waits on `cv`; an asynchronous one is heap-allocated, owns its
+// function and is completed through `on_done` by whichever thread leads.
 struct Store::Writer {
-  const WriteFn* fn;
+  const WriteFn* fn = nullptr;
   Status result;
   bool done = false;
   std::condition_variable cv;
+  // Asynchronous writers only.
+  WriteFn owned_fn;
+  DoneFn on_done;
+  bool is_async() const { return static_cast<bool>(on_done); }
 };
 
 Result<std::unique_ptr<Store>> Store::Open(const Options& options) {
@@ -37,41 +44,101 @@ Store::Store(const Options& options, std::unique_ptr<Connection> write_conn,
              std::unique_ptr<LmdbEnv> lmdb)
     : options_(options), write_conn_(std::move(write_conn)), lmdb_(std::move(lmdb)) {}
 
-Store::~Store() = default;
+Store::~Store() {
+  {
+    std::lock_guard lock(write_mu_);
+    stopping_ = true;
+  }
+  committer_cv_.notify_one();
+  if (committer_.joinable()) committer_.join();  // after it has committed what is queued
+}
 
 Status Store::Write(const WriteFn& fn) {
   Writer w;
   w.fn = &fn;
-  std::vector<Writer*> batch;
-  const size_t max_batch = static_cast<size_t>(std::max(1, options_.storage.max_batch));
-  batch.reserve(std::min<size_t>(max_batch, 64));
-
   std::unique_lock lock(write_mu_);
   writers_.push_back(&w);
   while (!w.done && writers_.front() != &w) w.cv.wait(lock);
   if (w.done) return w.result;
+  Lead(lock);
+  return w.result;
+}
 
-  // This thread leads: it takes everyone queued so far into one transaction.
-  // Writers that arrive meanwhile queue up and form the next batch.
-  for (auto it = writers_.begin(); it != writers_.end() && batch.size() < max_batch; ++it) {
-    batch.push_back(*it);
-  }
-  lock.unlock();
-  CommitBatch(batch);  // does not throw: every writer's exception becomes its Status
-  lock.lock();
-  stats_.commits++;
-  // Followers are woken under the lock: each Writer lives on its caller's
-  // stack and may be gone as soon as the caller can see `done`.
-  for (Writer* b : batch) {
-    writers_.pop_front();
-    if (b->result.ok()) stats_.writes++;
-    if (b != &w) {
-      b->done = true;
-      b->cv.notify_one();
+void Store::WriteAsync(WriteFn fn, DoneFn done) {
+  auto* w = new Writer;
+  w->owned_fn = std::move(fn);
+  w->fn = &w->owned_fn;
+  w->on_done = std::move(done);
+  std::lock_guard lock(write_mu_);
+  writers_.push_back(w);
+  // Nobody leads an empty queue: the commit thread does, so that the caller
+  // goes on submitting. Otherwise the current leader commits it (a leader
+  // keeps leading while the queue's front is asynchronous).
+  if (writers_.front() == w) {
+    committer_wanted_ = true;
+    if (!committer_.joinable()) {
+      committer_ = std::thread([this] { CommitterLoop(); });
+    } else {
+      committer_cv_.notify_one();
     }
   }
-  if (!writers_.empty()) writers_.front()->cv.notify_one();
-  return w.result;
+}
+
+void Store::CommitterLoop() {
+  std::unique_lock lock(write_mu_);
+  for (;;) {
+    committer_cv_.wait(lock, [this] { return committer_wanted_ || stopping_; });
+    committer_wanted_ = false;
+    if (!writers_.empty() && writers_.front()->is_async()) Lead(lock);
+    if (stopping_ && writers_.empty()) return;
+  }
+}
+
+void Store::Lead(std::unique_lock<std::mutex>& lock) {
+  const size_t max_batch = static_cast<size_t>(std::max(1, options_.storage.max_batch));
+  std::vector<Writer*> batch;
+  std::vector<Writer*> completed;
+  for (;;) {
+    // Take everyone queued so far into one transaction; CommitBatch adds
+    // those who queue while it runs.
+    batch.clear();
+    for (auto it = writers_.begin(); it != writers_.end() && batch.size() < max_batch; ++it) {
+      batch.push_back(*it);
+    }
+    lock.unlock();
+    CommitBatch(batch);  // does not throw: every writer's exception becomes its Status
+    lock.lock();
+    stats_.commits++;
+    // Synchronous followers are woken under the lock: each lives on its
+    // caller's stack and may be gone as soon as the caller sees `done`. The
+    // leader's own Writer (the first, if synchronous) just returns.
+    completed.clear();
+    for (size_t i = 0; i < batch.size(); ++i) {
+      Writer* b = batch[i];
+      writers_.pop_front();
+      if (b->result.ok()) stats_.writes++;
+      if (b->is_async()) {
+        completed.push_back(b);
+      } else if (i != 0) {
+        b->done = true;
+        b->cv.notify_one();
+      }
+    }
+    bool keep_leading = !writers_.empty() && writers_.front()->is_async();
+    if (!writers_.empty() && !keep_leading) writers_.front()->cv.notify_one();
+    if (!completed.empty()) {
+      // Callbacks never run under a library lock.
+      lock.unlock();
+      for (Writer* b : completed) {
+        b->on_done(b->result);
+        delete b;
+      }
+      lock.lock();
+    }
+    // (Only the leader pops writers_, so the front we saw is still there; if we
+    // handed leadership on, the next leader may already be running.)
+    if (!keep_leading) return;
+  }
 }
 
 namespace {

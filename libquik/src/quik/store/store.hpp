@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "quik/options.hpp"
@@ -44,6 +45,14 @@ class Store {
   // or Read itself.
   Status Write(const WriteFn& fn);
 
+  using DoneFn = std::function<void(Status)>;
+  // Queues `fn` and returns at once; `done` receives its status once it is
+  // durable (or failed). Both run on whichever thread leads the group commit
+  // (the store's commit thread, or a synchronous writer's), never under a
+  // library lock; `done` must not block and must not call Write. Writes
+  // queued when the Store is destroyed are committed first.
+  void WriteAsync(WriteFn fn, DoneFn done);
+
   // Runs `fn` in a read-only snapshot on the calling thread.
   Status Read(const std::function<Status(Tx&)>& fn);
 
@@ -55,6 +64,11 @@ class Store {
   Store(const Options& options, std::unique_ptr<Connection> write_conn,
         std::unique_ptr<LmdbEnv> lmdb);
 
+  // Commits batches while this thread is the leader (the front of writers_):
+  // its own, then any whose front is asynchronous. `lock` holds write_mu_.
+  void Lead(std::unique_lock<std::mutex>& lock);
+  // The thread that leads when an asynchronous write arrives at an empty queue.
+  void CommitterLoop();
   // Runs `batch` (the front of writers_) as one transaction on the write
   // connection, adding writers that queue meanwhile (leader only).
   void CommitBatch(std::vector<Writer*>& batch);
@@ -70,6 +84,10 @@ class Store {
   std::mutex write_mu_;
   std::deque<Writer*> writers_;  // front: the leader or the next one
   WriteStats stats_;
+  std::condition_variable committer_cv_;
+  bool committer_wanted_ = false;
+  bool stopping_ = false;
+  std::thread committer_;  // started by the first WriteAsync
 
   std::mutex read_mu_;
   std::vector<std::unique_ptr<Connection>> readers_;  // idle read connections
