@@ -203,6 +203,21 @@ struct CaseResult {
   std::vector<std::uint32_t> latencies_us;
 };
 
+// The post numbered `serial`: a unique client_msg_id (unless --client-ids off)
+// and a text of --text-bytes bytes.
+void FillMessage(const Flags& flags, std::uint64_t serial, quik::NewMessage& msg) {
+  // snprintf, not operator+: GCC 12 at -O3 warns falsely (-Wrestrict) on the latter.
+  char buf[64];
+  const auto serial_ull = static_cast<unsigned long long>(serial);
+  if (flags.client_ids) {
+    int len = std::snprintf(buf, sizeof buf, "b%llu", serial_ull);
+    msg.client_msg_id.assign(buf, static_cast<size_t>(len));
+  }
+  int len = std::snprintf(buf, sizeof buf, "bench message %llu ", serial_ull);
+  msg.text.assign(buf, static_cast<size_t>(len));
+  msg.text.resize(static_cast<size_t>(flags.text_bytes), 'x');
+}
+
 // Runs `writers` threads posting for `duration`; records latencies if asked.
 CaseResult RunPosts(quik::internal::Context& ctx, quik::MessageService& messages, const Fixture& fx,
                     const Flags& flags, int writers, std::chrono::duration<double> duration,
@@ -229,16 +244,7 @@ CaseResult RunPosts(quik::internal::Context& ctx, quik::MessageService& messages
       while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
       std::uint64_t count = 0;
       for (;;) {
-        // snprintf, not operator+: GCC 12 at -O3 warns falsely (-Wrestrict) on the latter.
-        char buf[64];
-        const auto serial_ull = static_cast<unsigned long long>(n++);
-        if (flags.client_ids) {
-          int len = std::snprintf(buf, sizeof buf, "b%llu", serial_ull);
-          msg.client_msg_id.assign(buf, static_cast<size_t>(len));
-        }
-        int len = std::snprintf(buf, sizeof buf, "bench message %llu ", serial_ull);
-        msg.text.assign(buf, static_cast<size_t>(len));
-        msg.text.resize(static_cast<size_t>(flags.text_bytes), 'x');
+        FillMessage(flags, n++, msg);
         Clock::time_point t0 = Clock::now();
         if (t0 >= end) break;
         auto posted = messages.Post(actor, channel, msg);
@@ -312,15 +318,7 @@ CaseResult RunPostsAsync(quik::internal::Context& ctx, quik::MessageService& mes
     }
     size_t w = static_cast<size_t>(i % static_cast<std::uint64_t>(writers));
     quik::NewMessage msg;
-    char buf[64];
-    const auto serial_ull = static_cast<unsigned long long>(n++);
-    if (flags.client_ids) {
-      int len = std::snprintf(buf, sizeof buf, "b%llu", serial_ull);
-      msg.client_msg_id.assign(buf, static_cast<size_t>(len));
-    }
-    int len = std::snprintf(buf, sizeof buf, "bench message %llu ", serial_ull);
-    msg.text.assign(buf, static_cast<size_t>(len));
-    msg.text.resize(static_cast<size_t>(flags.text_bytes), 'x');
+    FillMessage(flags, n++, msg);
     messages.PostAsync(
         quik::Actor::ForUser(fx.user_ids[w]), fx.channel_ids[w % fx.channel_ids.size()], msg,
         [&, t0](quik::Result<quik::Posted> posted) {
