@@ -1,12 +1,53 @@
 #include "quik/datadir.hpp"
 
-#include <fstream>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string_view>
 
 #include "quik/config.hpp"
 #include "store/migrations.hpp"
 
 namespace quik {
 namespace {
+
+// Writes `text` to `path` through a synced temp file and a rename, then syncs
+// the directory: a crash leaves either no file or the whole one.
+Status WriteFileDurably(const std::filesystem::path& path, std::string_view text) {
+  auto tmp = path;
+  tmp += ".tmp";
+  auto fail = [&](const std::filesystem::path& what) {
+    return Unavailable("cannot write " + what.string() + ": " + std::strerror(errno));
+  };
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return fail(tmp);
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      Status st = fail(tmp);
+      ::close(fd);
+      return st;
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    Status st = fail(tmp);
+    ::close(fd);
+    return st;
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail(path);
+  int dir = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+  return Status::Ok();
+}
 
 Result<std::unique_ptr<store::Connection>> OpenDb(const Options& options, bool create) {
   auto path = options.data_dir / "quik.db";
@@ -31,16 +72,7 @@ Result<InitResult> InitDataDir(const Options& options) {
   }
   auto config = options.data_dir / "quik.toml";
   if (!std::filesystem::exists(config, ec)) {
-    // Write to a temp file and rename, so a crash never leaves half a config.
-    auto tmp = config;
-    tmp += ".tmp";
-    {
-      std::ofstream out(tmp, std::ios::trunc);
-      out << DefaultConfigText();
-      if (!out.flush()) return Unavailable("cannot write " + tmp.string());
-    }
-    std::filesystem::rename(tmp, config, ec);
-    if (ec) return Unavailable("cannot write " + config.string() + ": " + ec.message());
+    QUIK_RETURN_IF_ERROR(WriteFileDurably(config, DefaultConfigText()));
     result.created_config = true;
   }
   QUIK_ASSIGN_OR_RETURN(auto conn, OpenDb(options, /*create=*/true));
