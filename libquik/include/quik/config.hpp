@@ -9,7 +9,9 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,5 +32,17 @@ std::string DefaultConfigText();
 
 // Parses "30d", "12h", "90m", "45s" (a positive integer and a unit).
 Result<std::chrono::seconds> ParseDuration(std::string_view text);
+
+// A listen address "HOST:PORT": an IPv4 address, a host name, or an IPv6
+// address in brackets ("[::1]:8470"); the port 0..65535.
+struct ListenAddress {
+  std::string host;  // without brackets
+  std::uint16_t port = 0;
+};
+std::optional<ListenAddress> ParseListenAddress(std::string_view text);
+
+// "debug", "info", "warn", "error" and back.
+std::string_view LogLevelName(LogLevel level);
+std::optional<LogLevel> ParseLogLevel(std::string_view name);
 
 }  // namespace quik

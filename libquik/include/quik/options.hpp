@@ -64,6 +64,14 @@ struct AuthOptions {
   // auth.invite_ttl: how long a workspace invite code stays valid.
   // Default: 7 days
   std::chrono::seconds invite_ttl = std::chrono::hours(24 * 7);
+
+  // auth.login_max_failures, auth.login_failure_window: after this many failed
+  // logins within the window, for one account or from one client address,
+  // further attempts get 429 (rate_limited, with Retry-After) until the oldest
+  // failure leaves the window. 0 turns the limit off.
+  // Default: 5 failures in 15 minutes
+  int login_max_failures = 5;
+  std::chrono::seconds login_failure_window = std::chrono::minutes(15);
 };
 
 struct LimitsOptions {
@@ -86,6 +94,84 @@ struct LimitsOptions {
   int page_max = 200;
 };
 
+enum class LogLevel { kDebug, kInfo, kWarn, kError };
+
+struct ServerOptions {
+  // server.listen: the HTTP listener, "HOST:PORT" (port 0: any free port).
+  // Loopback unless configured otherwise.
+  // Default: "127.0.0.1:8470"
+  std::string listen = "127.0.0.1:8470";
+
+  // server.metrics_listen: a separate "HOST:PORT" that serves only /metrics
+  // (and then the main listener does not). Empty: /metrics on the main one.
+  // Default: ""
+  std::string metrics_listen;
+
+  // server.io_threads: threads that run the network and the fast requests.
+  // 0: one per CPU core.
+  // Default: 0
+  int io_threads = 0;
+
+  // server.worker_threads: threads for requests that block (password hashing,
+  // writes other than message posts). Also bounds concurrent scrypt hashes,
+  // each of which takes 128 * r * 2^scrypt_log2_n bytes.
+  // Default: 4
+  int worker_threads = 4;
+
+  // server.max_connections: further connections are accepted and closed at once.
+  // Default: 10000
+  int max_connections = 10000;
+
+  // server.drain_timeout: on shutdown, how long in-flight requests may take to
+  // finish before their connections are closed.
+  // Default: 10 seconds
+  std::chrono::seconds drain_timeout = std::chrono::seconds(10);
+};
+
+struct HttpOptions {
+  // http.max_header_bytes: the largest request line plus headers (431 past it).
+  // Default: 16384
+  int max_header_bytes = 16 * 1024;
+
+  // http.max_body_bytes: the largest request body (413 past it).
+  // Default: 1048576 (1 MiB)
+  int max_body_bytes = 1024 * 1024;
+
+  // http.request_timeout: how long a client may take to send one request, from
+  // its first byte to its last; slower connections are closed.
+  // Default: 10 seconds
+  std::chrono::seconds request_timeout = std::chrono::seconds(10);
+
+  // http.idle_timeout: how long a keep-alive connection may wait between
+  // requests before it is closed.
+  // Default: 60 seconds
+  std::chrono::seconds idle_timeout = std::chrono::seconds(60);
+
+  // http.user_rate, http.address_rate: requests per second allowed per
+  // authenticated user and per client address, with bursts of up to
+  // http.rate_burst requests (0: the rate itself). 0 turns a limit off; past
+  // it requests get 429 with Retry-After.
+  // Default: 0, 0, 0 (no limits)
+  int user_rate = 0;
+  int address_rate = 0;
+  int rate_burst = 0;
+};
+
+struct TlsOptions {
+  // tls.cert, tls.key: PEM files of the certificate chain and its private key.
+  // When both are set the listener speaks HTTPS only.
+  // Default: "" (plain HTTP)
+  std::string cert;
+  std::string key;
+};
+
+struct LogOptions {
+  // log.level: "debug", "info", "warn" or "error". Logs are JSON lines; every
+  // request is one "info" line (with its X-Request-Id).
+  // Default: LogLevel::kInfo
+  LogLevel level = LogLevel::kInfo;
+};
+
 struct Options {
   // The data directory: quik.toml, quik.db (SQLite), lmdb/ and, later, blobs.
   // Default: "quik-data", relative to the working directory (quikctl uses
@@ -95,6 +181,10 @@ struct Options {
   StorageOptions storage;
   AuthOptions auth;
   LimitsOptions limits;
+  ServerOptions server;
+  HttpOptions http;
+  TlsOptions tls;
+  LogOptions log;
 };
 
 }  // namespace quik

@@ -28,6 +28,13 @@ struct UserUpdate {
   std::optional<std::string> name;
 };
 
+// The instance admin made on a data dir's first start, with the password
+// generated for them (shown once; stored only hashed).
+struct FirstAdmin {
+  User user;
+  std::string password;
+};
+
 class UserService {
  public:
   explicit UserService(internal::Context* ctx) : ctx_(ctx) {}
@@ -45,6 +52,12 @@ class UserService {
 
   // The user themself, or the system / an instance admin.
   Result<User> Update(const Actor& actor, std::string_view ref, const UserUpdate& update);
+
+  // The system only. On an instance without users, creates the instance admin
+  // `email` (name "Admin") with a generated password and returns it; once a
+  // data dir has had users, returns nullopt ever after, so the password is
+  // handed out only once (quikctl serve prints it on the first start).
+  Result<std::optional<FirstAdmin>> CreateFirstAdmin(const Actor& actor, std::string_view email);
 
   // The system or an instance admin. Revokes every session and token the user
   // holds, in the same transaction. Deactivating twice is a no-op.

@@ -175,6 +175,64 @@ KeySpec SyncKey(std::string_view name, std::string_view help) {
                  }};
 }
 
+template <typename Section>
+KeySpec StringKey(std::string_view name, std::string_view help, Section Options::*section,
+                  std::string Section::*field, bool allow_empty) {
+  return KeySpec{name, help,
+                 [=](const toml::node& node, Options& o) -> std::optional<std::string> {
+                   const auto* v = node.as_string();
+                   if (v == nullptr || (!allow_empty && v->get().empty())) {
+                     return std::string(allow_empty ? "expected a string"
+                                                    : "expected a non-empty string");
+                   }
+                   (o.*section).*field = v->get();
+                   return std::nullopt;
+                 },
+                 [=](const Options& o) {
+                   // TOML basic strings escape like JSON for the characters that matter here.
+                   std::string out = "\"";
+                   for (char c : (o.*section).*field) {
+                     if (c == '"' || c == '\\') out += '\\';
+                     out += c;
+                   }
+                   return out + "\"";
+                 }};
+}
+
+// "HOST:PORT" with a port from 0 to 65535; an empty value only where allowed.
+KeySpec ListenKey(std::string_view name, std::string_view help, std::string ServerOptions::*field,
+                  bool allow_empty) {
+  KeySpec spec = StringKey(name, help, &Options::server, field, allow_empty);
+  spec.apply = [=](const toml::node& node, Options& o) -> std::optional<std::string> {
+    const auto* v = node.as_string();
+    const std::string expected = std::string("expected \"HOST:PORT\"") +
+                                 (allow_empty ? " or \"\"" : "") + ", such as \"127.0.0.1:8470\"";
+    if (v == nullptr) return expected;
+    const std::string& text = v->get();
+    if (text.empty() && allow_empty) {
+      o.server.*field = text;
+      return std::nullopt;
+    }
+    if (!ParseListenAddress(text)) return expected;
+    o.server.*field = text;
+    return std::nullopt;
+  };
+  return spec;
+}
+
+KeySpec LogLevelKey(std::string_view name, std::string_view help) {
+  return KeySpec{name, help,
+                 [](const toml::node& node, Options& o) -> std::optional<std::string> {
+                   const auto* v = node.as_string();
+                   std::optional<LogLevel> level;
+                   if (v != nullptr) level = ParseLogLevel(v->get());
+                   if (!level) return std::string(R"(expected "debug", "info", "warn" or "error")");
+                   o.log.level = *level;
+                   return std::nullopt;
+                 },
+                 [](const Options& o) { return Quoted(LogLevelName(o.log.level)); }};
+}
+
 // Every key of quik.toml. Keep in step with quik/options.hpp and man/quik.toml.5.
 const std::vector<SectionSpec>& Sections() {
   static const auto* const sections = new std::vector<SectionSpec>{
@@ -212,6 +270,12 @@ const std::vector<SectionSpec>& Sections() {
                    &AuthOptions::open_signup),
            DurationKey("invite_ttl", "How long a workspace invite code stays valid.",
                        &Options::auth, &AuthOptions::invite_ttl),
+           IntKey("login_max_failures",
+                  "Failed logins per account or client address within login_failure_window "
+                  "before further attempts get 429 (0: no limit).",
+                  &Options::auth, &AuthOptions::login_max_failures, 0, kIntMax),
+           DurationKey("login_failure_window", "The window in which failed logins are counted.",
+                       &Options::auth, &AuthOptions::login_failure_window),
        }},
       {"limits",
        {
@@ -224,6 +288,56 @@ const std::vector<SectionSpec>& Sections() {
                   &LimitsOptions::topic_max_chars, 1, kIntMax),
            IntKey("page_max", "The largest page a list call returns.", &Options::limits,
                   &LimitsOptions::page_max, 1, kIntMax),
+       }},
+      {"server",
+       {
+           ListenKey("listen",
+                     "HTTP listener \"HOST:PORT\" (port 0: any free port); loopback unless "
+                     "configured.",
+                     &ServerOptions::listen, false),
+           ListenKey("metrics_listen",
+                     "A separate \"HOST:PORT\" serving only /metrics; \"\": /metrics on the "
+                     "main listener.",
+                     &ServerOptions::metrics_listen, true),
+           IntKey("io_threads", "Network threads (0: one per CPU core).", &Options::server,
+                  &ServerOptions::io_threads, 0, 1024),
+           IntKey("worker_threads",
+                  "Threads for blocking requests (password hashing, most writes); bounds "
+                  "concurrent scrypt hashes.",
+                  &Options::server, &ServerOptions::worker_threads, 1, 1024),
+           IntKey("max_connections", "Most open connections; further ones are closed at once.",
+                  &Options::server, &ServerOptions::max_connections, 1, kIntMax),
+           DurationKey("drain_timeout",
+                       "On shutdown, how long in-flight requests may take to finish.",
+                       &Options::server, &ServerOptions::drain_timeout),
+       }},
+      {"http",
+       {
+           IntKey("max_header_bytes", "Largest request line plus headers in bytes (431 past it).",
+                  &Options::http, &HttpOptions::max_header_bytes, 1024, kIntMax),
+           IntKey("max_body_bytes", "Largest request body in bytes (413 past it).", &Options::http,
+                  &HttpOptions::max_body_bytes, 1024, kIntMax),
+           DurationKey("request_timeout",
+                       "How long a client may take to send one request; slower ones are closed.",
+                       &Options::http, &HttpOptions::request_timeout),
+           DurationKey("idle_timeout", "How long a keep-alive connection may sit idle.",
+                       &Options::http, &HttpOptions::idle_timeout),
+           IntKey("user_rate", "Requests per second per authenticated user (0: no limit).",
+                  &Options::http, &HttpOptions::user_rate, 0, kIntMax),
+           IntKey("address_rate", "Requests per second per client address (0: no limit).",
+                  &Options::http, &HttpOptions::address_rate, 0, kIntMax),
+           IntKey("rate_burst", "Burst allowed above user_rate and address_rate (0: the rate).",
+                  &Options::http, &HttpOptions::rate_burst, 0, kIntMax),
+       }},
+      {"tls",
+       {
+           StringKey("cert", "PEM certificate chain; with key set, the listener speaks HTTPS only.",
+                     &Options::tls, &TlsOptions::cert, true),
+           StringKey("key", "PEM private key of cert.", &Options::tls, &TlsOptions::key, true),
+       }},
+      {"log",
+       {
+           LogLevelKey("level", "\"debug\", \"info\", \"warn\" or \"error\" (JSON lines on stderr)."),
        }},
   };
   return *sections;
@@ -384,6 +498,55 @@ Result<std::chrono::seconds> ParseDuration(std::string_view text) {
     return InvalidArgument("invalid duration \"" + std::string(text) + "\": " + *error);
   }
   return d;
+}
+
+std::optional<ListenAddress> ParseListenAddress(std::string_view text) {
+  const std::size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size()) {
+    return std::nullopt;
+  }
+  std::string_view host = text.substr(0, colon);
+  const std::string_view port_text = text.substr(colon + 1);
+  if (host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']') return std::nullopt;
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string_view::npos) {
+    return std::nullopt;  // an IPv6 address needs brackets
+  }
+  if (port_text.size() > 5) return std::nullopt;
+  unsigned port = 0;
+  for (char c : port_text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    port = port * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (port > 65535) return std::nullopt;
+  for (char c : host) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '-' || c == ':' || c == '_';
+    if (!ok) return std::nullopt;
+  }
+  return ListenAddress{std::string(host), static_cast<std::uint16_t>(port)};
+}
+
+std::string_view LogLevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
+  }
+  return "info";
+}
+
+std::optional<LogLevel> ParseLogLevel(std::string_view name) {
+  for (LogLevel level : {LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarn, LogLevel::kError}) {
+    if (LogLevelName(level) == name) return level;
+  }
+  return std::nullopt;
 }
 
 }  // namespace quik

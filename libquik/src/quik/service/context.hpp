@@ -6,6 +6,7 @@
 #include <string>
 
 #include "quik/options.hpp"
+#include "quik/service.hpp"
 #include "store/store.hpp"
 
 namespace quik::internal {
@@ -35,5 +36,9 @@ struct Context {
     return out;
   }
 };
+
+// The context behind a Service that Service::Open made (nullptr for any other
+// implementation), for library internals such as the server's metrics.
+Context* ContextOf(Service& service);
 
 }  // namespace quik::internal

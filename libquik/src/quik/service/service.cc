@@ -53,6 +53,8 @@ class ServiceImpl final : public Service {
   MessageService& messages() override { return messages_; }
   EventService& events() override { return events_; }
 
+  internal::Context* context() { return ctx_.get(); }
+
  private:
   std::unique_ptr<internal::Context> ctx_;
   UserService users_;
@@ -64,6 +66,15 @@ class ServiceImpl final : public Service {
 };
 
 }  // namespace
+
+namespace internal {
+
+Context* ContextOf(Service& service) {
+  auto* impl = dynamic_cast<ServiceImpl*>(&service);
+  return impl == nullptr ? nullptr : impl->context();
+}
+
+}  // namespace internal
 
 Result<std::unique_ptr<Service>> Service::Open(const Options& options) {
   auto ctx = std::make_unique<internal::Context>();

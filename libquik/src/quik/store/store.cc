@@ -1,6 +1,8 @@
 #include "store/store.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <exception>
 
 #include "store/sqlite_tx.hpp"
@@ -84,6 +86,18 @@ void Store::WriteAsync(WriteFn fn, DoneFn done) {
   }
 }
 
+void Store::RecordCommit(std::int64_t micros, std::size_t batch_size) {
+  stats_.commits++;
+  stats_.commit_us_sum += static_cast<std::uint64_t>(micros);
+  const auto& lat = WriteStats::kCommitBoundsUs;
+  stats_.commit_us_buckets[static_cast<std::size_t>(
+      std::lower_bound(lat.begin(), lat.end(), micros) - lat.begin())]++;
+  const auto& sizes = WriteStats::kBatchBounds;
+  stats_.batch_buckets[static_cast<std::size_t>(
+      std::lower_bound(sizes.begin(), sizes.end(), static_cast<std::int64_t>(batch_size)) -
+      sizes.begin())]++;
+}
+
 void Store::CommitterLoop() {
   std::unique_lock lock(write_mu_);
   for (;;) {
@@ -106,9 +120,13 @@ void Store::Lead(std::unique_lock<std::mutex>& lock) {
       batch.push_back(*it);
     }
     lock.unlock();
+    const auto started = std::chrono::steady_clock::now();
     CommitBatch(batch);  // does not throw: every writer's exception becomes its Status
+    const auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::steady_clock::now() - started)
+                          .count();
     lock.lock();
-    stats_.commits++;
+    RecordCommit(took, batch.size());
     // Synchronous followers are woken under the lock: each lives on its
     // caller's stack and may be gone as soon as the caller sees `done`. The
     // leader's own Writer (the first, if synchronous) just returns.

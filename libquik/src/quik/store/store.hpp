@@ -10,6 +10,7 @@
 // may open the same data dir: SQLite's write lock and LMDB's serialise them.
 #pragma once
 
+#include <array>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -31,6 +32,16 @@ namespace quik::store {
 struct WriteStats {
   std::uint64_t commits = 0;
   std::uint64_t writes = 0;  // writes committed; writes / commits = mean batch size
+
+  // Histograms of commit duration (transaction plus sync) and batch size:
+  // buckets[i] counts commits <= kBounds[i]; the last bucket is the rest.
+  static constexpr std::array<std::int64_t, 12> kCommitBoundsUs = {
+      100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 1000000};
+  static constexpr std::array<std::int64_t, 11> kBatchBounds = {1,  2,   4,   8,   16,  32,
+                                                                64, 128, 256, 512, 1024};
+  std::array<std::uint64_t, kCommitBoundsUs.size() + 1> commit_us_buckets{};
+  std::uint64_t commit_us_sum = 0;
+  std::array<std::uint64_t, kBatchBounds.size() + 1> batch_buckets{};
 };
 
 class Store {
@@ -69,6 +80,8 @@ class Store {
   void Lead(std::unique_lock<std::mutex>& lock);
   // The thread that leads when an asynchronous write arrives at an empty queue.
   void CommitterLoop();
+  // Counts one commit in stats_ (write_mu_ held).
+  void RecordCommit(std::int64_t micros, std::size_t batch_size);
   // Runs `batch` (the front of writers_) as one transaction on the write
   // connection, adding writers that queue meanwhile (leader only).
   void CommitBatch(std::vector<Writer*>& batch);

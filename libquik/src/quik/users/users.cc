@@ -57,6 +57,33 @@ Result<User> UserService::Create(const Actor& actor, const NewUser& spec) {
   });
 }
 
+Result<std::optional<FirstAdmin>> UserService::CreateFirstAdmin(const Actor& actor,
+                                                                std::string_view email) {
+  if (!actor.is_system()) return PermissionDenied("only the system may create the first admin");
+  // The meta flag answers every later start without reading the users table.
+  constexpr std::string_view kBootstrappedKey = "users.bootstrapped";
+  QUIK_ASSIGN_OR_RETURN(auto flag, ctx_->store->lmdb().Get(store::Db::kMeta, kBootstrappedKey));
+  if (flag) return std::optional<FirstAdmin>();
+  NewUser spec;
+  spec.email = std::string(email);
+  spec.name = "Admin";
+  spec.password = crypto::Base64UrlEncode(crypto::RandomBytes(18));
+  spec.is_admin = true;
+  QUIK_RETURN_IF_ERROR(users::ValidateNewUser(*ctx_, spec));
+  QUIK_ASSIGN_OR_RETURN(std::string hash, users::HashPasswordFor(*ctx_, spec.password));
+  std::optional<FirstAdmin> created;
+  QUIK_RETURN_IF_ERROR(ctx_->store->Write([&](store::Tx& tx) -> Status {
+    created.reset();
+    tx.lmdb().Put(store::Db::kMeta, kBootstrappedKey, "1");
+    QUIK_ASSIGN_OR_RETURN(auto users, tx.ListUsers());
+    if (!users.empty()) return Status::Ok();
+    QUIK_ASSIGN_OR_RETURN(User user, users::InsertUser(tx, spec, hash, actor.user_id()));
+    created = FirstAdmin{std::move(user), *spec.password};
+    return Status::Ok();
+  }));
+  return created;
+}
+
 Result<User> UserService::Get(const Actor& actor, std::string_view ref) {
   return ctx_->ReadResult<User>([&](store::Tx& tx, User& out) -> Status {
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));

@@ -1,0 +1,347 @@
+#include "api/api.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <utility>
+
+#include "quik/json.hpp"
+#include "service/context.hpp"
+
+namespace quik::api {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kApiPrefix = "/api/v1";
+
+std::vector<std::string> SplitPath(std::string_view path) {
+  std::vector<std::string> out;
+  std::size_t start = 1;  // path starts with '/'
+  while (start <= path.size()) {
+    const std::size_t slash = path.find('/', start);
+    const std::size_t end = slash == std::string_view::npos ? path.size() : slash;
+    out.emplace_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decoding; nullopt on a malformed escape.
+std::optional<std::string> PercentDecode(std::string_view in, bool plus_is_space) {
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const char c = in[i];
+    if (c == '%') {
+      if (i + 2 >= in.size()) return std::nullopt;
+      const int hi = HexValue(in[i + 1]), lo = HexValue(in[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+Response TooMany(std::string_view message, std::chrono::seconds retry_after) {
+  Response r = ErrorResponse(ResourceExhausted(std::string(message)));
+  r.headers.emplace_back("Retry-After", std::to_string(retry_after.count()));
+  return r;
+}
+
+}  // namespace
+
+Response JsonResponse(int http_status, const json& body) {
+  Response r;
+  r.status = http_status;
+  // Stored text may hold anything a client sent: never throw on bad UTF-8.
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return r;
+}
+
+Response ErrorResponse(const Status& status) {
+  return JsonResponse(status.HttpStatus(), ErrorJson(status));
+}
+
+Response ErrorResponse(int http_status, std::string_view code, std::string_view message) {
+  return JsonResponse(http_status, {{"error", {{"code", code}, {"message", message}}}});
+}
+
+std::optional<std::string> Call::Query(std::string_view key) const {
+  std::string_view q = query;
+  while (!q.empty()) {
+    const std::size_t amp = q.find('&');
+    const std::string_view pair = q.substr(0, amp);
+    const std::size_t eq = pair.find('=');
+    const std::string_view k = pair.substr(0, eq);
+    if (PercentDecode(k, true) == std::string(key)) {
+      if (eq == std::string_view::npos) return std::string();
+      return PercentDecode(pair.substr(eq + 1), true).value_or(std::string());
+    }
+    if (amp == std::string_view::npos) break;
+    q.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
+Result<json> Call::JsonBody(bool allow_empty) const {
+  if (Trim(request.body).empty()) {
+    if (allow_empty) return json::object();
+    return InvalidArgument("the request body must be a JSON object");
+  }
+  json doc = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) {
+    // Re-parse with exceptions only to say where it broke.
+    try {
+      json unused = json::parse(request.body);
+    } catch (const json::parse_error& e) {
+      return InvalidArgument("malformed JSON body at byte " + std::to_string(e.byte) +
+                             " (expected UTF-8 JSON)");
+    } catch (...) {
+    }
+    return InvalidArgument("malformed JSON body");
+  }
+  if (!doc.is_object()) return InvalidArgument("the request body must be a JSON object");
+  return doc;
+}
+
+Api::Api(Service& service, Metrics& metrics, Logger& logger, RunBlocking run_blocking)
+    : service_(service),
+      metrics_(metrics),
+      logger_(logger),
+      run_blocking_(std::move(run_blocking)),
+      user_rate_(service.options().http.user_rate, service.options().http.rate_burst),
+      address_rate_(service.options().http.address_rate, service.options().http.rate_burst),
+      login_limiter_(service.options().auth.login_max_failures,
+                     service.options().auth.login_failure_window),
+      routes_(ApiRoutes(login_limiter_)) {
+  for (Route& r : routes_) {
+    r.segments = SplitPath(r.pattern);
+    r.metric = metrics_.AddRoute(r.method, r.pattern);
+  }
+  healthz_metric_ = metrics_.AddRoute("GET", "/healthz");
+  readyz_metric_ = metrics_.AddRoute("GET", "/readyz");
+  metrics_metric_ = metrics_.AddRoute("GET", "/metrics");
+}
+
+Api::Match Api::Find(std::string_view method, std::string_view path) const {
+  Match match;
+  const std::vector<std::string> segments = SplitPath(path);
+  for (const Route& r : routes_) {
+    if (r.segments.size() != segments.size()) continue;
+    bool ok = true;
+    for (std::size_t i = 0; i < segments.size() && ok; ++i) {
+      const std::string& want = r.segments[i];
+      ok = (want.size() > 1 && want.front() == '{') ? !segments[i].empty() : want == segments[i];
+    }
+    if (!ok) continue;
+    if (r.method != method) {
+      if (std::find(match.allowed.begin(), match.allowed.end(), r.method) == match.allowed.end()) {
+        match.allowed.push_back(r.method);
+      }
+      continue;
+    }
+    match.route = &r;
+    for (std::size_t i = 0; i < segments.size(); ++i) {
+      if (r.segments[i].front() == '{') match.params.push_back(segments[i]);
+    }
+    return match;  // the first match wins: literal routes come before {param} ones
+  }
+  return match;
+}
+
+std::optional<Response> Api::Builtin(std::string_view method, std::string_view path,
+                                     Endpoint endpoint) {
+  const bool api = endpoint != Endpoint::kMetricsOnly;
+  const bool metrics = endpoint != Endpoint::kApiOnly;
+  auto only_get = [&]() -> std::optional<Response> {
+    if (method == "GET" || method == "HEAD") return std::nullopt;
+    Response r = ErrorResponse(405, "method_not_allowed",
+                               "method " + std::string(method) + " is not allowed on " +
+                                   std::string(path) + "; use GET");
+    r.headers.emplace_back("Allow", "GET, HEAD");
+    return r;
+  };
+  if (api && path == "/healthz") {
+    if (auto r = only_get()) return r;
+    return JsonResponse(200, {{"status", "ok"}});
+  }
+  if (api && path == "/readyz") {
+    if (auto r = only_get()) return r;
+    if (draining_.load(std::memory_order_relaxed)) {
+      return ErrorResponse(Unavailable("the server is shutting down"));
+    }
+    auto seq = service_.events().LatestSeq();
+    if (!seq.ok()) return ErrorResponse(Unavailable("storage: " + seq.status().message()));
+    return JsonResponse(200, {{"status", "ready"}});
+  }
+  if (metrics && path == "/metrics") {
+    if (auto r = only_get()) return r;
+    Response r;
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    store::WriteStats writes;
+    if (auto* ctx = internal::ContextOf(service_)) writes = ctx->store->write_stats();
+    r.body = metrics_.Render(writes);
+    return r;
+  }
+  if (!api) return ErrorResponse(NotFound("this listener serves only GET /metrics"));
+  return std::nullopt;
+}
+
+void Api::Handle(Request request, Endpoint endpoint, Reply reply) {
+  const auto started = Clock::now();
+  const std::size_t qmark = request.target.find('?');
+  const std::string path = request.target.substr(0, qmark);
+  if (path.empty() || path.front() != '/') {
+    Response r = ErrorResponse(InvalidArgument("the request target must be a path"));
+    Finish(request, "unmatched", Metrics::kUnmatched, {}, started, r);
+    return reply(std::move(r));
+  }
+
+  if (auto builtin = Builtin(request.method, path, endpoint)) {
+    const int metric = path == "/healthz"  ? healthz_metric_
+                       : path == "/readyz" ? readyz_metric_
+                       : path == "/metrics" ? metrics_metric_
+                                            : Metrics::kUnmatched;
+    Finish(request, metric == Metrics::kUnmatched ? "unmatched" : path, metric, {}, started,
+           *builtin);
+    return reply(std::move(*builtin));
+  }
+
+  Match match = Find(request.method, path);
+  if (match.route == nullptr) {
+    Response r;
+    if (!match.allowed.empty()) {
+      std::string allow;
+      for (const auto& m : match.allowed) allow += (allow.empty() ? "" : ", ") + m;
+      r = ErrorResponse(405, "method_not_allowed",
+                        "method " + request.method + " is not allowed on " + path + "; use " +
+                            allow);
+      r.headers.emplace_back("Allow", allow);
+    } else {
+      r = ErrorResponse(NotFound("no such route: " + request.method + " " + path +
+                                 (path.rfind(kApiPrefix, 0) == 0
+                                      ? ""
+                                      : " (API routes start with /api/v1)")));
+    }
+    Finish(request, "unmatched", Metrics::kUnmatched, {}, started, r);
+    return reply(std::move(r));
+  }
+  const Route& route = *match.route;
+
+  auto fail = [&](Response r, const std::string& user) {
+    Finish(request, route.pattern, route.metric, user, started, r);
+    reply(std::move(r));
+  };
+
+  std::chrono::seconds retry{};
+  if (address_rate_.enabled() && !address_rate_.Allow(request.remote_address, started, &retry)) {
+    return fail(TooMany("too many requests from " + request.remote_address, retry), {});
+  }
+
+  auto call = std::make_shared<Call>(service_, service_.options());
+  for (auto& p : match.params) {
+    auto decoded = PercentDecode(p, false);
+    if (!decoded) return fail(ErrorResponse(InvalidArgument("malformed %-escape in path")), {});
+    call->params.push_back(std::move(*decoded));
+  }
+
+  if (route.access == Access::kUser) {
+    const std::string_view header = Trim(request.authorization);
+    constexpr std::string_view kBearer = "bearer ";
+    if (header.empty()) {
+      return fail(ErrorResponse(Unauthenticated(
+                      "missing bearer token: send \"Authorization: Bearer <token>\"")),
+                  {});
+    }
+    if (header.size() <= kBearer.size() ||
+        !EqualsIgnoreCase(header.substr(0, kBearer.size()), kBearer)) {
+      return fail(ErrorResponse(Unauthenticated(
+                      "the Authorization header must be \"Bearer <token>\"")),
+                  {});
+    }
+    call->secret = std::string(Trim(header.substr(kBearer.size())));
+    auto who = service_.auth().Authenticate(call->secret);
+    if (!who.ok()) return fail(ErrorResponse(who.status()), {});
+    if (user_rate_.enabled() && !user_rate_.Allow(who->user_id, started, &retry)) {
+      return fail(TooMany("too many requests for this user", retry), who->user_id);
+    }
+    call->actor = Actor::ForUser(who->user_id);
+    call->auth = std::move(*who);
+  }
+
+  call->request = std::move(request);
+  // `path` and `query` view the request now owned by the call.
+  const std::string& target = call->request.target;
+  call->path = std::string_view(target).substr(0, qmark);
+  call->query = qmark == std::string::npos ? std::string_view()
+                                           : std::string_view(target).substr(qmark + 1);
+
+  const std::string user = call->auth ? call->auth->user_id : std::string();
+  Reply done = [this, call, &route, user, started, reply = std::move(reply)](Response r) {
+    Finish(call->request, route.pattern, route.metric, user, started, r);
+    reply(std::move(r));
+  };
+  if (route.exec == Exec::kAsync) return route.async(call, std::move(done));
+  auto run_sync = [call, &route, done = std::move(done)]() mutable {
+    Result<Response> r = route.sync(*call);
+    done(r.ok() ? std::move(*r) : ErrorResponse(r.status()));
+  };
+  if (route.exec == Exec::kBlocking) return run_blocking_(std::move(run_sync));
+  run_sync();
+}
+
+Response Api::Rejected(const Request& request, Response response) {
+  Finish(request, "unmatched", Metrics::kUnmatched, {}, Clock::now(), response);
+  return response;
+}
+
+void Api::Finish(const Request& request, std::string_view route, int metric,
+                 const std::string& user, Clock::time_point started, const Response& response) {
+  const auto took = Clock::now() - started;
+  metrics_.RecordRequest(metric, response.status, took);
+  const LogLevel level = response.status >= 500 ? LogLevel::kError : LogLevel::kInfo;
+  if (!logger_.enabled(level)) return;
+  const std::size_t qmark = request.target.find('?');
+  json fields = {
+      {"request_id", request.request_id},
+      {"method", request.method},
+      {"path", request.target.substr(0, qmark)},
+      {"route", route},
+      {"status", response.status},
+      {"duration_ms", std::chrono::duration<double, std::milli>(took).count()},
+      {"remote", request.remote_address},
+  };
+  if (!user.empty()) fields["user_id"] = user;
+  if (response.status >= 400 && response.content_type == "application/json") {
+    json body = json::parse(response.body, nullptr, false);
+    if (body.is_object() && body.contains("error")) fields["error"] = body["error"];
+  }
+  logger_.Log(level, "request", std::move(fields));
+}
+
+}  // namespace quik::api

@@ -1,0 +1,153 @@
+// The HTTP API without the transport: routes a parsed request to one service
+// call and renders its JSON answer (CONTRACT.md section 2).
+//
+// net/ owns sockets, parsing and timeouts and hands complete requests to
+// Api::Handle; everything about routes, authentication, limits, the error
+// mapping, request logs and metrics happens here, with no Beast type in sight.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "api/limits.hpp"
+#include "api/log.hpp"
+#include "api/metrics.hpp"
+#include "quik/actor.hpp"
+#include "quik/auth.hpp"
+#include "quik/service.hpp"
+#include "quik/status.hpp"
+
+namespace quik::api {
+
+struct Request {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // "/api/v1/channels/01H.../messages?limit=10"
+  std::string body;
+  std::string authorization;  // the Authorization header, if any
+  std::string remote_address;
+  std::string request_id;  // the X-Request-Id to answer with
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // e.g. Retry-After, Allow
+};
+
+// Called exactly once per request, from any thread (possibly before Handle
+// returns); must not block.
+using Reply = std::function<void(Response)>;
+
+// Runs a task on a thread that may block (password hashing, synchronous writes).
+using RunBlocking = std::function<void(std::function<void()>)>;
+
+// Which routes a listener serves.
+enum class Endpoint {
+  kAll,          // the API, health and /metrics
+  kApiOnly,      // the API and health; /metrics has its own listener
+  kMetricsOnly,  // /metrics alone (server.metrics_listen)
+};
+
+Response ErrorResponse(const Status& status);
+// An error whose code is not a quik::StatusCode (payload_too_large).
+Response ErrorResponse(int http_status, std::string_view code, std::string_view message);
+Response JsonResponse(int http_status, const nlohmann::json& body);
+
+// One request being answered: the matched route's inputs.
+struct Call {
+  Call(Service& s, const Options& o) : service(s), options(o) {}
+
+  Service& service;
+  const Options& options;
+  Request request;
+  std::string_view path;
+  std::string_view query;
+  std::vector<std::string> params;  // path parameters, percent-decoded, in order
+  std::optional<Authenticated> auth;
+  Actor actor = Actor::System();  // the authenticated user (never the system)
+  std::string secret;             // the bearer token, for logout
+
+  const std::string& param(std::size_t i) const { return params.at(i); }
+  // A query parameter, percent-decoded ('+' is a space); nullopt if absent.
+  std::optional<std::string> Query(std::string_view key) const;
+  // The body as a JSON object; an empty body is {} when `allow_empty`.
+  Result<nlohmann::json> JsonBody(bool allow_empty = false) const;
+};
+
+enum class Access { kPublic, kUser };
+enum class Exec {
+  kInline,    // fast reads: on the network thread
+  kBlocking,  // writes and password hashing: on a worker thread
+  kAsync,     // the handler replies when it is done (message posts)
+};
+
+using SyncHandler = std::function<Result<Response>(Call&)>;
+using AsyncHandler = std::function<void(std::shared_ptr<Call>, Reply)>;
+
+struct Route {
+  std::string method;
+  std::string pattern;  // "/api/v1/channels/{id}/messages"
+  Access access = Access::kUser;
+  Exec exec = Exec::kInline;
+  SyncHandler sync;
+  AsyncHandler async;
+  std::vector<std::string> segments;  // the pattern split on '/'
+  int metric = Metrics::kUnmatched;
+};
+
+// The routes of CONTRACT.md section 2 (api/routes.cc). Login consults and
+// feeds `login_limiter`.
+std::vector<Route> ApiRoutes(LoginLimiter& login_limiter);
+
+class Api {
+ public:
+  Api(Service& service, Metrics& metrics, Logger& logger, RunBlocking run_blocking);
+
+  // Answers `request`; see Reply.
+  void Handle(Request request, Endpoint endpoint, Reply reply);
+
+  // Logs and counts a request that the transport answered itself (a body or
+  // header over the limit, a malformed request) and returns the response.
+  Response Rejected(const Request& request, Response response);
+
+  // /readyz answers 503 once draining.
+  void set_draining() { draining_.store(true, std::memory_order_relaxed); }
+
+  Metrics& metrics() { return metrics_; }
+  Logger& logger() { return logger_; }
+
+ private:
+  struct Match {
+    const Route* route = nullptr;
+    std::vector<std::string> params;
+    std::vector<std::string> allowed;  // methods whose pattern matches, if not this one
+  };
+  Match Find(std::string_view method, std::string_view path) const;
+  std::optional<Response> Builtin(std::string_view method, std::string_view path,
+                                  Endpoint endpoint);
+  void Finish(const Request& request, std::string_view route, int metric, const std::string& user,
+              Clock::time_point started, const Response& response);
+
+  Service& service_;
+  Metrics& metrics_;
+  Logger& logger_;
+  RunBlocking run_blocking_;
+  RateLimiter user_rate_;
+  RateLimiter address_rate_;
+  LoginLimiter login_limiter_;
+  std::vector<Route> routes_;  // after login_limiter_, which they use
+  std::atomic<bool> draining_{false};
+  int healthz_metric_, readyz_metric_, metrics_metric_;
+};
+
+}  // namespace quik::api

@@ -1,0 +1,573 @@
+// The routes of CONTRACT.md section 2: each decodes its inputs, makes one
+// service call as the authenticated user and renders the result with the
+// model's one JSON mapping (quik/json.hpp). Permission rules live in the
+// services, never here.
+#include <algorithm>
+#include <cctype>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "api/api.hpp"
+#include "quik/config.hpp"
+#include "quik/json.hpp"
+
+namespace quik::api {
+namespace {
+
+using nlohmann::json;
+
+// ---- request decoding -------------------------------------------------------
+
+Status FieldError(std::string_view key, std::string_view what) {
+  return InvalidArgument("field '" + std::string(key) + "' " + std::string(what));
+}
+
+Result<std::optional<std::string>> OptionalString(const json& body, std::string_view key) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return std::optional<std::string>();
+  if (!it->is_string()) return FieldError(key, "must be a string");
+  return std::optional<std::string>(it->get<std::string>());
+}
+
+Result<std::string> RequiredString(const json& body, std::string_view key) {
+  QUIK_ASSIGN_OR_RETURN(auto value, OptionalString(body, key));
+  if (!value) return FieldError(key, "is required");
+  return std::move(*value);
+}
+
+Result<std::optional<bool>> OptionalBool(const json& body, std::string_view key) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return std::optional<bool>();
+  if (!it->is_boolean()) return FieldError(key, "must be true or false");
+  return std::optional<bool>(it->get<bool>());
+}
+
+Result<std::vector<std::string>> StringArray(const json& body, std::string_view key,
+                                             std::size_t max_items) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return FieldError(key, "is required");
+  if (!it->is_array()) return FieldError(key, "must be an array of strings");
+  if (it->size() > max_items) {
+    return FieldError(key, "has more than " + std::to_string(max_items) + " items");
+  }
+  std::vector<std::string> out;
+  for (const auto& v : *it) {
+    if (!v.is_string()) return FieldError(key, "must be an array of strings");
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+// A user named by "user_id", "email" or "user" (id or email).
+Result<std::string> UserRef(const json& body) {
+  for (const char* key : {"user_id", "email", "user"}) {
+    QUIK_ASSIGN_OR_RETURN(auto v, OptionalString(body, key));
+    if (v) return std::move(*v);
+  }
+  return InvalidArgument("field 'user_id' (or 'email') is required");
+}
+
+Result<Role> RoleField(const json& body, Role fallback) {
+  QUIK_ASSIGN_OR_RETURN(auto name, OptionalString(body, "role"));
+  if (!name) return fallback;
+  auto role = ParseRole(*name);
+  if (!role) return FieldError("role", "must be \"owner\", \"admin\", \"member\" or \"guest\"");
+  return *role;
+}
+
+Result<int> LimitParam(const Call& call) {
+  auto text = call.Query("limit");
+  if (!text) return 50;
+  int v = 0;
+  if (text->empty() || text->size() > 9 ||
+      !std::all_of(text->begin(), text->end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+      (v = std::stoi(*text)) < 1) {
+    return InvalidArgument("query parameter 'limit' must be a positive integer");
+  }
+  return v;
+}
+
+Result<PageRequest> PageParams(const Call& call) {
+  PageRequest page;
+  QUIK_ASSIGN_OR_RETURN(page.limit, LimitParam(call));
+  page.cursor = call.Query("cursor").value_or("");
+  return page;
+}
+
+bool TrueParam(const Call& call, std::string_view key) {
+  auto v = call.Query(key);
+  return v && (*v == "true" || *v == "1" || v->empty());
+}
+
+// ---- response rendering -----------------------------------------------------
+
+template <typename T>
+json Array(const std::vector<T>& items) {
+  json out = json::array();
+  for (const auto& item : items) out.push_back(ToJson(item));
+  return out;
+}
+
+template <typename T>
+Response Items(const std::vector<T>& items, const std::string& next_cursor = {}) {
+  return JsonResponse(200, {{"items", Array(items)}, {"next_cursor", next_cursor}});
+}
+
+template <typename T>
+Response PageOf(const Page<T>& page) {
+  return Items(page.items, page.next_cursor);
+}
+
+template <typename T>
+Response Object(int status, const T& value) {
+  return JsonResponse(status, ToJson(value));
+}
+
+Response NoContent() {
+  Response r;
+  r.status = 204;
+  return r;
+}
+
+json SessionJson(const Session& s) {
+  json j = {{"token", s.token.secret}, {"token_id", s.token.token.id}, {"user", ToJson(s.user)}};
+  if (s.token.token.expires_at != 0) j["expires_at"] = FormatTime(s.token.token.expires_at);
+  return j;
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// ---- handlers ---------------------------------------------------------------
+
+Result<Response> SignUp(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody());
+  Signup s;
+  QUIK_ASSIGN_OR_RETURN(s.email, RequiredString(body, "email"));
+  QUIK_ASSIGN_OR_RETURN(s.name, RequiredString(body, "name"));
+  QUIK_ASSIGN_OR_RETURN(s.password, RequiredString(body, "password"));
+  QUIK_ASSIGN_OR_RETURN(auto invite, OptionalString(body, "invite"));
+  s.invite_code = invite.value_or("");
+  QUIK_ASSIGN_OR_RETURN(Session session, c.service.auth().SignUp(s));
+  return JsonResponse(201, SessionJson(session));
+}
+
+Result<Response> Login(Call& c, LoginLimiter& limiter) {
+  QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody());
+  QUIK_ASSIGN_OR_RETURN(std::string email, RequiredString(body, "email"));
+  QUIK_ASSIGN_OR_RETURN(std::string password, RequiredString(body, "password"));
+  const std::string account = "account:" + Lower(email);
+  const std::string address = "address:" + c.request.remote_address;
+  const auto now = Clock::now();
+  std::chrono::seconds account_retry{}, address_retry{};
+  const bool account_ok = limiter.Allow(account, now, &account_retry);
+  const bool address_ok = limiter.Allow(address, now, &address_retry);
+  if (!account_ok || !address_ok) {
+    Response r = ErrorResponse(ResourceExhausted(
+        "too many failed logins " +
+        std::string(account_ok ? "from this address" : "for this account") +
+        "; try again later"));
+    r.headers.emplace_back("Retry-After",
+                           std::to_string(std::max(account_retry, address_retry).count()));
+    return r;
+  }
+  auto session = c.service.auth().Login(email, password);
+  if (!session.ok()) {
+    if (session.status().code() == StatusCode::kUnauthenticated) {
+      limiter.RecordFailure(account, now);
+      limiter.RecordFailure(address, now);
+    }
+    return session.status();
+  }
+  limiter.Clear(account);
+  return JsonResponse(200, SessionJson(*session));
+}
+
+Result<Response> Logout(Call& c) {
+  QUIK_RETURN_IF_ERROR(c.service.auth().Logout(c.secret));
+  return NoContent();
+}
+
+// Users.
+
+Result<Response> GetMe(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(User u, c.service.users().Get(c.actor, c.actor.user_id()));
+  return Object(200, u);
+}
+
+Result<Response> PatchMe(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody());
+  UserUpdate update;
+  QUIK_ASSIGN_OR_RETURN(update.name, OptionalString(body, "name"));
+  QUIK_ASSIGN_OR_RETURN(User u, c.service.users().Update(c.actor, c.actor.user_id(), update));
+  return Object(200, u);
+}
+
+Result<Response> GetUser(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(User u, c.service.users().Get(c.actor, c.param(0)));
+  return Object(200, u);
+}
+
+Result<Response> ListUsers(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(auto users,
+                        c.service.users().List(c.actor, c.Query("workspace").value_or("")));
+  return Items(users);
+}
+
+Result<Response> CreateUser(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody());
+  NewUser spec;
+  QUIK_ASSIGN_OR_RETURN(spec.email, RequiredString(body, "email"));
+  QUIK_ASSIGN_OR_RETURN(spec.name, RequiredString(body, "name"));
+  QUIK_ASSIGN_OR_RETURN(spec.password, OptionalString(body, "password"));
+  QUIK_ASSIGN_OR_RETURN(auto is_admin, OptionalBool(body, "is_admin"));
+  spec.is_admin = is_admin.value_or(false);
+  QUIK_ASSIGN_OR_RETURN(User u, c.service.users().Create(c.actor, spec));
+  return Object(201, u);
+}
+
+Result<Response> DeactivateUser(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(User u, c.service.users().Deactivate(c.actor, c.param(0)));
+  return Object(200, u);
+}
+
+// Tokens.
+
+Result<Response> CreateToken(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody(/*allow_empty=*/true));
+  QUIK_ASSIGN_OR_RETURN(auto user, OptionalString(body, "user"));
+  NewToken spec;
+  QUIK_ASSIGN_OR_RETURN(auto name, OptionalString(body, "name"));
+  spec.name = name.value_or("");
+  QUIK_ASSIGN_OR_RETURN(auto ttl, OptionalString(body, "ttl"));
+  if (ttl) {
+    auto d = ParseDuration(*ttl);
+    if (!d.ok()) return FieldError("ttl", d.status().message());
+    spec.ttl = *d;
+  }
+  QUIK_ASSIGN_OR_RETURN(
+      IssuedToken t, c.service.auth().CreateToken(c.actor, user.value_or(c.actor.user_id()), spec));
+  return Object(201, t);
+}
+
+Result<Response> ListTokens(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(auto tokens, c.service.auth().ListTokens(
+                                         c.actor, c.Query("user").value_or(c.actor.user_id())));
+  return Items(tokens);
+}
+
+Result<Response> RevokeToken(Call& c) {
+  QUIK_RETURN_IF_ERROR(c.service.auth().RevokeToken(c.actor, c.param(0)));
+  return NoContent();
+}
+
+// Workspaces, members, invites.
+
+Result<Response> CreateWorkspace(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody());
+  NewWorkspace spec;
+  QUIK_ASSIGN_OR_RETURN(spec.name, RequiredString(body, "name"));
+  QUIK_ASSIGN_OR_RETURN(auto slug, OptionalString(body, "slug"));
+  spec.slug = slug.value_or("");
+  QUIK_ASSIGN_OR_RETURN(Workspace ws, c.service.workspaces().Create(c.actor, spec));
+  return Object(201, ws);
+}
+
+Result<Response> ListWorkspaces(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(auto list, c.service.workspaces().List(c.actor));
+  return Items(list);
+}
+
+Result<Response> GetWorkspace(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(Workspace ws, c.service.workspaces().Get(c.actor, c.param(0)));
+  return Object(200, ws);
+}
+
+Result<Response> DeleteWorkspace(Call& c) {
+  QUIK_RETURN_IF_ERROR(c.service.workspaces().Delete(c.actor, c.param(0)));
+  return NoContent();
+}
+
+Result<Response> ListMembers(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(PageRequest page, PageParams(c));
+  QUIK_ASSIGN_OR_RETURN(auto members,
+                        c.service.workspaces().ListMembers(c.actor, c.param(0), page));
+  return PageOf(members);
+}
+
+Result<Response> AddMember(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody());
+  QUIK_ASSIGN_OR_RETURN(std::string user, UserRef(body));
+  QUIK_ASSIGN_OR_RETURN(Role role, RoleField(body, Role::kMember));
+  QUIK_ASSIGN_OR_RETURN(Member m, c.service.workspaces().AddMember(c.actor, c.param(0), user, role));
+  return Object(201, m);
+}
+
+Result<Response> GetMember(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(Member m, c.service.workspaces().GetMember(c.actor, c.param(0), c.param(1)));
+  return Object(200, m);
+}
+
+Result<Response> PatchMember(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody());
+  if (!body.contains("role")) return FieldError("role", "is required");
+  QUIK_ASSIGN_OR_RETURN(Role role, RoleField(body, Role::kMember));
+  QUIK_ASSIGN_OR_RETURN(Member m,
+                        c.service.workspaces().SetRole(c.actor, c.param(0), c.param(1), role));
+  return Object(200, m);
+}
+
+Result<Response> RemoveMember(Call& c) {
+  QUIK_RETURN_IF_ERROR(c.service.workspaces().RemoveMember(c.actor, c.param(0), c.param(1)));
+  return NoContent();
+}
+
+Result<Response> CreateInvite(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody(/*allow_empty=*/true));
+  QUIK_ASSIGN_OR_RETURN(Role role, RoleField(body, Role::kMember));
+  QUIK_ASSIGN_OR_RETURN(Invite invite, c.service.workspaces().CreateInvite(c.actor, c.param(0), role));
+  return Object(201, invite);
+}
+
+Result<Response> AcceptInvite(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(Member m, c.service.workspaces().AcceptInvite(c.actor, c.param(0)));
+  return Object(200, m);
+}
+
+// Channels.
+
+Result<Response> ListChannels(Call& c) {
+  ListChannelsRequest request;
+  request.include_archived = TrueParam(c, "include_archived");
+  QUIK_ASSIGN_OR_RETURN(auto list, c.service.channels().List(c.actor, c.param(0), request));
+  return Items(list);
+}
+
+Result<Response> CreateChannel(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody());
+  NewChannel spec;
+  QUIK_ASSIGN_OR_RETURN(spec.name, RequiredString(body, "name"));
+  QUIK_ASSIGN_OR_RETURN(auto is_private, OptionalBool(body, "private"));
+  spec.is_private = is_private.value_or(false);
+  QUIK_ASSIGN_OR_RETURN(auto topic, OptionalString(body, "topic"));
+  spec.topic = topic.value_or("");
+  QUIK_ASSIGN_OR_RETURN(Channel ch, c.service.channels().Create(c.actor, c.param(0), spec));
+  return Object(201, ch);
+}
+
+Result<Response> OpenDirect(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody());
+  QUIK_ASSIGN_OR_RETURN(auto users, StringArray(body, "user_ids", 64));
+  QUIK_ASSIGN_OR_RETURN(DirectChannel dm,
+                        c.service.channels().OpenDirect(c.actor, c.param(0), users));
+  return Object(dm.created ? 201 : 200, dm.channel);
+}
+
+Result<Response> GetChannel(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(Channel ch, c.service.channels().Get(c.actor, c.param(0)));
+  return Object(200, ch);
+}
+
+Result<Response> PatchChannel(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody());
+  ChannelUpdate update;
+  QUIK_ASSIGN_OR_RETURN(update.name, OptionalString(body, "name"));
+  QUIK_ASSIGN_OR_RETURN(update.topic, OptionalString(body, "topic"));
+  QUIK_ASSIGN_OR_RETURN(Channel ch, c.service.channels().Update(c.actor, c.param(0), update));
+  return Object(200, ch);
+}
+
+Result<Response> ArchiveChannel(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(Channel ch, c.service.channels().Archive(c.actor, c.param(0)));
+  return Object(200, ch);
+}
+
+Result<Response> JoinChannel(Call& c) {
+  QUIK_RETURN_IF_ERROR(c.service.channels().Join(c.actor, c.param(0)));
+  QUIK_ASSIGN_OR_RETURN(Channel ch, c.service.channels().Get(c.actor, c.param(0)));
+  return Object(200, ch);
+}
+
+Result<Response> LeaveChannel(Call& c) {
+  QUIK_RETURN_IF_ERROR(c.service.channels().Leave(c.actor, c.param(0)));
+  return NoContent();
+}
+
+Result<Response> ListChannelMembers(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(auto members, c.service.channels().ListMembers(c.actor, c.param(0)));
+  return Items(members);
+}
+
+Result<Response> AddChannelMember(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody());
+  QUIK_ASSIGN_OR_RETURN(std::string user, UserRef(body));
+  QUIK_RETURN_IF_ERROR(c.service.channels().AddMember(c.actor, c.param(0), user));
+  QUIK_ASSIGN_OR_RETURN(auto members, c.service.channels().ListMembers(c.actor, c.param(0)));
+  for (const ChannelMember& m : members) {
+    if (m.user_id == user || Lower(m.email) == Lower(user)) return Object(201, m);
+  }
+  return Internal("the new channel member is missing from the member list");
+}
+
+Result<Response> RemoveChannelMember(Call& c) {
+  QUIK_RETURN_IF_ERROR(c.service.channels().RemoveMember(c.actor, c.param(0), c.param(1)));
+  return NoContent();
+}
+
+// Messages.
+
+void PostMessage(std::shared_ptr<Call> c, Reply reply) {
+  NewMessage msg;
+  Status st = [&]() -> Status {
+    QUIK_ASSIGN_OR_RETURN(json body, c->JsonBody());
+    QUIK_ASSIGN_OR_RETURN(msg.text, RequiredString(body, "text"));
+    QUIK_ASSIGN_OR_RETURN(auto client_msg_id, OptionalString(body, "client_msg_id"));
+    msg.client_msg_id = client_msg_id.value_or("");
+    QUIK_ASSIGN_OR_RETURN(auto root, OptionalString(body, "thread_root_id"));
+    msg.thread_root_id = root.value_or("");
+    auto files = body.find("file_ids");
+    if (files != body.end() && !files->is_null() && !(files->is_array() && files->empty())) {
+      return Unimplemented("file_ids: files are not supported yet");
+    }
+    return Status::Ok();
+  }();
+  if (!st.ok()) return reply(ErrorResponse(st));
+  c->service.messages().PostAsync(c->actor, c->param(0), msg,
+                                  [reply = std::move(reply)](Result<Posted> posted) {
+                                    if (!posted.ok()) return reply(ErrorResponse(posted.status()));
+                                    reply(Object(posted->created ? 201 : 200, posted->message));
+                                  });
+}
+
+Result<Response> ListMessages(Call& c) {
+  ListMessagesRequest request;
+  QUIK_ASSIGN_OR_RETURN(request.limit, LimitParam(c));
+  request.cursor = c.Query("cursor").value_or("");
+  request.before = c.Query("before").value_or("");
+  request.after = c.Query("after").value_or("");
+  QUIK_ASSIGN_OR_RETURN(auto page, c.service.messages().List(c.actor, c.param(0), request));
+  return PageOf(page);
+}
+
+Result<Response> GetMessage(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(Message m, c.service.messages().Get(c.actor, c.param(0)));
+  return Object(200, m);
+}
+
+Result<Response> EditMessage(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody());
+  QUIK_ASSIGN_OR_RETURN(std::string text, RequiredString(body, "text"));
+  QUIK_ASSIGN_OR_RETURN(Message m, c.service.messages().Edit(c.actor, c.param(0), text));
+  return Object(200, m);
+}
+
+Result<Response> DeleteMessage(Call& c) {
+  QUIK_RETURN_IF_ERROR(c.service.messages().Delete(c.actor, c.param(0)).status());
+  return NoContent();
+}
+
+Result<Response> ListReplies(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(PageRequest page, PageParams(c));
+  QUIK_ASSIGN_OR_RETURN(auto replies, c.service.messages().ListReplies(c.actor, c.param(0), page));
+  return PageOf(replies);
+}
+
+// A route a later part of the API will serve.
+SyncHandler NotYet(std::string what) {
+  return [what = std::move(what)](Call&) -> Result<Response> {
+    return Unimplemented(what + " is not implemented yet");
+  };
+}
+
+Route R(std::string method, std::string pattern, Exec exec, SyncHandler fn,
+        Access access = Access::kUser) {
+  Route r;
+  r.method = std::move(method);
+  r.pattern = "/api/v1" + pattern;
+  r.access = access;
+  r.exec = exec;
+  r.sync = std::move(fn);
+  return r;
+}
+
+}  // namespace
+
+std::vector<Route> ApiRoutes(LoginLimiter& login_limiter) {
+  constexpr Exec kInline = Exec::kInline;
+  constexpr Exec kBlocking = Exec::kBlocking;
+  std::vector<Route> routes = {
+      R("POST", "/auth/signup", kBlocking, SignUp, Access::kPublic),
+      R("POST", "/auth/login", kBlocking,
+        [&login_limiter](Call& c) { return Login(c, login_limiter); }, Access::kPublic),
+      R("POST", "/auth/logout", kBlocking, Logout),
+
+      // Literal segments ("me") come before parameters ("{user}").
+      R("GET", "/users/me", kInline, GetMe),
+      R("PATCH", "/users/me", kBlocking, PatchMe),
+      R("PUT", "/users/me/presence", kInline, NotYet("presence")),
+      R("GET", "/users", kInline, ListUsers),
+      R("POST", "/users", kBlocking, CreateUser),
+      R("GET", "/users/{user}", kInline, GetUser),
+      R("POST", "/users/{user}/deactivate", kBlocking, DeactivateUser),
+
+      R("POST", "/tokens", kBlocking, CreateToken),
+      R("GET", "/tokens", kInline, ListTokens),
+      R("DELETE", "/tokens/{token}", kBlocking, RevokeToken),
+
+      R("POST", "/workspaces", kBlocking, CreateWorkspace),
+      R("GET", "/workspaces", kInline, ListWorkspaces),
+      R("GET", "/workspaces/{ws}", kInline, GetWorkspace),
+      R("DELETE", "/workspaces/{ws}", kBlocking, DeleteWorkspace),
+      R("GET", "/workspaces/{ws}/members", kInline, ListMembers),
+      R("POST", "/workspaces/{ws}/members", kBlocking, AddMember),
+      R("GET", "/workspaces/{ws}/members/{user}", kInline, GetMember),
+      R("PATCH", "/workspaces/{ws}/members/{user}", kBlocking, PatchMember),
+      R("DELETE", "/workspaces/{ws}/members/{user}", kBlocking, RemoveMember),
+      R("POST", "/workspaces/{ws}/invites", kBlocking, CreateInvite),
+      R("POST", "/invites/{code}/accept", kBlocking, AcceptInvite),
+      R("GET", "/workspaces/{ws}/channels", kInline, ListChannels),
+      R("POST", "/workspaces/{ws}/channels", kBlocking, CreateChannel),
+      R("POST", "/workspaces/{ws}/dms", kBlocking, OpenDirect),
+      R("GET", "/workspaces/{ws}/unreads", kInline, NotYet("read state")),
+      R("GET", "/workspaces/{ws}/search", kInline, NotYet("search")),
+      R("POST", "/workspaces/{ws}/files", kInline, NotYet("file upload")),
+      R("GET", "/workspaces/{ws}/presence", kInline, NotYet("presence")),
+
+      R("GET", "/channels/{ch}", kInline, GetChannel),
+      R("PATCH", "/channels/{ch}", kBlocking, PatchChannel),
+      R("POST", "/channels/{ch}/archive", kBlocking, ArchiveChannel),
+      R("POST", "/channels/{ch}/join", kBlocking, JoinChannel),
+      R("POST", "/channels/{ch}/leave", kBlocking, LeaveChannel),
+      R("GET", "/channels/{ch}/members", kInline, ListChannelMembers),
+      R("POST", "/channels/{ch}/members", kBlocking, AddChannelMember),
+      R("DELETE", "/channels/{ch}/members/{user}", kBlocking, RemoveChannelMember),
+      R("GET", "/channels/{ch}/messages", kInline, ListMessages),
+      R("GET", "/channels/{ch}/pins", kInline, NotYet("pins")),
+      R("POST", "/channels/{ch}/read", kInline, NotYet("read state")),
+
+      R("GET", "/messages/{msg}", kInline, GetMessage),
+      R("PATCH", "/messages/{msg}", kBlocking, EditMessage),
+      R("DELETE", "/messages/{msg}", kBlocking, DeleteMessage),
+      R("GET", "/messages/{msg}/replies", kInline, ListReplies),
+      R("POST", "/messages/{msg}/reactions", kInline, NotYet("reactions")),
+      R("DELETE", "/messages/{msg}/reactions/{emoji}", kInline, NotYet("reactions")),
+      R("POST", "/messages/{msg}/pin", kInline, NotYet("pins")),
+      R("DELETE", "/messages/{msg}/pin", kInline, NotYet("pins")),
+
+      R("GET", "/files/{file}", kInline, NotYet("file download")),
+      R("GET", "/events", kInline, NotYet("the event long-poll")),
+      R("GET", "/ws", kInline, NotYet("the WebSocket")),
+  };
+  Route post;
+  post.method = "POST";
+  post.pattern = "/api/v1/channels/{ch}/messages";
+  post.exec = Exec::kAsync;
+  post.async = PostMessage;
+  routes.push_back(std::move(post));
+  return routes;
+}
+
+}  // namespace quik::api

@@ -1,0 +1,666 @@
+// quik::Server on Boost.Beast: listeners, HTTP/1.1 sessions, TLS and shutdown.
+//
+// The shape follows Beast's advanced server: one strand per connection, the
+// session reads a request, hands it to api::Api and writes the reply before it
+// reads the next one (no pipelining), so each connection holds at most one
+// request and one response. Everything about routes and JSON lives in api/;
+// this file only moves bytes, enforces the transport limits and timeouts and
+// drains on shutdown. All Beast code of the server is in this one file.
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include "api/api.hpp"
+#include "common/ids.hpp"
+#include "quik/config.hpp"
+#include "quik/server.hpp"
+
+namespace quik {
+namespace net {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = boost::asio::ssl;
+using tcp = asio::ip::tcp;
+using WorkGuard = asio::executor_work_guard<asio::io_context::executor_type>;
+
+class ServerImpl;
+
+// What the server needs of a session of either stream type.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  // Closes the connection once its current request (if any) is answered.
+  virtual void Drain() = 0;
+  // Closes it now.
+  virtual void ForceClose() = 0;
+};
+
+// A client-supplied X-Request-Id is kept if it is short and plain.
+bool UsableRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '-' || c == '_' || c == '.' || c == ':';
+  });
+}
+
+std::string FormatEndpoint(const tcp::endpoint& ep) {
+  const auto address = ep.address();
+  std::string host = address.to_string();
+  if (address.is_v6()) host = "[" + host + "]";
+  return host + ":" + std::to_string(ep.port());
+}
+
+template <class Stream>
+tcp::socket& Socket(Stream& stream) {
+  return beast::get_lowest_layer(stream).socket();
+}
+
+class ServerImpl final : public Server {
+ public:
+  explicit ServerImpl(Options options) : options_(std::move(options)) {}
+  ~ServerImpl() override;
+
+  Status Open();
+
+  Service& service() override { return *service_; }
+  void set_log_sink(LogSink sink) override { logger_->set_sink(std::move(sink)); }
+  Status Start() override;
+  Status StartOn(asio::io_context& io) override;
+  std::string url() const override { return url_; }
+  std::uint16_t port() const override { return port_; }
+  void Shutdown() override;
+  void Wait() override;
+
+  // For sessions and listeners.
+  const Options& options() const { return options_; }
+  api::Api& api() { return *api_; }
+  ssl::context* tls() { return tls_ ? &*tls_ : nullptr; }
+  asio::io_context& io() { return *io_; }
+  void Accepted(tcp::socket socket, api::Endpoint endpoint);
+  void Register(Connection* c, std::weak_ptr<Connection> weak);
+  void Unregister(Connection* c);
+
+ private:
+  class Listener;
+
+  Status Listen(const std::string& address, api::Endpoint endpoint, bool main);
+  Status StartListening();
+  void FinishIfDrained();  // mu_ held
+
+  Options options_;
+  std::unique_ptr<Service> service_;
+  std::unique_ptr<api::Logger> logger_;
+  api::Metrics metrics_;
+  std::unique_ptr<asio::thread_pool> workers_;
+  std::unique_ptr<api::Api> api_;
+  std::optional<ssl::context> tls_;
+
+  std::unique_ptr<asio::io_context> own_io_;
+  asio::io_context* io_ = nullptr;
+  std::vector<std::thread> threads_;
+  std::vector<std::shared_ptr<Listener>> listeners_;
+  std::string url_;
+  std::uint16_t port_ = 0;
+
+  std::mutex mu_;
+  std::condition_variable drained_cv_;
+  std::unordered_map<Connection*, std::weak_ptr<Connection>> connections_;
+  std::optional<WorkGuard> guard_;  // keeps io_ running until drained
+  // Shared with the cancel posted by FinishIfDrained, which may run after Wait.
+  std::shared_ptr<asio::steady_timer> drain_timer_;
+  bool started_ = false;
+  bool shutting_down_ = false;
+  bool drained_ = false;
+  bool timer_done_ = false;  // the drain timer's handler has run (cancelled)
+  bool waited_ = false;
+};
+
+// ---- sessions -------------------------------------------------------------
+
+template <class Stream>
+class Session final : public Connection, public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  template <class... Args>
+  Session(ServerImpl& server, api::Endpoint endpoint, std::string remote, Args&&... args)
+      : server_(server),
+        endpoint_(endpoint),
+        remote_(std::move(remote)),
+        stream_(std::forward<Args>(args)...) {}
+
+  ~Session() override { server_.Unregister(this); }
+
+  void Run() {
+    if constexpr (kTls) {
+      Lowest().expires_after(server_.options().http.request_timeout);
+      stream_.async_handshake(ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (ec) return self->CloseNow();
+                                self->WaitForRequest();
+                              });
+    } else {
+      asio::dispatch(stream_.get_executor(),
+                     [self = this->shared_from_this()] { self->WaitForRequest(); });
+    }
+  }
+
+  void Drain() override {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      self->draining_ = true;
+      // Between requests (idle, or a request still arriving): close now.
+      if (!self->busy_) self->Lowest().cancel();
+    });
+  }
+
+  void ForceClose() override {
+    asio::post(stream_.get_executor(),
+               [self = this->shared_from_this()] { self->CloseNow(); });
+  }
+
+ private:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+
+  // Waits (up to http.idle_timeout) for the first byte of the next request.
+  void WaitForRequest() {
+    if (draining_ || closed_) return CloseNow();
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(server_.options().http.max_header_bytes));
+    parser_->body_limit(static_cast<std::uint64_t>(server_.options().http.max_body_bytes));
+    if (buffer_.size() > 0) return ReadHeader();
+    Lowest().expires_after(server_.options().http.idle_timeout);
+    stream_.async_read_some(
+        buffer_.prepare(4096),
+        [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+          if (ec) return self->CloseNow();  // idle timeout, peer gone, or draining
+          self->buffer_.commit(n);
+          self->ReadHeader();
+        });
+  }
+
+  // The whole request, head and body, must arrive within http.request_timeout.
+  void ReadHeader() {
+    Lowest().expires_after(server_.options().http.request_timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                              self->OnHeader(ec);
+                            });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec) return OnReadError(ec);
+    const auto& req = parser_->get();
+    if (beast::iequals(req[http::field::expect], "100-continue")) {
+      // curl and others wait for this before they send a body.
+      auto interim = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
+                                                                         req.version());
+      http::async_write(stream_, *interim,
+                        [self = this->shared_from_this(), interim](beast::error_code write_ec,
+                                                                   std::size_t) {
+                          if (write_ec) return self->CloseNow();
+                          self->ReadBody();
+                        });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                       if (ec) return self->OnReadError(ec);
+                       self->OnRequest();
+                     });
+  }
+
+  void OnReadError(beast::error_code ec) {
+    if (ec == http::error::header_limit) {
+      return Reject(431, "payload_too_large",
+                    "the request line and headers exceed http.max_header_bytes (" +
+                        std::to_string(server_.options().http.max_header_bytes) + " bytes)");
+    }
+    if (ec == http::error::body_limit) {
+      return Reject(413, "payload_too_large",
+                    "the request body exceeds http.max_body_bytes (" +
+                        std::to_string(server_.options().http.max_body_bytes) + " bytes)");
+    }
+    if (ec.category() == http::make_error_code(http::error::end_of_stream).category() &&
+        ec != http::error::end_of_stream && ec != http::error::partial_message) {
+      return Reject(400, "invalid_argument", "malformed HTTP request: " + ec.message());
+    }
+    // End of stream, timeout (a request that trickles in), reset, or draining.
+    CloseNow();
+  }
+
+  api::Request MakeRequest() {
+    const auto& req = parser_->get();
+    api::Request r;
+    r.method = std::string(req.method_string());
+    r.target = std::string(req.target());
+    r.authorization = std::string(req[http::field::authorization]);
+    r.remote_address = remote_;
+    const std::string_view id(req["X-Request-Id"].data(), req["X-Request-Id"].size());
+    r.request_id = UsableRequestId(id) ? std::string(id) : internal::NewId(internal::NowMillis());
+    return r;
+  }
+
+  // The transport answers a broken request itself and closes the connection.
+  void Reject(int status, std::string_view code, std::string message) {
+    api::Request r;
+    if (parser_ && parser_->is_header_done()) {
+      r = MakeRequest();
+    } else {
+      r.request_id = internal::NewId(internal::NowMillis());
+      r.remote_address = remote_;
+    }
+    head_only_ = false;
+    keep_alive_ = false;
+    version_ = 11;
+    request_id_ = r.request_id;
+    busy_ = true;
+    Write(server_.api().Rejected(r, api::ErrorResponse(status, code, message)));
+  }
+
+  void OnRequest() {
+    busy_ = true;
+    auto& req = parser_->get();
+    keep_alive_ = req.keep_alive();
+    version_ = req.version();
+    head_only_ = req.method() == http::verb::head;
+    api::Request r = MakeRequest();
+    r.body = std::move(req.body());
+    request_id_ = r.request_id;
+    // The reply may come from any thread; it hops back onto this strand. The
+    // guard keeps the io_context running until it has.
+    server_.api().Handle(
+        std::move(r), endpoint_,
+        [self = this->shared_from_this(),
+         guard = std::make_shared<WorkGuard>(server_.io().get_executor())](api::Response res) {
+          asio::post(self->stream_.get_executor(),
+                     [self, guard, res = std::move(res)]() mutable { self->Write(std::move(res)); });
+        });
+  }
+
+  void Write(api::Response r) {
+    res_ = {};
+    res_.version(version_);
+    res_.result(static_cast<unsigned>(r.status));
+    res_.set("X-Request-Id", request_id_);
+    for (auto& [name, value] : r.headers) res_.set(name, value);
+    if (r.status != 204) {
+      res_.set(http::field::content_type, r.content_type);
+      if (head_only_) {
+        res_.content_length(r.body.size());
+      } else {
+        res_.body() = std::move(r.body);
+        res_.prepare_payload();
+      }
+    }
+    res_.keep_alive(keep_alive_ && !draining_);
+    Lowest().expires_after(server_.options().http.request_timeout);
+    http::async_write(stream_, res_,
+                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                        self->busy_ = false;
+                        if (ec) return self->CloseNow();
+                        if (!self->res_.keep_alive()) return self->CloseGracefully();
+                        self->WaitForRequest();
+                      });
+  }
+
+  // After a final response: stop sending, then drain what the client still
+  // sends (briefly) so the kernel does not reset the connection under the
+  // response it has not read yet.
+  void CloseGracefully() {
+    if (closed_) return;
+    if constexpr (kTls) {
+      Lowest().expires_after(std::chrono::seconds(1));
+      stream_.async_shutdown(
+          [self = this->shared_from_this()](beast::error_code) { self->CloseNow(); });
+    } else {
+      beast::error_code ignored;
+      Socket(stream_).shutdown(tcp::socket::shutdown_send, ignored);
+      Lowest().expires_after(std::chrono::seconds(1));
+      Discard();
+    }
+  }
+
+  void Discard() {
+    stream_.async_read_some(buffer_.prepare(4096), [self = this->shared_from_this()](
+                                                       beast::error_code ec, std::size_t n) {
+      if (ec || self->discarded_ > (1u << 20)) return self->CloseNow();
+      self->discarded_ += n;
+      self->buffer_.consume(self->buffer_.size());
+      self->Discard();
+    });
+  }
+
+  void CloseNow() {
+    if (closed_) return;
+    closed_ = true;
+    beast::error_code ignored;
+    Socket(stream_).close(ignored);
+  }
+
+  ServerImpl& server_;
+  const api::Endpoint endpoint_;
+  const std::string remote_;
+  Stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> res_;
+  std::string request_id_;
+  unsigned version_ = 11;
+  bool keep_alive_ = true;
+  bool head_only_ = false;
+  bool busy_ = false;      // a request is being answered
+  bool draining_ = false;  // the server is shutting down
+  bool closed_ = false;
+  std::size_t discarded_ = 0;
+};
+
+// ---- listeners ------------------------------------------------------------
+
+class ServerImpl::Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  Listener(ServerImpl& server, api::Endpoint endpoint)
+      : server_(server), endpoint_(endpoint), acceptor_(asio::make_strand(server.io())),
+        retry_(acceptor_.get_executor()) {}
+
+  Status Bind(const std::string& address, tcp::endpoint* bound) {
+    auto parsed = ParseListenAddress(address);
+    if (!parsed) return InvalidArgument("cannot listen on '" + address + "': expected HOST:PORT");
+    beast::error_code ec;
+    tcp::endpoint ep;
+    auto ip = asio::ip::make_address(parsed->host, ec);
+    if (!ec) {
+      ep = tcp::endpoint(ip, parsed->port);
+    } else {
+      tcp::resolver resolver(server_.io());
+      auto results = resolver.resolve(parsed->host, std::to_string(parsed->port), ec);
+      if (ec || results.empty()) {
+        return InvalidArgument("cannot listen on '" + address + "': unknown host '" +
+                               parsed->host + "'");
+      }
+      ep = results.begin()->endpoint();
+    }
+    auto fail = [&](std::string_view what) {
+      return Unavailable("cannot listen on " + address + ": " + std::string(what) + ": " +
+                         ec.message());
+    };
+    acceptor_.open(ep.protocol(), ec);
+    if (ec) return fail("open");
+    acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (ec) return fail("SO_REUSEADDR");
+    acceptor_.bind(ep, ec);
+    if (ec) return fail("bind");
+    acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return fail("listen");
+    *bound = acceptor_.local_endpoint(ec);
+    if (ec) return fail("getsockname");
+    return Status::Ok();
+  }
+
+  void Accept() {
+    acceptor_.async_accept(
+        asio::make_strand(server_.io()),
+        [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+          if (!self->acceptor_.is_open()) return;
+          if (ec) {
+            if (ec == asio::error::operation_aborted) return;
+            // Out of file descriptors and the like: back off instead of spinning.
+            self->server_.api().logger().Log(LogLevel::kWarn, "accept failed",
+                                             {{"error", ec.message()}});
+            self->retry_.expires_after(std::chrono::milliseconds(100));
+            self->retry_.async_wait([self](beast::error_code) { self->Accept(); });
+            return;
+          }
+          self->server_.Accepted(std::move(socket), self->endpoint_);
+          self->Accept();
+        });
+  }
+
+  void Stop() {
+    asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+      beast::error_code ignored;
+      self->acceptor_.close(ignored);
+      self->retry_.cancel();
+    });
+  }
+
+ private:
+  ServerImpl& server_;
+  const api::Endpoint endpoint_;
+  tcp::acceptor acceptor_;
+  asio::steady_timer retry_;
+};
+
+// ---- the server -----------------------------------------------------------
+
+ServerImpl::~ServerImpl() {
+  bool started;
+  {
+    std::lock_guard lock(mu_);
+    started = started_;
+  }
+  if (started) {
+    Shutdown();
+    Wait();
+  }
+}
+
+Status ServerImpl::Open() {
+  logger_ = std::make_unique<api::Logger>(options_.log.level, nullptr);
+  if (options_.tls.cert.empty() != options_.tls.key.empty()) {
+    return InvalidArgument("tls.cert and tls.key must be set together");
+  }
+  if (!options_.tls.cert.empty()) {
+    tls_.emplace(ssl::context::tls_server);
+    tls_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                      ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                      ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+    beast::error_code ec;
+    tls_->use_certificate_chain_file(options_.tls.cert, ec);
+    if (ec) return InvalidArgument("tls.cert '" + options_.tls.cert + "': " + ec.message());
+    tls_->use_private_key_file(options_.tls.key, ssl::context::pem, ec);
+    if (ec) return InvalidArgument("tls.key '" + options_.tls.key + "': " + ec.message());
+  }
+  QUIK_ASSIGN_OR_RETURN(service_, Service::Open(options_));
+  workers_ = std::make_unique<asio::thread_pool>(
+      static_cast<std::size_t>(std::max(1, options_.server.worker_threads)));
+  api_ = std::make_unique<api::Api>(*service_, metrics_, *logger_,
+                                    [this](std::function<void()> task) {
+                                      asio::post(*workers_, std::move(task));
+                                    });
+  return Status::Ok();
+}
+
+Status ServerImpl::Listen(const std::string& address, api::Endpoint endpoint, bool main) {
+  auto listener = std::make_shared<Listener>(*this, endpoint);
+  tcp::endpoint bound;
+  QUIK_RETURN_IF_ERROR(listener->Bind(address, &bound));
+  if (main) {
+    port_ = bound.port();
+    url_ = std::string(tls_ ? "https://" : "http://") + FormatEndpoint(bound);
+  }
+  listeners_.push_back(std::move(listener));
+  return Status::Ok();
+}
+
+Status ServerImpl::StartListening() {
+  {
+    std::lock_guard lock(mu_);
+    if (started_) return InvalidArgument("the server was already started");
+  }
+  const bool separate_metrics = !options_.server.metrics_listen.empty();
+  Status st = Listen(options_.server.listen,
+                     separate_metrics ? api::Endpoint::kApiOnly : api::Endpoint::kAll, true);
+  if (st.ok() && separate_metrics) {
+    st = Listen(options_.server.metrics_listen, api::Endpoint::kMetricsOnly, false);
+  }
+  if (!st.ok()) {
+    listeners_.clear();
+    return st;
+  }
+  {
+    std::lock_guard lock(mu_);
+    started_ = true;
+    guard_.emplace(io_->get_executor());
+  }
+  for (auto& l : listeners_) l->Accept();
+  return Status::Ok();
+}
+
+Status ServerImpl::Start() {
+  int threads = options_.server.io_threads;
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  own_io_ = std::make_unique<asio::io_context>(threads);
+  io_ = own_io_.get();
+  QUIK_RETURN_IF_ERROR(StartListening());
+  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { io_->run(); });
+  return Status::Ok();
+}
+
+Status ServerImpl::StartOn(asio::io_context& io) {
+  io_ = &io;
+  return StartListening();
+}
+
+void ServerImpl::Accepted(tcp::socket socket, api::Endpoint endpoint) {
+  beast::error_code ec;
+  const auto peer = socket.remote_endpoint(ec);
+  if (ec) return;  // already gone
+  {
+    std::lock_guard lock(mu_);
+    if (shutting_down_ ||
+        connections_.size() >= static_cast<std::size_t>(options_.server.max_connections)) {
+      metrics_.ConnectionRejected();
+      socket.close(ec);
+      return;
+    }
+  }
+  socket.set_option(tcp::no_delay(true), ec);
+  std::string remote = peer.address().to_string();
+  std::shared_ptr<Connection> session;
+  if (tls_) {
+    auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+        *this, endpoint, std::move(remote), std::move(socket), *tls_);
+    Register(s.get(), s);
+    s->Run();
+  } else {
+    auto s = std::make_shared<Session<beast::tcp_stream>>(*this, endpoint, std::move(remote),
+                                                          std::move(socket));
+    Register(s.get(), s);
+    s->Run();
+  }
+}
+
+void ServerImpl::Register(Connection* c, std::weak_ptr<Connection> weak) {
+  metrics_.ConnectionOpened();
+  std::lock_guard lock(mu_);
+  connections_.emplace(c, std::move(weak));
+}
+
+void ServerImpl::Unregister(Connection* c) {
+  metrics_.ConnectionClosed();
+  std::lock_guard lock(mu_);
+  connections_.erase(c);
+  FinishIfDrained();
+}
+
+void ServerImpl::FinishIfDrained() {
+  if (!shutting_down_ || drained_ || !connections_.empty()) return;
+  drained_ = true;
+  if (drain_timer_ && !timer_done_) {
+    asio::post(drain_timer_->get_executor(), [timer = drain_timer_] { timer->cancel(); });
+  }
+  guard_.reset();  // io_ may run out of work now
+  drained_cv_.notify_all();
+}
+
+void ServerImpl::Shutdown() {
+  std::vector<std::shared_ptr<Connection>> open;
+  {
+    std::lock_guard lock(mu_);
+    if (!started_ || shutting_down_) return;
+    shutting_down_ = true;
+    api_->set_draining();
+    for (auto& [ptr, weak] : connections_) {
+      if (auto c = weak.lock()) open.push_back(std::move(c));
+    }
+    drain_timer_ = std::make_shared<asio::steady_timer>(asio::make_strand(*io_));
+    drain_timer_->expires_after(options_.server.drain_timeout);
+    drain_timer_->async_wait([this](beast::error_code ec) {
+      std::vector<std::shared_ptr<Connection>> left;
+      if (!ec) {  // not drained in time
+        {
+          std::lock_guard connections_lock(mu_);
+          for (auto& [ptr, weak] : connections_) {
+            if (auto c = weak.lock()) left.push_back(std::move(c));
+          }
+        }
+        logger_->Log(LogLevel::kWarn, "drain timeout: closing connections",
+                     {{"connections", left.size()}});
+        for (auto& c : left) c->ForceClose();
+        left.clear();
+      }
+      std::lock_guard done_lock(mu_);
+      timer_done_ = true;  // this handler's last use of the server
+      drained_cv_.notify_all();
+    });
+  }
+  for (auto& l : listeners_) l->Stop();
+  for (auto& c : open) c->Drain();
+  open.clear();  // a session's last reference may go here: Unregister takes mu_
+  std::lock_guard lock(mu_);
+  FinishIfDrained();
+}
+
+void ServerImpl::Wait() {
+  {
+    std::unique_lock lock(mu_);
+    if (!started_ || waited_) return;
+    drained_cv_.wait(lock, [this] { return drained_ && timer_done_; });
+  }
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+  workers_->join();
+  std::lock_guard lock(mu_);
+  waited_ = true;
+}
+
+}  // namespace
+}  // namespace net
+
+Result<std::unique_ptr<Server>> Server::Create(const Options& options) {
+  auto server = std::make_unique<net::ServerImpl>(options);
+  QUIK_RETURN_IF_ERROR(server->Open());
+  return std::unique_ptr<Server>(std::move(server));
+}
+
+}  // namespace quik
