@@ -2,15 +2,18 @@
 // a command hands back to be printed.
 //
 // Every command is a function `Result<Printable>(Cli&)`: it calls libquik's
-// public API and returns a document; main prints it in the chosen format
-// (table, json or yaml) or prints the error. No command writes to stdout
-// itself, so `-o json` always prints exactly one document.
+// public API (or, with --server, the same operation over the HTTP API) and
+// returns a document; main prints it in the chosen format (table, json or
+// yaml) or prints the error. No command writes to stdout itself, so `-o json`
+// always prints exactly one document. Both modes build the document from the
+// same quik::ToJson mapping (the server answers with it), so they print alike.
 #pragma once
 
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -21,6 +24,9 @@
 namespace CLI {
 class App;
 }
+namespace quik::net {
+class HttpClient;
+}
 
 namespace quikctl {
 
@@ -29,8 +35,9 @@ enum class OutputFormat { kTable, kJson, kYaml };
 struct GlobalFlags {
   std::string data_dir;  // resolved: --data-dir, $QUIK_DATA_DIR, or ./quik-data
   std::string config;    // --config as given; empty: DATA_DIR/quik.toml
-  std::string server;    // --server (not implemented yet)
-  std::string token;     // --token (not implemented yet)
+  std::string server;    // --server URL: remote mode when set
+  std::string token;     // resolved: --token, else $QUIK_TOKEN (remote mode only)
+  std::string ca_file;   // --ca-file: CA certificates for an https:// --server
   std::string output = "table";
   bool quiet = false;
 
@@ -53,12 +60,59 @@ struct Printable {
   std::optional<std::vector<std::string>> quiet_lines;
 };
 
-// The context of one quikctl run: flags, options and the opened service.
+// A running server's API (--server, --token): JSON in and out. Paths are
+// under /api/v1 and carry natural keys percent-encoded (see Seg). A non-2xx
+// answer becomes the Status its {"error":{"code","message"}} names, so exit
+// codes are those of the local mode.
+class RemoteApi {
+ public:
+  explicit RemoteApi(std::unique_ptr<quik::net::HttpClient> client);
+  ~RemoteApi();
+  RemoteApi(const RemoteApi&) = delete;
+  RemoteApi& operator=(const RemoteApi&) = delete;
+
+  // The decoded body (null for 204). A null `body` sends none.
+  quik::Result<nlohmann::json> Get(const std::string& path);
+  quik::Result<nlohmann::json> Post(const std::string& path, const nlohmann::json& body = nullptr);
+  quik::Result<nlohmann::json> Patch(const std::string& path, const nlohmann::json& body);
+  quik::Status Delete(const std::string& path);
+  // GET of a list ({"items":[...],"next_cursor":...}), following next_cursor
+  // to the last page: every item, as an array.
+  quik::Result<nlohmann::json> List(const std::string& path);
+  // The token's user (GET /users/me), fetched once.
+  quik::Result<nlohmann::json> Me();
+
+ private:
+  quik::Result<nlohmann::json> Call(std::string_view method, const std::string& path,
+                                    const nlohmann::json& body);
+
+  std::unique_ptr<quik::net::HttpClient> client_;
+  std::optional<nlohmann::json> me_;
+};
+
+// `text` percent-encoded for one URL path segment or query value
+// ("acme/#general" -> "acme%2F%23general").
+std::string Seg(std::string_view text);
+// The string at `key` of a JSON object; empty if absent or not a string.
+std::string Str(const nlohmann::json& object, std::string_view key);
+
+// The context of one quikctl run: flags, options and the opened service, or
+// in remote mode the connection to the server.
 class Cli {
  public:
   explicit Cli(GlobalFlags flags) : flags_(std::move(flags)) {}
 
   const GlobalFlags& flags() const { return flags_; }
+
+  // --server given: commands go through the server's API as the token's user.
+  bool remote() const { return !flags_.server.empty(); }
+  // Connects to --server (once; later calls return it again).
+  quik::Result<RemoteApi*> Api();
+
+  // A usage error a command finds after parsing: main prints it with the code
+  // "usage" and exits 2.
+  quik::Status Usage(std::string message);
+  bool usage_error() const { return usage_error_; }
 
   // The options: defaults, then the config file when there is one (an
   // explicit --config must exist), then the data dir from the flags.
@@ -74,6 +128,8 @@ class Cli {
  private:
   GlobalFlags flags_;
   std::unique_ptr<quik::Service> service_;
+  std::unique_ptr<RemoteApi> api_;
+  bool usage_error_ = false;
 };
 
 using Action = std::function<quik::Result<Printable>(Cli&)>;
@@ -86,6 +142,9 @@ void AddUserCommands(CLI::App& app, Action* selected);
 void AddChannelCommands(CLI::App& app, Action* selected);
 void AddTokenCommands(CLI::App& app, Action* selected);
 void AddPostCommand(CLI::App& app, Action* selected);
+
+// A user (id or email) as JSON, from the service (as the system) or the server.
+quik::Result<nlohmann::json> GetUser(Cli& cli, const std::string& ref);
 
 // Makes `sub` store `action` in `*selected` once it has been parsed.
 void OnParsed(CLI::App* sub, Action* selected, Action action);

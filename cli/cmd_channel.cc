@@ -1,4 +1,9 @@
 // quikctl channel create | list | show | members | archive | add-member | remove-member.
+//
+// Remote: POST /workspaces/{W}/channels (the token's user becomes a member),
+// GET /workspaces/{W}/channels?include_archived=true (what that user may see),
+// GET /channels/{C}, GET /channels/{C}/members, POST /channels/{C}/archive,
+// POST /channels/{C}/members, DELETE /channels/{C}/members/{U}.
 #include <memory>
 #include <string>
 
@@ -13,6 +18,8 @@
 namespace quikctl {
 namespace {
 
+using nlohmann::json;
+
 const quik::Actor kSystem = quik::Actor::System();
 
 struct CreateFlags {
@@ -23,51 +30,88 @@ struct CreateFlags {
 };
 
 quik::Result<Printable> Create(Cli& cli, const CreateFlags& flags) {
-  QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
-  quik::NewChannel spec;
-  spec.name = flags.name;
-  spec.is_private = flags.is_private;
-  spec.topic = flags.topic;
-  QUIK_ASSIGN_OR_RETURN(quik::Channel channel,
-                        svc->channels().Create(kSystem, flags.workspace, spec));
-  return One(quik::ToJson(channel), ChannelColumns());
+  json channel;
+  if (cli.remote()) {
+    QUIK_ASSIGN_OR_RETURN(RemoteApi * api, cli.Api());
+    json body = {{"name", flags.name}, {"private", flags.is_private}};
+    if (!flags.topic.empty()) body["topic"] = flags.topic;
+    QUIK_ASSIGN_OR_RETURN(channel,
+                          api->Post("/workspaces/" + Seg(flags.workspace) + "/channels", body));
+  } else {
+    QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
+    quik::NewChannel spec;
+    spec.name = flags.name;
+    spec.is_private = flags.is_private;
+    spec.topic = flags.topic;
+    QUIK_ASSIGN_OR_RETURN(quik::Channel created,
+                          svc->channels().Create(kSystem, flags.workspace, spec));
+    channel = quik::ToJson(created);
+  }
+  return One(std::move(channel), ChannelColumns());
 }
 
 quik::Result<Printable> List(Cli& cli, const std::string& workspace) {
-  QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
-  quik::ListChannelsRequest request;
-  request.include_archived = true;  // the admin view
-  QUIK_ASSIGN_OR_RETURN(auto channels, svc->channels().List(kSystem, workspace, request));
-  nlohmann::json array = nlohmann::json::array();
-  for (const auto& c : channels) array.push_back(quik::ToJson(c));
+  json array = json::array();
+  if (cli.remote()) {
+    QUIK_ASSIGN_OR_RETURN(RemoteApi * api, cli.Api());
+    QUIK_ASSIGN_OR_RETURN(
+        array, api->List("/workspaces/" + Seg(workspace) + "/channels?include_archived=true"));
+  } else {
+    QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
+    quik::ListChannelsRequest request;
+    request.include_archived = true;  // the admin view
+    QUIK_ASSIGN_OR_RETURN(auto channels, svc->channels().List(kSystem, workspace, request));
+    for (const auto& c : channels) array.push_back(quik::ToJson(c));
+  }
   return Many(std::move(array), ChannelColumns());
 }
 
-quik::Result<Printable> Show(Cli& cli, const std::string& ref) {
+quik::Result<json> GetChannel(Cli& cli, const std::string& ref) {
+  if (cli.remote()) {
+    QUIK_ASSIGN_OR_RETURN(RemoteApi * api, cli.Api());
+    return api->Get("/channels/" + Seg(ref));
+  }
   QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
   QUIK_ASSIGN_OR_RETURN(quik::Channel channel, svc->channels().Get(kSystem, ref));
-  return One(quik::ToJson(channel), ChannelColumns());
+  return quik::ToJson(channel);
 }
 
-nlohmann::json MembersJson(const std::vector<quik::ChannelMember>& members) {
-  nlohmann::json array = nlohmann::json::array();
+quik::Result<Printable> Show(Cli& cli, const std::string& ref) {
+  QUIK_ASSIGN_OR_RETURN(json channel, GetChannel(cli, ref));
+  return One(std::move(channel), ChannelColumns());
+}
+
+quik::Result<json> ListMembers(Cli& cli, const std::string& ref) {
+  if (cli.remote()) {
+    QUIK_ASSIGN_OR_RETURN(RemoteApi * api, cli.Api());
+    return api->List("/channels/" + Seg(ref) + "/members");
+  }
+  QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
+  QUIK_ASSIGN_OR_RETURN(auto members, svc->channels().ListMembers(kSystem, ref));
+  json array = json::array();
   for (const auto& m : members) array.push_back(quik::ToJson(m));
   return array;
 }
 
 quik::Result<Printable> Members(Cli& cli, const std::string& ref) {
-  QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
-  QUIK_ASSIGN_OR_RETURN(auto members, svc->channels().ListMembers(kSystem, ref));
-  Printable p = Many(MembersJson(members), ChannelMemberColumns());
+  QUIK_ASSIGN_OR_RETURN(json members, ListMembers(cli, ref));
+  Printable p = Many(std::move(members), ChannelMemberColumns());
   p.quiet_lines = std::vector<std::string>{};
-  for (const auto& m : members) p.quiet_lines->push_back(m.user_id);
+  for (const auto& m : p.doc) p.quiet_lines->push_back(Str(m, "user_id"));
   return p;
 }
 
 quik::Result<Printable> Archive(Cli& cli, const std::string& ref) {
-  QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
-  QUIK_ASSIGN_OR_RETURN(quik::Channel channel, svc->channels().Archive(kSystem, ref));
-  return One(quik::ToJson(channel), ChannelColumns());
+  json channel;
+  if (cli.remote()) {
+    QUIK_ASSIGN_OR_RETURN(RemoteApi * api, cli.Api());
+    QUIK_ASSIGN_OR_RETURN(channel, api->Post("/channels/" + Seg(ref) + "/archive"));
+  } else {
+    QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
+    QUIK_ASSIGN_OR_RETURN(quik::Channel archived, svc->channels().Archive(kSystem, ref));
+    channel = quik::ToJson(archived);
+  }
+  return One(std::move(channel), ChannelColumns());
 }
 
 struct MemberFlags {
@@ -76,34 +120,50 @@ struct MemberFlags {
 };
 
 quik::Result<Printable> AddMember(Cli& cli, const MemberFlags& flags) {
-  QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
-  QUIK_ASSIGN_OR_RETURN(quik::Channel channel, svc->channels().Get(kSystem, flags.channel));
-  QUIK_ASSIGN_OR_RETURN(quik::User user, svc->users().Get(kSystem, flags.user));
-  QUIK_RETURN_IF_ERROR(svc->channels().AddMember(kSystem, channel.id, user.id));
+  QUIK_ASSIGN_OR_RETURN(json channel, GetChannel(cli, flags.channel));
+  QUIK_ASSIGN_OR_RETURN(json user, GetUser(cli, flags.user));
+  std::string channel_id = Str(channel, "id"), user_id = Str(user, "id");
+  quik::ChannelMember fallback;
+  fallback.channel_id = channel_id;
+  fallback.user_id = user_id;
+  fallback.email = Str(user, "email");
+  fallback.name = Str(user, "name");
+  json shown = quik::ToJson(fallback);
+  if (cli.remote()) {
+    QUIK_ASSIGN_OR_RETURN(RemoteApi * api, cli.Api());
+    QUIK_ASSIGN_OR_RETURN(json added,
+                          api->Post("/channels/" + Seg(channel_id) + "/members", {{"user", user_id}}));
+    if (Str(added, "user_id") == user_id) shown = std::move(added);
+  } else {
+    QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
+    QUIK_RETURN_IF_ERROR(svc->channels().AddMember(kSystem, channel_id, user_id));
+  }
   // Show the membership as the channel now lists it.
-  quik::ChannelMember shown;
-  shown.channel_id = channel.id;
-  shown.user_id = user.id;
-  shown.email = user.email;
-  shown.name = user.name;
-  auto members = svc->channels().ListMembers(kSystem, channel.id);
+  auto members = ListMembers(cli, channel_id);
   if (members.ok()) {
-    for (const auto& m : *members) {
-      if (m.user_id == user.id) shown = m;
+    for (const json& m : *members) {
+      if (Str(m, "user_id") == user_id) shown = m;
     }
   }
-  Printable p = One(quik::ToJson(shown), ChannelMemberColumns());
+  Printable p = One(std::move(shown), ChannelMemberColumns());
   p.quiet_lines = std::vector<std::string>{};
   return p;
 }
 
 quik::Result<Printable> RemoveMember(Cli& cli, const MemberFlags& flags) {
-  QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
-  QUIK_ASSIGN_OR_RETURN(quik::Channel channel, svc->channels().Get(kSystem, flags.channel));
-  QUIK_ASSIGN_OR_RETURN(quik::User user, svc->users().Get(kSystem, flags.user));
-  QUIK_RETURN_IF_ERROR(svc->channels().RemoveMember(kSystem, channel.id, user.id));
-  return Done({{"channel_id", channel.id}, {"user_id", user.id}, {"removed", true}},
-              "removed " + user.email + " from #" + channel.name);
+  QUIK_ASSIGN_OR_RETURN(json channel, GetChannel(cli, flags.channel));
+  QUIK_ASSIGN_OR_RETURN(json user, GetUser(cli, flags.user));
+  std::string channel_id = Str(channel, "id"), user_id = Str(user, "id");
+  if (cli.remote()) {
+    QUIK_ASSIGN_OR_RETURN(RemoteApi * api, cli.Api());
+    QUIK_RETURN_IF_ERROR(
+        api->Delete("/channels/" + Seg(channel_id) + "/members/" + Seg(user_id)));
+  } else {
+    QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
+    QUIK_RETURN_IF_ERROR(svc->channels().RemoveMember(kSystem, channel_id, user_id));
+  }
+  return Done({{"channel_id", channel_id}, {"user_id", user_id}, {"removed", true}},
+              "removed " + Str(user, "email") + " from #" + Str(channel, "name"));
 }
 
 }  // namespace
@@ -126,7 +186,9 @@ void AddChannelCommands(CLI::App& app, Action* selected) {
 
   auto list_ws = std::make_shared<std::string>();
   auto* list = group->add_subcommand(
-      "list", "List a workspace's channels: public, private and archived (the admin view)");
+      "list",
+      "List a workspace's channels: public, private and archived (the admin view; with "
+      "--server: those the token's user may see, archived included)");
   list->add_option("--workspace", *list_ws, "Workspace id or slug")->option_text("W")->required();
   OnParsed(list, selected, [list_ws](Cli& cli) { return List(cli, *list_ws); });
 

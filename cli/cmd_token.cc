@@ -1,4 +1,8 @@
 // quikctl token create | list | revoke.
+//
+// Remote: POST /tokens {user, name, ttl}, GET /tokens[?user=U] and DELETE
+// /tokens/{id}; a token's user manages their own tokens, an instance admin's
+// token anyone's.
 #include <memory>
 #include <string>
 
@@ -13,6 +17,8 @@
 
 namespace quikctl {
 namespace {
+
+using nlohmann::json;
 
 const quik::Actor kSystem = quik::Actor::System();
 
@@ -30,19 +36,36 @@ quik::Result<Printable> Create(Cli& cli, const CreateFlags& flags) {
     if (!ttl.ok()) return quik::InvalidArgument("--ttl: " + ttl.status().message());
     spec.ttl = *ttl;
   }
-  QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
-  QUIK_ASSIGN_OR_RETURN(quik::IssuedToken issued,
-                        svc->auth().CreateToken(kSystem, flags.user, spec));
-  Printable p = One(quik::ToJson(issued), TokenColumns());
+  json issued;
+  if (cli.remote()) {
+    QUIK_ASSIGN_OR_RETURN(RemoteApi * api, cli.Api());
+    json body = {{"user", flags.user}};
+    if (!flags.name.empty()) body["name"] = flags.name;
+    if (!flags.ttl.empty()) body["ttl"] = flags.ttl;
+    QUIK_ASSIGN_OR_RETURN(issued, api->Post("/tokens", body));
+  } else {
+    QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
+    QUIK_ASSIGN_OR_RETURN(quik::IssuedToken created,
+                          svc->auth().CreateToken(kSystem, flags.user, spec));
+    issued = quik::ToJson(created);
+  }
+  std::string secret = Str(issued, "token");
+  Printable p = One(std::move(issued), TokenColumns());
   p.notes.push_back("");
-  p.notes.push_back("token: " + issued.secret);
+  p.notes.push_back("token: " + secret);
   p.notes.push_back("This secret is shown only once; store it now.");
   // -q: the secret itself, so that TOKEN=$(quikctl -q token create ...) works.
-  p.quiet_lines = std::vector<std::string>{issued.secret};
+  p.quiet_lines = std::vector<std::string>{secret};
   return p;
 }
 
-quik::Result<Printable> List(Cli& cli, const std::string& user) {
+// Every token (or a user's), as JSON.
+quik::Result<json> ListTokens(Cli& cli, const std::string& user) {
+  json array = json::array();
+  if (cli.remote()) {
+    QUIK_ASSIGN_OR_RETURN(RemoteApi * api, cli.Api());
+    return api->List(user.empty() ? std::string("/tokens") : "/tokens?user=" + Seg(user));
+  }
   QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
   std::string user_id;
   if (!user.empty()) {
@@ -50,19 +73,28 @@ quik::Result<Printable> List(Cli& cli, const std::string& user) {
     user_id = u.id;
   }
   QUIK_ASSIGN_OR_RETURN(auto tokens, svc->auth().ListTokens(kSystem, user_id));
-  nlohmann::json array = nlohmann::json::array();
   for (const auto& t : tokens) array.push_back(quik::ToJson(t));
-  return Many(std::move(array), TokenColumns());
+  return array;
+}
+
+quik::Result<Printable> List(Cli& cli, const std::string& user) {
+  QUIK_ASSIGN_OR_RETURN(json tokens, ListTokens(cli, user));
+  return Many(std::move(tokens), TokenColumns());
 }
 
 quik::Result<Printable> Revoke(Cli& cli, const std::string& id) {
-  QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
-  QUIK_RETURN_IF_ERROR(svc->auth().RevokeToken(kSystem, id));
-  auto tokens = svc->auth().ListTokens(kSystem);
+  if (cli.remote()) {
+    QUIK_ASSIGN_OR_RETURN(RemoteApi * api, cli.Api());
+    QUIK_RETURN_IF_ERROR(api->Delete("/tokens/" + Seg(id)));
+  } else {
+    QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
+    QUIK_RETURN_IF_ERROR(svc->auth().RevokeToken(kSystem, id));
+  }
+  auto tokens = ListTokens(cli, {});
   if (tokens.ok()) {
-    for (const auto& t : *tokens) {
-      if (t.id == id) {
-        Printable p = One(quik::ToJson(t), TokenColumns());
+    for (const json& t : *tokens) {
+      if (Str(t, "id") == id) {
+        Printable p = One(t, TokenColumns());
         p.quiet_lines = std::vector<std::string>{};
         return p;
       }
@@ -87,7 +119,10 @@ void AddTokenCommands(CLI::App& app, Action* selected) {
   OnParsed(create, selected, [cf](Cli& cli) { return Create(cli, *cf); });
 
   auto list_user = std::make_shared<std::string>();
-  auto* list = group->add_subcommand("list", "List tokens (live and revoked), never their secrets");
+  auto* list = group->add_subcommand(
+      "list",
+      "List tokens (live and revoked), never their secrets (with --server: the token's "
+      "user's, or everyone's for an instance admin)");
   list->add_option("--user", *list_user, "Only this user's tokens")->option_text("U");
   OnParsed(list, selected, [list_user](Cli& cli) { return List(cli, *list_user); });
 

@@ -1,4 +1,9 @@
 // quikctl user create | list | show | deactivate | set-role.
+//
+// Remote: POST /users (+ POST /workspaces/{W}/members), GET /users[?workspace=W],
+// GET /users/{U}, POST /users/{U}/deactivate, and set-role as PATCH
+// /workspaces/{W}/members/{U}, or POST /workspaces/{W}/members when U is not a
+// member yet. Creating and deactivating users needs an instance admin's token.
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -14,6 +19,8 @@
 
 namespace quikctl {
 namespace {
+
+using nlohmann::json;
 
 const quik::Actor kSystem = quik::Actor::System();
 const std::vector<std::string> kRoles = {"owner", "admin", "member", "guest"};
@@ -43,7 +50,42 @@ quik::Result<quik::Role> RoleFlag(const std::string& name) {
   return *role;
 }
 
+// The failure of adding a just-created user to the workspace, saying so.
+quik::Status AddMemberFailed(const std::string& email, const std::string& id,
+                             const std::string& slug, const quik::Status& status) {
+  return quik::Status(status.code(), "user " + email + " (" + id +
+                                         ") was created, but adding them to workspace " + slug +
+                                         " failed: " + status.message());
+}
+
+quik::Result<Printable> CreateRemote(Cli& cli, const CreateFlags& flags) {
+  QUIK_ASSIGN_OR_RETURN(RemoteApi * api, cli.Api());
+  json body = {{"email", flags.email}, {"name", flags.name}};
+  if (flags.admin) body["is_admin"] = true;
+  if (flags.password_stdin) {
+    QUIK_ASSIGN_OR_RETURN(std::string password, ReadPasswordLine());
+    body["password"] = password;
+  }
+  QUIK_RETURN_IF_ERROR(RoleFlag(flags.role).status());
+  // Resolve the workspace first, so a typo in it creates no user.
+  json ws;
+  if (!flags.workspace.empty()) {
+    QUIK_ASSIGN_OR_RETURN(ws, api->Get("/workspaces/" + Seg(flags.workspace)));
+  }
+  QUIK_ASSIGN_OR_RETURN(json user, api->Post("/users", body));
+  if (!ws.is_null()) {
+    auto member = api->Post("/workspaces/" + Seg(Str(ws, "id")) + "/members",
+                            {{"user", Str(user, "id")}, {"role", flags.role}});
+    if (!member.ok()) {
+      return AddMemberFailed(Str(user, "email"), Str(user, "id"), Str(ws, "slug"),
+                             member.status());
+    }
+  }
+  return One(std::move(user), UserColumns());
+}
+
 quik::Result<Printable> Create(Cli& cli, const CreateFlags& flags) {
+  if (cli.remote()) return CreateRemote(cli, flags);
   QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
   quik::NewUser spec;
   spec.email = flags.email;
@@ -61,34 +103,56 @@ quik::Result<Printable> Create(Cli& cli, const CreateFlags& flags) {
   QUIK_ASSIGN_OR_RETURN(quik::User user, svc->users().Create(kSystem, spec));
   if (ws) {
     auto member = svc->workspaces().AddMember(kSystem, ws->id, user.id, role);
-    if (!member.ok()) {
-      return quik::Status(member.status().code(),
-                          "user " + user.email + " (" + user.id +
-                              ") was created, but adding them to workspace " + ws->slug +
-                              " failed: " + member.status().message());
-    }
+    if (!member.ok()) return AddMemberFailed(user.email, user.id, ws->slug, member.status());
   }
   return One(quik::ToJson(user), UserColumns());
 }
 
 quik::Result<Printable> List(Cli& cli, const std::string& workspace) {
-  QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
-  QUIK_ASSIGN_OR_RETURN(auto users, svc->users().List(kSystem, workspace));
-  nlohmann::json array = nlohmann::json::array();
-  for (const auto& u : users) array.push_back(quik::ToJson(u));
+  json array = json::array();
+  if (cli.remote()) {
+    QUIK_ASSIGN_OR_RETURN(RemoteApi * api, cli.Api());
+    std::string path = "/users";
+    if (!workspace.empty()) path += "?workspace=" + Seg(workspace);
+    QUIK_ASSIGN_OR_RETURN(array, api->List(path));
+  } else {
+    QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
+    QUIK_ASSIGN_OR_RETURN(auto users, svc->users().List(kSystem, workspace));
+    for (const auto& u : users) array.push_back(quik::ToJson(u));
+  }
   return Many(std::move(array), UserColumns());
 }
 
-quik::Result<Printable> Show(Cli& cli, const std::string& ref) {
+}  // namespace
+
+quik::Result<json> GetUser(Cli& cli, const std::string& ref) {
+  if (cli.remote()) {
+    QUIK_ASSIGN_OR_RETURN(RemoteApi * api, cli.Api());
+    return api->Get("/users/" + Seg(ref));
+  }
   QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
   QUIK_ASSIGN_OR_RETURN(quik::User user, svc->users().Get(kSystem, ref));
-  return One(quik::ToJson(user), UserColumns());
+  return quik::ToJson(user);
+}
+
+namespace {
+
+quik::Result<Printable> Show(Cli& cli, const std::string& ref) {
+  QUIK_ASSIGN_OR_RETURN(json user, GetUser(cli, ref));
+  return One(std::move(user), UserColumns());
 }
 
 quik::Result<Printable> Deactivate(Cli& cli, const std::string& ref) {
-  QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
-  QUIK_ASSIGN_OR_RETURN(quik::User user, svc->users().Deactivate(kSystem, ref));
-  return One(quik::ToJson(user), UserColumns());
+  json user;
+  if (cli.remote()) {
+    QUIK_ASSIGN_OR_RETURN(RemoteApi * api, cli.Api());
+    QUIK_ASSIGN_OR_RETURN(user, api->Post("/users/" + Seg(ref) + "/deactivate"));
+  } else {
+    QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
+    QUIK_ASSIGN_OR_RETURN(quik::User deactivated, svc->users().Deactivate(kSystem, ref));
+    user = quik::ToJson(deactivated);
+  }
+  return One(std::move(user), UserColumns());
 }
 
 struct SetRoleFlags {
@@ -97,7 +161,33 @@ struct SetRoleFlags {
   std::string role;
 };
 
+quik::Result<Printable> SetRoleRemote(Cli& cli, const SetRoleFlags& flags) {
+  QUIK_ASSIGN_OR_RETURN(RemoteApi * api, cli.Api());
+  QUIK_RETURN_IF_ERROR(RoleFlag(flags.role).status());
+  QUIK_ASSIGN_OR_RETURN(json ws, api->Get("/workspaces/" + Seg(flags.workspace)));
+  QUIK_ASSIGN_OR_RETURN(json user, api->Get("/users/" + Seg(flags.user)));
+  std::string members = "/workspaces/" + Seg(Str(ws, "id")) + "/members";
+  auto patched = api->Patch(members + "/" + Seg(Str(user, "id")), {{"role", flags.role}});
+  // Not a member yet: set-role is also how an existing user joins a workspace.
+  if (!patched.ok() && patched.status().code() != quik::StatusCode::kNotFound) {
+    return patched.status();
+  }
+  json member;
+  if (patched.ok()) {
+    member = std::move(*patched);
+  } else {
+    QUIK_ASSIGN_OR_RETURN(member,
+                          api->Post(members, {{"user", Str(user, "id")}, {"role", flags.role}}));
+  }
+  if (Str(member, "email").empty()) member["email"] = Str(user, "email");
+  if (Str(member, "name").empty()) member["name"] = Str(user, "name");
+  Printable p = One(std::move(member), MemberColumns());
+  p.quiet_lines = std::vector<std::string>{};
+  return p;
+}
+
 quik::Result<Printable> SetRole(Cli& cli, const SetRoleFlags& flags) {
+  if (cli.remote()) return SetRoleRemote(cli, flags);
   QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
   QUIK_ASSIGN_OR_RETURN(quik::Role role, RoleFlag(flags.role));
   QUIK_ASSIGN_OR_RETURN(quik::Workspace ws, svc->workspaces().Get(kSystem, flags.workspace));
@@ -141,7 +231,8 @@ void AddUserCommands(CLI::App& app, Action* selected) {
   OnParsed(create, selected, [cf](Cli& cli) { return Create(cli, *cf); });
 
   auto list_ws = std::make_shared<std::string>();
-  auto* list = group->add_subcommand("list", "List all users, or a workspace's members");
+  auto* list = group->add_subcommand(
+      "list", "List all users (with --server: needs an instance admin), or a workspace's members");
   list->add_option("--workspace", *list_ws, "Only members of workspace W")->option_text("W");
   OnParsed(list, selected, [list_ws](Cli& cli) { return List(cli, *list_ws); });
 

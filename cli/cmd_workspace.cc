@@ -1,4 +1,8 @@
 // quikctl workspace create | list | show | members | delete.
+//
+// Remote: POST /workspaces (the token's user becomes the owner), GET
+// /workspaces (the caller's), GET /workspaces/{W}, GET /workspaces/{W}/members,
+// DELETE /workspaces/{W}.
 #include <memory>
 #include <string>
 
@@ -19,37 +23,68 @@ struct CreateFlags {
   std::string slug;
 };
 
+using nlohmann::json;
+
 quik::Result<Printable> Create(Cli& cli, const CreateFlags& flags) {
-  QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
-  QUIK_ASSIGN_OR_RETURN(quik::Workspace ws,
-                        svc->workspaces().Create(kSystem, {flags.name, flags.slug}));
-  return One(quik::ToJson(ws), WorkspaceColumns());
+  json ws;
+  if (cli.remote()) {
+    QUIK_ASSIGN_OR_RETURN(RemoteApi * api, cli.Api());
+    json body = {{"name", flags.name}};
+    if (!flags.slug.empty()) body["slug"] = flags.slug;
+    QUIK_ASSIGN_OR_RETURN(ws, api->Post("/workspaces", body));
+  } else {
+    QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
+    QUIK_ASSIGN_OR_RETURN(quik::Workspace created,
+                          svc->workspaces().Create(kSystem, {flags.name, flags.slug}));
+    ws = quik::ToJson(created);
+  }
+  return One(std::move(ws), WorkspaceColumns());
 }
 
 quik::Result<Printable> List(Cli& cli) {
-  QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
-  QUIK_ASSIGN_OR_RETURN(auto list, svc->workspaces().List(kSystem));
-  nlohmann::json array = nlohmann::json::array();
-  for (const auto& ws : list) array.push_back(quik::ToJson(ws));
+  json array = json::array();
+  if (cli.remote()) {
+    QUIK_ASSIGN_OR_RETURN(RemoteApi * api, cli.Api());
+    QUIK_ASSIGN_OR_RETURN(array, api->List("/workspaces"));
+  } else {
+    QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
+    QUIK_ASSIGN_OR_RETURN(auto list, svc->workspaces().List(kSystem));
+    for (const auto& ws : list) array.push_back(quik::ToJson(ws));
+  }
   return Many(std::move(array), WorkspaceColumns());
 }
 
-quik::Result<Printable> Show(Cli& cli, const std::string& ref) {
+// The workspace as JSON, from the service or the server.
+quik::Result<json> GetWorkspace(Cli& cli, const std::string& ref) {
+  if (cli.remote()) {
+    QUIK_ASSIGN_OR_RETURN(RemoteApi * api, cli.Api());
+    return api->Get("/workspaces/" + Seg(ref));
+  }
   QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
   QUIK_ASSIGN_OR_RETURN(quik::Workspace ws, svc->workspaces().Get(kSystem, ref));
-  return One(quik::ToJson(ws), WorkspaceColumns());
+  return quik::ToJson(ws);
+}
+
+quik::Result<Printable> Show(Cli& cli, const std::string& ref) {
+  QUIK_ASSIGN_OR_RETURN(json ws, GetWorkspace(cli, ref));
+  return One(std::move(ws), WorkspaceColumns());
 }
 
 quik::Result<Printable> Members(Cli& cli, const std::string& ref) {
-  QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
-  nlohmann::json array = nlohmann::json::array();
-  quik::PageRequest page;
-  page.limit = svc->options().limits.page_max;
-  do {
-    QUIK_ASSIGN_OR_RETURN(auto members, svc->workspaces().ListMembers(kSystem, ref, page));
-    for (const auto& m : members.items) array.push_back(quik::ToJson(m));
-    page.cursor = members.next_cursor;
-  } while (!page.cursor.empty());
+  json array = json::array();
+  if (cli.remote()) {
+    QUIK_ASSIGN_OR_RETURN(RemoteApi * api, cli.Api());
+    QUIK_ASSIGN_OR_RETURN(array, api->List("/workspaces/" + Seg(ref) + "/members"));
+  } else {
+    QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
+    quik::PageRequest page;
+    page.limit = svc->options().limits.page_max;
+    do {
+      QUIK_ASSIGN_OR_RETURN(auto members, svc->workspaces().ListMembers(kSystem, ref, page));
+      for (const auto& m : members.items) array.push_back(quik::ToJson(m));
+      page.cursor = members.next_cursor;
+    } while (!page.cursor.empty());
+  }
   Printable p = Many(std::move(array), MemberColumns());
   p.quiet_lines = std::vector<std::string>{};
   for (const auto& m : p.doc) p.quiet_lines->push_back(m.value("user_id", ""));
@@ -57,11 +92,17 @@ quik::Result<Printable> Members(Cli& cli, const std::string& ref) {
 }
 
 quik::Result<Printable> Delete(Cli& cli, const std::string& ref) {
-  QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
-  QUIK_ASSIGN_OR_RETURN(quik::Workspace ws, svc->workspaces().Get(kSystem, ref));
-  QUIK_RETURN_IF_ERROR(svc->workspaces().Delete(kSystem, ws.id));
-  return Done({{"id", ws.id}, {"slug", ws.slug}, {"deleted", true}},
-              "deleted workspace " + ws.slug + " (" + ws.id + ")");
+  QUIK_ASSIGN_OR_RETURN(json ws, GetWorkspace(cli, ref));
+  std::string id = Str(ws, "id"), slug = Str(ws, "slug");
+  if (cli.remote()) {
+    QUIK_ASSIGN_OR_RETURN(RemoteApi * api, cli.Api());
+    QUIK_RETURN_IF_ERROR(api->Delete("/workspaces/" + Seg(id)));
+  } else {
+    QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
+    QUIK_RETURN_IF_ERROR(svc->workspaces().Delete(kSystem, id));
+  }
+  return Done({{"id", id}, {"slug", slug}, {"deleted", true}},
+              "deleted workspace " + slug + " (" + id + ")");
 }
 
 }  // namespace
@@ -79,7 +120,8 @@ void AddWorkspaceCommands(CLI::App& app, Action* selected) {
       ->option_text("S");
   OnParsed(create, selected, [create_flags](Cli& cli) { return Create(cli, *create_flags); });
 
-  auto* list = group->add_subcommand("list", "List all workspaces");
+  auto* list = group->add_subcommand(
+      "list", "List all workspaces (with --server: those the token's user belongs to)");
   OnParsed(list, selected, List);
 
   auto show_ref = std::make_shared<std::string>();

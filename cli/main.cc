@@ -1,7 +1,8 @@
 // quikctl: the operations CLI of QuikApp (CONTRACT.md section 1).
 //
 // Parses the command line with CLI11, runs the chosen command against the data
-// dir through libquik's public API, and prints the result or the error.
+// dir through libquik's public API (or, with --server, through a running
+// server's HTTP API), and prints the result or the error.
 #include <cstdlib>
 #include <exception>
 #include <iostream>
@@ -29,15 +30,21 @@ constexpr const char* kFooter = R"(Commands:
   quikctl channel list --workspace W | show C | members C | archive C
   quikctl channel add-member C U | remove-member C U
   quikctl token create --user U [--name N] [--ttl 30d] | list [--user U] | revoke ID
-  quikctl post --channel C --as U [--thread ID] TEXT
+  quikctl post --channel C [--as U] [--thread ID] TEXT
 
 Names: a workspace W is its id or slug, a user U their id or email, a channel C
 its id or WORKSPACE/#NAME (e.g. acme/#general).
 
-Exit codes: 0 ok, 1 internal error, 2 usage, 3 not found, 4 conflict,
-5 permission denied or unauthenticated, 6 unavailable, 7 invalid input.
+Remote mode: with --server URL --token T the same commands (not init, migrate
+or serve) go through a running server's API and act as the token's user, with
+that user's permissions; output and exit codes are those of the local mode.
 
-Environment: QUIK_DATA_DIR is the data dir when --data-dir is not given.
+Exit codes: 0 ok, 1 internal error, 2 usage, 3 not found, 4 conflict,
+5 permission denied or unauthenticated, 6 unavailable (e.g. server
+unreachable), 7 invalid input.
+
+Environment: QUIK_DATA_DIR is the data dir when --data-dir is not given;
+QUIK_TOKEN is the token when --server is given without --token.
 See quikctl(1).)";
 
 // Whether the command line asks for -o json, read before parsing so that a
@@ -61,7 +68,7 @@ std::string FirstWord(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg == "--data-dir" || arg == "--config" || arg == "--server" || arg == "--token" ||
-        arg == "-o" || arg == "--output") {
+        arg == "--ca-file" || arg == "-o" || arg == "--output") {
       ++i;
     } else if (arg.empty() || arg[0] != '-') {
       return std::string(arg);
@@ -98,6 +105,31 @@ std::string OneLine(std::string text) {
   return text;
 }
 
+// Remote mode's rules for the global flags; fills in the token from
+// $QUIK_TOKEN. Returns a usage error's message, or empty.
+std::string CheckRemoteFlags(const CLI::App& app, GlobalFlags& flags) {
+  if (flags.server.empty()) {
+    if (!flags.token.empty()) return "--token is only used with --server";
+    if (!flags.ca_file.empty()) return "--ca-file is only used with --server";
+    return {};
+  }
+  if (flags.token.empty()) {
+    const char* env = std::getenv("QUIK_TOKEN");
+    if (env != nullptr) flags.token = env;
+  }
+  if (flags.token.empty()) return "--server needs --token T (or $QUIK_TOKEN)";
+  if (!flags.data_dir.empty() || !flags.config.empty()) {
+    return "--server works without a data dir; drop --data-dir and --config";
+  }
+  for (const CLI::App* sub : app.get_subcommands()) {
+    const std::string& name = sub->get_name();
+    if (name == "init" || name == "migrate" || name == "serve") {
+      return "quikctl " + name + " works on a data dir only, not with --server";
+    }
+  }
+  return {};
+}
+
 int Run(int argc, char** argv) {
   GlobalFlags flags;
   CLI::App app(
@@ -110,8 +142,8 @@ int Run(int argc, char** argv) {
   app.get_formatter()->column_width(34);
   // Every command's help ends with this; the top level's with kFooter.
   app.footer(
-      "Global flags (--data-dir, --config, -o/--output, -q/--quiet) go before or after the "
-      "command; see quikctl --help.");
+      "Global flags (--data-dir, --config, --server, --token, -o/--output, -q/--quiet) go "
+      "before or after the command; see quikctl --help.");
 
   app.add_option("--data-dir", flags.data_dir,
                  "Data directory (default: $QUIK_DATA_DIR, else ./quik-data)")
@@ -119,9 +151,15 @@ int Run(int argc, char** argv) {
   app.add_option("--config", flags.config, "Config file (default: DATA_DIR/quik.toml)")
       ->option_text("FILE");
   app.add_option("--server", flags.server,
-                 "Act through a running server's API (not implemented yet)")
+                 "Act through a running server's API (http://HOST:PORT or https://...) "
+                 "instead of the data dir, as the token's user")
       ->option_text("URL");
-  app.add_option("--token", flags.token, "API token for --server")->option_text("T");
+  app.add_option("--token", flags.token, "API token for --server (default: $QUIK_TOKEN)")
+      ->option_text("T");
+  app.add_option("--ca-file", flags.ca_file,
+                 "With an https:// --server: trust the CA certificates in this PEM file "
+                 "(default: the system's)")
+      ->option_text("FILE");
   app.add_option("-o,--output", flags.output, "Output format: table (default), json or yaml")
       ->option_text("FORMAT")
       ->check(CLI::IsMember({"table", "json", "yaml"}));
@@ -154,12 +192,11 @@ int Run(int argc, char** argv) {
   }
   json_errors = flags.format() == OutputFormat::kJson;
 
-  if (!flags.server.empty() || !flags.token.empty()) {
-    quik::Status status = quik::Unimplemented("--server mode comes with the HTTP API");
-    PrintError(status, json_errors);
-    return status.ExitCode();
+  if (std::string usage = CheckRemoteFlags(app, flags); !usage.empty()) {
+    PrintError(quik::InvalidArgument(usage + " (see quikctl --help)"), json_errors, "usage");
+    return kUsageExit;
   }
-  if (flags.data_dir.empty()) {
+  if (flags.server.empty() && flags.data_dir.empty()) {
     const char* env = std::getenv("QUIK_DATA_DIR");
     flags.data_dir = (env != nullptr && *env != '\0') ? env : "./quik-data";
   }
@@ -180,6 +217,10 @@ int Run(int argc, char** argv) {
     status = result.status();
   } catch (const std::exception& e) {
     status = quik::Internal(e.what());
+  }
+  if (cli.usage_error()) {
+    PrintError(status, json_errors, "usage");
+    return kUsageExit;
   }
   PrintError(status, json_errors);
   return status.ExitCode();

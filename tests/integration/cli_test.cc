@@ -642,10 +642,10 @@ TEST_CASE("quikctl errors: -o json, usage, broken config", "[cli]") {
     REQUIRE_EXIT(r, 3);
     CHECK(r.err.find("missing.toml") != std::string::npos);
   }
-  SECTION("--server is not implemented yet") {
+  SECTION("--server and --data-dir exclude each other (remote mode: cli_remote_test.cc)") {
     CliRun r = env.Run({"--server", "http://127.0.0.1:8470", "--token", "t", "workspace", "list"});
-    REQUIRE_EXIT(r, 1);
-    CHECK(r.err == "quikctl: unimplemented: --server mode comes with the HTTP API\n");
+    REQUIRE_EXIT(r, 2);
+    RequireErrorLine(r, "usage");
   }
 }
 

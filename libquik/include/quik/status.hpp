@@ -33,6 +33,9 @@ enum class StatusCode {
 // The wire name of a code: "invalid_argument", "not_found", "conflict" (for
 // kAlreadyExists, as CONTRACT.md names it), "permission_denied", ...
 std::string_view StatusCodeName(StatusCode code);
+// The inverse, for clients of the HTTP API: also "payload_too_large" (as
+// kResourceExhausted); nullopt for a name it does not know.
+std::optional<StatusCode> StatusCodeFromName(std::string_view name);
 
 class [[nodiscard]] Status {
  public:

@@ -28,6 +28,18 @@ std::string_view StatusCodeName(StatusCode code) {
   return "internal";
 }
 
+std::optional<StatusCode> StatusCodeFromName(std::string_view name) {
+  for (StatusCode code :
+       {StatusCode::kOk, StatusCode::kInvalidArgument, StatusCode::kNotFound,
+        StatusCode::kAlreadyExists, StatusCode::kPermissionDenied, StatusCode::kUnauthenticated,
+        StatusCode::kResourceExhausted, StatusCode::kUnavailable, StatusCode::kUnimplemented,
+        StatusCode::kInternal}) {
+    if (StatusCodeName(code) == name) return code;
+  }
+  if (name == "payload_too_large") return StatusCode::kResourceExhausted;
+  return std::nullopt;
+}
+
 std::string Status::ToString() const {
   if (ok()) return "ok";
   std::string out(StatusCodeName(code_));
