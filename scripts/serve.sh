@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds quikctl and runs the server in the
+# foreground on the data dir $QUIK_DATA_DIR (default ./quik-data), which it
+# initialises on the first start. Extra arguments go to `quikctl serve`:
+#   scripts/serve.sh                         http://127.0.0.1:8470
+#   scripts/serve.sh --listen 0.0.0.0:8470   every interface
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+BUILD_DIR=${BUILD_DIR:-build}
+cmake -S . -B "$BUILD_DIR" -G Ninja >/dev/null
+cmake --build "$BUILD_DIR" -j "${JOBS:-2}" --target quikctl
+exec "$BUILD_DIR/cli/quikctl" --data-dir "${QUIK_DATA_DIR:-./quik-data}" serve "$@"
