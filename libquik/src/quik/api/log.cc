@@ -16,7 +16,8 @@ void Logger::set_sink(LogSink sink) { sink_ = std::move(sink); }
 
 void Logger::Log(LogLevel level, std::string_view msg, nlohmann::json fields) {
   if (!enabled(level)) return;
-  nlohmann::json record = {
+  // Ordered: ts, level and msg lead every line, for people reading the log.
+  nlohmann::ordered_json record = {
       {"ts", FormatTime(internal::NowMillis())},
       {"level", LogLevelName(level)},
       {"msg", msg},
@@ -25,7 +26,8 @@ void Logger::Log(LogLevel level, std::string_view msg, nlohmann::json fields) {
     for (auto& [key, value] : fields.items()) record[key] = std::move(value);
   }
   // Messages may quote client input: never fail on invalid UTF-8.
-  std::string line = record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string line =
+      record.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   if (sink_) {
     sink_(level, line);
     return;
