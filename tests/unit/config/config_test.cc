@@ -29,7 +29,20 @@ bool SameOptions(const Options& a, const Options& b) {
          a.limits.message_max_chars == b.limits.message_max_chars &&
          a.limits.name_max_chars == b.limits.name_max_chars &&
          a.limits.topic_max_chars == b.limits.topic_max_chars &&
-         a.limits.page_max == b.limits.page_max;
+         a.limits.page_max == b.limits.page_max &&
+         a.auth.login_max_failures == b.auth.login_max_failures &&
+         a.auth.login_failure_window == b.auth.login_failure_window &&
+         a.server.listen == b.server.listen && a.server.metrics_listen == b.server.metrics_listen &&
+         a.server.io_threads == b.server.io_threads &&
+         a.server.worker_threads == b.server.worker_threads &&
+         a.server.max_connections == b.server.max_connections &&
+         a.server.drain_timeout == b.server.drain_timeout &&
+         a.http.max_header_bytes == b.http.max_header_bytes &&
+         a.http.max_body_bytes == b.http.max_body_bytes &&
+         a.http.request_timeout == b.http.request_timeout &&
+         a.http.idle_timeout == b.http.idle_timeout && a.http.user_rate == b.http.user_rate &&
+         a.http.address_rate == b.http.address_rate && a.http.rate_burst == b.http.rate_burst &&
+         a.tls.cert == b.tls.cert && a.tls.key == b.tls.key && a.log.level == b.log.level;
 }
 
 // Options with every field away from its default.
@@ -51,6 +64,24 @@ Options NonDefaultOptions() {
   o.limits.name_max_chars = 29;
   o.limits.topic_max_chars = 31;
   o.limits.page_max = 37;
+  o.auth.login_max_failures = 41;
+  o.auth.login_failure_window = seconds(43);
+  o.server.listen = "[::1]:47";
+  o.server.metrics_listen = "0.0.0.0:53";
+  o.server.io_threads = 59;
+  o.server.worker_threads = 61;
+  o.server.max_connections = 67;
+  o.server.drain_timeout = seconds(71);
+  o.http.max_header_bytes = 7300;
+  o.http.max_body_bytes = 7900;
+  o.http.request_timeout = seconds(83);
+  o.http.idle_timeout = seconds(89);
+  o.http.user_rate = 97;
+  o.http.address_rate = 101;
+  o.http.rate_burst = 103;
+  o.tls.cert = "/etc/quik/cert \"1\".pem";
+  o.tls.key = "C:\\key.pem";
+  o.log.level = LogLevel::kDebug;
   return o;
 }
 
@@ -294,6 +325,92 @@ TEST_CASE("config: duration keys", "[config]") {
              Catch::StartsWith("t.toml:3: key 'auth.invite_ttl': expected a duration such as"));
 }
 
+TEST_CASE("config: the server, http, tls and log keys", "[config]") {
+  const std::string text = R"(
+[auth]
+login_max_failures = 0
+login_failure_window = "1h"
+
+[server]
+listen = "0.0.0.0:0"
+metrics_listen = "127.0.0.1:9100"
+io_threads = 3
+worker_threads = 8
+max_connections = 100
+drain_timeout = "30s"
+
+[http]
+max_header_bytes = 4096
+max_body_bytes = 65536
+request_timeout = "2s"
+idle_timeout = "5m"
+user_rate = 20
+address_rate = 50
+rate_burst = 40
+
+[tls]
+cert = "/etc/quik/cert.pem"
+key = "/etc/quik/key.pem"
+
+[log]
+level = "warn"
+)";
+  Options o;
+  Status s = ParseOptions(text, "t.toml", &o);
+  INFO(s.message());
+  REQUIRE(s.ok());
+  CHECK(o.auth.login_max_failures == 0);
+  CHECK(o.auth.login_failure_window == hours(1));
+  CHECK(o.server.listen == "0.0.0.0:0");
+  CHECK(o.server.metrics_listen == "127.0.0.1:9100");
+  CHECK(o.server.io_threads == 3);
+  CHECK(o.server.worker_threads == 8);
+  CHECK(o.server.max_connections == 100);
+  CHECK(o.server.drain_timeout == seconds(30));
+  CHECK(o.http.max_header_bytes == 4096);
+  CHECK(o.http.max_body_bytes == 65536);
+  CHECK(o.http.request_timeout == seconds(2));
+  CHECK(o.http.idle_timeout == minutes(5));
+  CHECK(o.http.user_rate == 20);
+  CHECK(o.http.address_rate == 50);
+  CHECK(o.http.rate_burst == 40);
+  CHECK(o.tls.cert == "/etc/quik/cert.pem");
+  CHECK(o.tls.key == "/etc/quik/key.pem");
+  CHECK(o.log.level == LogLevel::kWarn);
+
+  CHECK_THAT(ErrorOf("[server]\nlisten = \"localhost\"\n"),
+             Catch::Contains("t.toml:2: key 'server.listen': expected \"HOST:PORT\""));
+  CHECK_THAT(ErrorOf("[server]\nlisten = \"\"\n"), Catch::Contains("server.listen"));
+  CHECK_THAT(ErrorOf("[server]\nlisten = \"1.2.3.4:65536\"\n"), Catch::Contains("server.listen"));
+  Options empty_metrics;
+  CHECK(ParseOptions("[server]\nmetrics_listen = \"\"\n", "t.toml", &empty_metrics).ok());
+  CHECK_THAT(ErrorOf("[server]\nworker_threads = 0\n"), Catch::Contains("server.worker_threads"));
+  CHECK_THAT(ErrorOf("[http]\nmax_body_bytes = 10\n"), Catch::Contains("http.max_body_bytes"));
+  CHECK_THAT(ErrorOf("[http]\nidle_timeout = 5\n"), Catch::Contains("http.idle_timeout"));
+  CHECK_THAT(ErrorOf("[tls]\ncert = 1\n"), Catch::Contains("tls.cert"));
+  CHECK_THAT(ErrorOf("[log]\nlevel = \"verbose\"\n"),
+             Catch::Contains(R"(key 'log.level': expected "debug", "info", "warn" or "error")"));
+}
+
+TEST_CASE("config: ParseListenAddress", "[config]") {
+  auto v4 = ParseListenAddress("127.0.0.1:8470");
+  REQUIRE(v4);
+  CHECK(v4->host == "127.0.0.1");
+  CHECK(v4->port == 8470);
+  auto v6 = ParseListenAddress("[::1]:0");
+  REQUIRE(v6);
+  CHECK(v6->host == "::1");
+  CHECK(v6->port == 0);
+  auto name = ParseListenAddress("localhost:65535");
+  REQUIRE(name);
+  CHECK(name->host == "localhost");
+  for (const char* bad : {"", ":80", "host:", "host", "::1:80", "[::1]80", "h:123456", "h:-1",
+                          "h:8o", "a b:80", "[]:80"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(ParseListenAddress(bad));
+  }
+}
+
 TEST_CASE("config: the default text parses and equals the defaults", "[config]") {
   const std::string text = DefaultConfigText();
 
@@ -317,7 +434,7 @@ TEST_CASE("config: the default text parses and equals the defaults", "[config]")
     }
     uncommented += line + "\n";
   }
-  CHECK(keys == 15);
+  CHECK(keys == 33);
   Options all = NonDefaultOptions();
   Status s2 = ParseOptions(uncommented, "quik.toml", &all);
   INFO(s2.message());
@@ -329,7 +446,11 @@ TEST_CASE("config: the default text parses and equals the defaults", "[config]")
   for (const char* key :
        {"sync", "lmdb_map_size_mib", "busy_timeout_ms", "auto_migrate", "max_batch",
         "scrypt_log2_n", "scrypt_r", "scrypt_p", "session_ttl", "open_signup", "invite_ttl",
-        "message_max_chars", "name_max_chars", "topic_max_chars", "page_max"}) {
+        "message_max_chars", "name_max_chars", "topic_max_chars", "page_max",
+        "login_max_failures", "login_failure_window", "listen", "metrics_listen", "io_threads",
+        "worker_threads", "max_connections", "drain_timeout", "max_header_bytes",
+        "max_body_bytes", "request_timeout", "idle_timeout", "user_rate", "address_rate",
+        "rate_burst", "cert", "key", "level"}) {
     CAPTURE(key);
     CHECK_THAT(text, Catch::Contains("\n# " + std::string(key) + " = "));
   }
