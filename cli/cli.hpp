@@ -58,6 +58,8 @@ struct Printable {
   std::vector<std::string> notes;  // -o table: lines printed after the table
   // -q: these lines; unset: the "id" of `doc` (or of each element).
   std::optional<std::vector<std::string>> quiet_lines;
+  // Nothing at all on stdout (serve, which prints its own listening line).
+  bool silent = false;
 };
 
 // A running server's API (--server, --token): JSON in and out. Paths are
@@ -142,6 +144,7 @@ void AddUserCommands(CLI::App& app, Action* selected);
 void AddChannelCommands(CLI::App& app, Action* selected);
 void AddTokenCommands(CLI::App& app, Action* selected);
 void AddPostCommand(CLI::App& app, Action* selected);
+void AddServeCommand(CLI::App& app, Action* selected);
 
 // A user (id or email) as JSON, from the service (as the system) or the server.
 quik::Result<nlohmann::json> GetUser(Cli& cli, const std::string& ref);

@@ -21,6 +21,7 @@ constexpr int kUsageExit = 2;
 constexpr const char* kFooter = R"(Commands:
   quikctl init
   quikctl migrate status | up [--dry-run]
+  quikctl serve [--listen HOST:PORT] [--log-level LEVEL] [--admin-email E]
   quikctl workspace create NAME [--slug S] | list | show W | members W | delete W
   quikctl user create --email E --name N [--password-stdin] [--admin]
                       [--workspace W [--role owner|admin|member|guest]]
@@ -117,6 +118,9 @@ std::string CheckRemoteFlags(const CLI::App& app, GlobalFlags& flags) {
     const char* env = std::getenv("QUIK_TOKEN");
     if (env != nullptr) flags.token = env;
   }
+  if (flags.server.rfind("http://", 0) != 0 && flags.server.rfind("https://", 0) != 0) {
+    return "--server '" + flags.server + "': expected http://HOST:PORT or https://HOST:PORT";
+  }
   if (flags.token.empty()) return "--server needs --token T (or $QUIK_TOKEN)";
   if (!flags.data_dir.empty() || !flags.config.empty()) {
     return "--server works without a data dir; drop --data-dir and --config";
@@ -172,6 +176,7 @@ int Run(int argc, char** argv) {
   AddChannelCommands(app, &selected);
   AddTokenCommands(app, &selected);
   AddPostCommand(app, &selected);
+  AddServeCommand(app, &selected);
   app.footer(kFooter);
 
   bool json_errors = WantsJson(argc, argv);

@@ -254,6 +254,7 @@ std::vector<Column> MigrationColumns() {
 }
 
 void Print(const Printable& p, const GlobalFlags& flags) {
+  if (p.silent) return;
   if (flags.quiet) {
     for (const std::string& line : QuietLines(p)) std::cout << line << '\n';
     std::cout.flush();

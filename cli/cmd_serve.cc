@@ -1,0 +1,127 @@
+// quikctl serve: runs the HTTP server in the foreground until SIGTERM or SIGINT.
+#include <pthread.h>
+#include <signal.h>
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <quik/config.hpp>
+#include <quik/datadir.hpp>
+#include <quik/server.hpp>
+
+#include "cli.hpp"
+
+namespace quikctl {
+namespace {
+
+struct ServeFlags {
+  std::string listen;
+  std::string log_level;
+  std::string admin_email = "admin@quik.local";
+};
+
+// A record in the server's own log format, for what quikctl itself reports.
+void LogLine(quik::LogLevel level, quik::LogLevel threshold, std::string_view msg,
+             nlohmann::json fields = nlohmann::json::object()) {
+  if (level < threshold) return;
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  nlohmann::ordered_json record = {
+      {"ts", quik::FormatTime(now)}, {"level", quik::LogLevelName(level)}, {"msg", msg}};
+  for (auto& [key, value] : fields.items()) record[key] = value;
+  std::cerr << record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+}
+
+quik::Result<Printable> Serve(Cli& cli, const ServeFlags& flags) {
+  QUIK_ASSIGN_OR_RETURN(quik::Options options, cli.LoadOptions());
+  if (!flags.listen.empty()) {
+    if (!quik::ParseListenAddress(flags.listen)) {
+      return quik::InvalidArgument("--listen '" + flags.listen +
+                                   "': expected HOST:PORT, such as 127.0.0.1:8470");
+    }
+    options.server.listen = flags.listen;
+  }
+  if (!flags.log_level.empty()) {
+    auto level = quik::ParseLogLevel(flags.log_level);
+    if (!level) {
+      return quik::InvalidArgument("--log-level '" + flags.log_level +
+                                   "': expected debug, info, warn or error");
+    }
+    options.log.level = *level;
+  }
+  const quik::LogLevel threshold = options.log.level;
+
+  // An empty or new data dir is initialised on the way.
+  QUIK_ASSIGN_OR_RETURN(quik::InitResult init, quik::InitDataDir(options));
+  if (init.migrations_applied > 0) {
+    LogLine(quik::LogLevel::kInfo, threshold, "initialised the data dir",
+            {{"data_dir", options.data_dir.string()},
+             {"migrations_applied", init.migrations_applied}});
+  }
+
+  QUIK_ASSIGN_OR_RETURN(std::unique_ptr<quik::Server> server, quik::Server::Create(options));
+  QUIK_ASSIGN_OR_RETURN(auto admin, server->service().users().CreateFirstAdmin(
+                                        quik::Actor::System(), flags.admin_email));
+  if (admin) {
+    // Shown whatever the log level: this is the only time the password exists.
+    LogLine(quik::LogLevel::kWarn, quik::LogLevel::kDebug,
+            "first start: log in as the instance admin with this password; it is shown only "
+            "once (quik.toml(5), quikctl(1))",
+            {{"email", admin->user.email}, {"password", admin->password}});
+  }
+
+  // Signals are taken by sigwait below: block them before any thread starts,
+  // so every server thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  QUIK_RETURN_IF_ERROR(server->Start());
+  LogLine(quik::LogLevel::kInfo, threshold, "serving",
+          {{"url", server->url()}, {"data_dir", options.data_dir.string()}});
+  std::cout << "quik: listening on " << server->url() << std::endl;
+
+  int signal = 0;
+  sigwait(&signals, &signal);
+  LogLine(quik::LogLevel::kInfo, threshold, "shutting down: finishing in-flight requests",
+          {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"}});
+  server->Shutdown();
+  server->Wait();
+  server.reset();
+  LogLine(quik::LogLevel::kInfo, threshold, "stopped");
+  Printable p;
+  p.silent = true;
+  return p;
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app, Action* selected) {
+  auto flags = std::make_shared<ServeFlags>();
+  auto* serve = app.add_subcommand(
+      "serve",
+      "Run the HTTP API server in the foreground; initialises an empty data dir. Prints "
+      "`quik: listening on http://HOST:PORT` on stdout once it accepts connections, logs JSON "
+      "lines on stderr, and drains and exits 0 on SIGTERM or SIGINT.");
+  serve
+      ->add_option("--listen", flags->listen,
+                   "Listen address (default: server.listen in quik.toml, else 127.0.0.1:8470; "
+                   "port 0 picks a free port)")
+      ->option_text("HOST:PORT");
+  serve->add_option("--log-level", flags->log_level, "debug, info, warn or error (default: log.level)")
+      ->option_text("LEVEL");
+  serve
+      ->add_option("--admin-email", flags->admin_email,
+                   "Email of the instance admin created on the first start of a data dir "
+                   "without users (default: admin@quik.local)")
+      ->option_text("E");
+  OnParsed(serve, selected, [flags](Cli& cli) { return Serve(cli, *flags); });
+}
+
+}  // namespace quikctl
