@@ -81,16 +81,18 @@ quik::Result<Printable> Serve(Cli& cli, const ServeFlags& flags) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A closed stdout or stderr pipe must not kill a running server.
+  signal(SIGPIPE, SIG_IGN);
 
   QUIK_RETURN_IF_ERROR(server->Start());
   LogLine(quik::LogLevel::kInfo, threshold, "serving",
           {{"url", server->url()}, {"data_dir", options.data_dir.string()}});
   std::cout << "quik: listening on " << server->url() << std::endl;
 
-  int signal = 0;
-  sigwait(&signals, &signal);
+  int received = 0;
+  sigwait(&signals, &received);
   LogLine(quik::LogLevel::kInfo, threshold, "shutting down: finishing in-flight requests",
-          {{"signal", signal == SIGINT ? "SIGINT" : "SIGTERM"}});
+          {{"signal", received == SIGINT ? "SIGINT" : "SIGTERM"}});
   server->Shutdown();
   server->Wait();
   server.reset();
