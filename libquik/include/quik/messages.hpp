@@ -24,6 +24,9 @@ struct Context;
 struct NewMessage {
   std::string text;           // 1..limits.message_max_chars code points, valid UTF-8
   std::string client_msg_id;  // optional idempotency key, per author and channel
+  // Optional: post as a reply in this message's thread. It must be a message
+  // of the same channel (kInvalidArgument otherwise); a reply to a reply joins
+  // its root's thread.
   std::string thread_root_id;
 };
 
@@ -59,6 +62,14 @@ class MessageService {
   // Newest first; top-level messages only.
   Result<Page<Message>> List(const Actor& actor, std::string_view channel_ref,
                              const ListMessagesRequest& request = {});
+  // The replies of thread root `message_id`, oldest first, paged like List
+  // (page.cursor: a previous Page::next_cursor). Deleted replies are left out;
+  // a deleted root's other replies stay listed.
+  // Errors: kNotFound if the actor may not read the message (or there is no
+  // such message); kInvalidArgument if it is itself a reply (the message
+  // names its root) or the cursor is malformed.
+  Result<Page<Message>> ListReplies(const Actor& actor, std::string_view message_id,
+                                    const PageRequest& page = {});
   Result<Message> Edit(const Actor& actor, std::string_view message_id, std::string_view text);
   // Leaves a tombstone (text cleared, deleted_at set).
   Result<Message> Delete(const Actor& actor, std::string_view message_id);

@@ -1,5 +1,11 @@
 #include "quik/channels.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <string>
+#include <vector>
+
 #include "authz/authz.hpp"
 #include "common/ids.hpp"
 #include "common/text.hpp"
@@ -19,6 +25,39 @@ Status AddChannelMember(store::Tx& tx, const Channel& c, std::string_view user_i
   ChannelMember m{c.id, std::string(user_id), internal::NowMillis(), "", ""};
   QUIK_RETURN_IF_ERROR(tx.InsertChannelMember(m));
   return events::Append(tx, "member.joined", actor_id, m, c.workspace_id);
+}
+
+bool IsDirect(const Channel& c) {
+  return c.kind == ChannelKind::kDirect || c.kind == ChannelKind::kGroup;
+}
+
+// DMs keep the people they were opened with: a different set is another DM.
+Status CheckNotDirect(const Channel& c, std::string_view refusal) {
+  if (IsDirect(c)) return InvalidArgument(std::string(refusal));
+  return Status::Ok();
+}
+
+// A DM's name: a readable label, not a key (the set of people is, as dm_key):
+// "dm-" and its people's email local parts, sorted, in the channel-name
+// alphabet, at most 80 characters.
+std::string DirectName(const std::map<std::string, User>& people) {
+  std::vector<std::string> labels;
+  for (const auto& [id, user] : people) {
+    std::string label;
+    for (char ch : std::string_view(user.email).substr(0, user.email.find('@'))) {
+      char c = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+      label += ok ? c : '-';
+    }
+    if (label.find_first_not_of('-') == std::string::npos) label = internal::AsciiLower(id);
+    labels.push_back(std::move(label));
+  }
+  std::sort(labels.begin(), labels.end());
+  std::string name = "dm";
+  for (const std::string& label : labels) name += "-" + label;
+  if (name.size() > 80) name.resize(80);
+  while (name.back() == '-') name.pop_back();
+  return name;
 }
 
 }  // namespace
@@ -114,6 +153,7 @@ Result<Channel> ChannelService::Archive(const Actor& actor, std::string_view ref
   return ctx_->WriteResult<Channel>([&](store::Tx& tx, Channel& out) -> Status {
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
     QUIK_ASSIGN_OR_RETURN(auto access, authz::ChannelFor(tx, who, ref));
+    QUIK_RETURN_IF_ERROR(CheckNotDirect(access.channel, "DMs cannot be archived"));
     out = std::move(access.channel);
     if (!access.ws.is_admin() && out.created_by != who.user.id) {
       return PermissionDenied("only the channel's creator or a workspace admin may archive it");
@@ -125,11 +165,91 @@ Result<Channel> ChannelService::Archive(const Actor& actor, std::string_view ref
   });
 }
 
+Result<DirectChannel> ChannelService::OpenDirect(const Actor& actor, std::string_view ws_ref,
+                                                 const std::vector<std::string>& user_refs) {
+  if (user_refs.empty()) return InvalidArgument("name at least one user to open a DM with");
+  // Duplicates collapse only once resolved; this bounds the lookups.
+  constexpr size_t kMaxRefs = 4 * kMaxDirectPeople;
+  if (user_refs.size() > kMaxRefs) {
+    return InvalidArgument("a group DM holds at most " + std::to_string(kMaxDirectPeople) +
+                           " people; " + std::to_string(user_refs.size()) + " users named");
+  }
+  for (const std::string& ref : user_refs) {
+    if (ref.empty()) return InvalidArgument("an empty user id or email in the list");
+  }
+  return ctx_->WriteResult<DirectChannel>([&](store::Tx& tx, DirectChannel& out) -> Status {
+    QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
+    QUIK_ASSIGN_OR_RETURN(auto access, authz::WorkspaceFor(tx, who, ws_ref));
+    const Workspace& ws = access.workspace;
+    std::map<std::string, User> people;  // by id: deduplicated and sorted for dm_key
+    if (!who.system) people.emplace(who.user.id, who.user);
+    for (const std::string& ref : user_refs) {
+      // An unknown user and one outside the workspace look the same.
+      auto not_member = [&] {
+        return NotFound("user '" + ref + "' is not a member of workspace " + ws.slug);
+      };
+      auto user = authz::FindUser(tx, ref);
+      if (!user.ok()) {
+        return user.status().code() == StatusCode::kNotFound ? not_member() : user.status();
+      }
+      QUIK_ASSIGN_OR_RETURN(auto member, tx.GetMember(ws.id, user->id));
+      if (!member) return not_member();
+      if (!user->active) return InvalidArgument("user '" + ref + "' is deactivated");
+      std::string id = user->id;
+      people.emplace(std::move(id), std::move(*user));
+    }
+    if (who.system && people.size() < 2) {
+      return InvalidArgument("the system is not a person: name at least two users for a DM");
+    }
+    if (people.size() > static_cast<size_t>(kMaxDirectPeople)) {
+      return InvalidArgument("a group DM holds at most " + std::to_string(kMaxDirectPeople) +
+                             " people, not " + std::to_string(people.size()));
+    }
+    std::string dm_key;
+    for (const auto& [id, user] : people) dm_key += (dm_key.empty() ? "" : ",") + id;
+
+    QUIK_ASSIGN_OR_RETURN(auto existing, tx.GetChannelByDmKey(ws.id, dm_key));
+    if (!existing) {
+      Channel& c = out.channel;
+      c.created_at = internal::NowMillis();
+      c.id = internal::NewId(c.created_at);
+      c.workspace_id = ws.id;
+      c.name = DirectName(people);
+      c.kind = people.size() <= 2 ? ChannelKind::kDirect : ChannelKind::kGroup;
+      c.created_by = who.user.id;
+      Status inserted = tx.InsertDirectChannel(c, dm_key);
+      if (inserted.ok()) {
+        out.created = true;
+        QUIK_RETURN_IF_ERROR(events::Append(tx, "channel.created", actor.user_id(), c));
+        for (const auto& [id, user] : people) {
+          QUIK_RETURN_IF_ERROR(AddChannelMember(tx, c, id, actor.user_id()));
+        }
+        return Status::Ok();
+      }
+      // Another process made it first: the unique index on dm_key kept one.
+      if (inserted.code() != StatusCode::kAlreadyExists) return inserted;
+      QUIK_ASSIGN_OR_RETURN(existing, tx.GetChannelByDmKey(ws.id, dm_key));
+      if (!existing) return inserted;
+    }
+    out.channel = std::move(*existing);
+    out.created = false;
+    // Leaving the workspace drops its channels; coming back and reopening
+    // restores the DM.
+    for (const auto& [id, user] : people) {
+      QUIK_ASSIGN_OR_RETURN(bool in, tx.IsChannelMember(out.channel.id, id));
+      if (!in) QUIK_RETURN_IF_ERROR(AddChannelMember(tx, out.channel, id, actor.user_id()));
+    }
+    return Status::Ok();
+  });
+}
+
 Status ChannelService::Join(const Actor& actor, std::string_view ref) {
   return ctx_->store->Write([&](store::Tx& tx) -> Status {
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
     if (who.system) return InvalidArgument("the system cannot join a channel; add a user");
     QUIK_ASSIGN_OR_RETURN(auto access, authz::ChannelFor(tx, who, ref));
+    QUIK_RETURN_IF_ERROR(
+        CheckNotDirect(access.channel, "DMs cannot be joined: their people are fixed"));
     if (access.is_member) return Status::Ok();
     QUIK_RETURN_IF_ERROR(CheckNotArchived(access.channel));
     return AddChannelMember(tx, access.channel, who.user.id, who.user.id);
@@ -145,6 +265,8 @@ Status ChannelService::AddMember(const Actor& actor, std::string_view ref,
   return ctx_->store->Write([&](store::Tx& tx) -> Status {
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
     QUIK_ASSIGN_OR_RETURN(auto access, authz::ChannelFor(tx, who, ref));
+    QUIK_RETURN_IF_ERROR(
+        CheckNotDirect(access.channel, "a DM's members are fixed; open a new group DM"));
     QUIK_RETURN_IF_ERROR(CheckNotArchived(access.channel));
     if (access.ws.is_guest()) return PermissionDenied("guests may not add channel members");
     if (!access.is_member && !access.ws.is_admin()) {
@@ -167,6 +289,8 @@ Status ChannelService::RemoveMember(const Actor& actor, std::string_view ref,
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
     if (user_ref.empty()) return InvalidArgument("the system is not a channel member");
     QUIK_ASSIGN_OR_RETURN(auto access, authz::ChannelFor(tx, who, ref));
+    QUIK_RETURN_IF_ERROR(
+        CheckNotDirect(access.channel, "a DM's members are fixed: it cannot be left"));
     QUIK_ASSIGN_OR_RETURN(auto user, authz::VisibleUser(tx, who, user_ref));
     bool self = !who.system && user.id == who.user.id;
     if (!self && !access.ws.is_admin()) {

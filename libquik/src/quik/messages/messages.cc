@@ -37,6 +37,23 @@ Result<MessageAccess> ReadableMessage(store::Tx& tx, const authz::Principal& who
   return MessageAccess{std::move(*msg), std::move(*channel)};
 }
 
+// A cursor, or a message id bounding a list.
+Status CheckPageId(const std::string& id) {
+  if (!id.empty() && !internal::LooksLikeId(id)) {
+    return InvalidArgument("'" + id + "' is not a valid cursor or message id");
+  }
+  return Status::Ok();
+}
+
+// Lists fetch one message more than `limit`: if it came, there is a next
+// page, starting after the last message kept.
+void TrimPage(Page<Message>& page, int limit) {
+  if (static_cast<int>(page.items.size()) > limit) {
+    page.items.resize(static_cast<size_t>(limit));
+    page.next_cursor = page.items.back().id;
+  }
+}
+
 // Authors change their own messages; workspace admins anyone's.
 Status CheckAuthorOrAdmin(const authz::Principal& who, const MessageAccess& access) {
   if (who.system || access.message.user_id == who.user.id || access.channel.ws.is_admin()) {
@@ -160,9 +177,7 @@ Result<Page<Message>> MessageService::List(const Actor& actor, std::string_view 
                                            const ListMessagesRequest& request) {
   int limit = std::clamp(request.limit, 1, ctx_->options.limits.page_max);
   for (const std::string* id : {&request.cursor, &request.before, &request.after}) {
-    if (!id->empty() && !internal::LooksLikeId(*id)) {
-      return InvalidArgument("'" + *id + "' is not a valid cursor or message id");
-    }
+    QUIK_RETURN_IF_ERROR(CheckPageId(*id));
   }
   store::MessageQuery q;
   q.limit = limit + 1;
@@ -176,10 +191,26 @@ Result<Page<Message>> MessageService::List(const Actor& actor, std::string_view 
     QUIK_ASSIGN_OR_RETURN(auto access, authz::ChannelFor(tx, who, channel_ref));
     q.channel_id = access.channel.id;
     QUIK_ASSIGN_OR_RETURN(out.items, tx.ListMessages(q));
-    if (static_cast<int>(out.items.size()) > limit) {
-      out.items.resize(static_cast<size_t>(limit));
-      out.next_cursor = out.items.back().id;
+    TrimPage(out, limit);
+    return Status::Ok();
+  });
+}
+
+Result<Page<Message>> MessageService::ListReplies(const Actor& actor, std::string_view message_id,
+                                                  const PageRequest& page) {
+  int limit = std::clamp(page.limit, 1, ctx_->options.limits.page_max);
+  QUIK_RETURN_IF_ERROR(CheckPageId(page.cursor));
+  return ctx_->ReadResult<Page<Message>>([&](store::Tx& tx, Page<Message>& out) -> Status {
+    QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
+    QUIK_ASSIGN_OR_RETURN(auto access, ReadableMessage(tx, who, message_id));
+    const Message& root = access.message;
+    if (!root.thread_root_id.empty()) {
+      return InvalidArgument("message " + root.id + " is a reply, not a thread root; its root is " +
+                             root.thread_root_id);
     }
+    QUIK_ASSIGN_OR_RETURN(out.items,
+                          tx.ListReplies(root.channel_id, root.id, page.cursor, limit + 1));
+    TrimPage(out, limit);
     return Status::Ok();
   });
 }

@@ -115,6 +115,14 @@ CREATE TABLE tokens (
 ) WITHOUT ROWID;
 CREATE INDEX tokens_by_user ON tokens(user_id);
 )sql"},
+      {2, "direct messages: channels.dm_key, one DM or group DM per set of people", R"sql(
+-- The people of a DM or group DM: their user ids, sorted, joined by ','. NULL
+-- for public and private channels. The unique index makes opening a DM
+-- idempotent on the set, even for concurrent writers.
+ALTER TABLE channels ADD COLUMN dm_key TEXT;
+CREATE UNIQUE INDEX channels_by_dm_key ON channels(workspace_id, dm_key)
+  WHERE dm_key IS NOT NULL;
+)sql"},
   };
   return kMigrations;
 }

@@ -355,6 +355,23 @@ Status SqliteTx::InsertChannel(const Channel& c) {
   return s.Exec();
 }
 
+Result<std::optional<Channel>> SqliteTx::GetChannelByDmKey(std::string_view workspace_id,
+                                                           std::string_view dm_key) {
+  PREPARE(s, "SELECT " CHANNEL_COLS " FROM channels c WHERE c.workspace_id = ? AND c.dm_key = ?");
+  s.Bind(1, workspace_id).Bind(2, dm_key);
+  return One<Channel>(s, ReadChannel);
+}
+
+Status SqliteTx::InsertDirectChannel(const Channel& c, std::string_view dm_key) {
+  PREPARE(s,
+          "INSERT INTO channels(id, workspace_id, name, topic, kind, archived, created_by, "
+          "created_at, dm_key) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  s.Bind(1, c.id).Bind(2, c.workspace_id).Bind(3, c.name).Bind(4, c.topic);
+  s.Bind(5, ChannelKindName(c.kind)).Bind(6, c.archived).Bind(7, c.created_by);
+  s.Bind(8, c.created_at).Bind(9, dm_key);
+  return s.Exec();
+}
+
 Status SqliteTx::UpdateChannel(const Channel& c) {
   PREPARE(s, "UPDATE channels SET name = ?, topic = ?, archived = ? WHERE id = ?");
   s.Bind(1, c.name).Bind(2, c.topic).Bind(3, c.archived).Bind(4, c.id);
@@ -421,6 +438,17 @@ Result<std::vector<Message>> SqliteTx::ListMessages(const MessageQuery& q) {
              "ORDER BY id DESC LIMIT ?");
   s.Bind(1, q.channel_id).Bind(2, q.below_id).Bind(3, q.below_id).Bind(4, q.above_id);
   s.Bind(5, q.limit);
+  return All<Message>(s, ReadMessage);
+}
+
+Result<std::vector<Message>> SqliteTx::ListReplies(std::string_view channel_id,
+                                                   std::string_view root_id,
+                                                   std::string_view after_id, int limit) {
+  // The (channel_id, thread_root_id, id) index serves the whole query.
+  PREPARE(s, "SELECT " MESSAGE_COLS
+             " FROM messages WHERE channel_id = ? AND thread_root_id = ? AND id > ? "
+             "AND deleted_at = 0 ORDER BY id LIMIT ?");
+  s.Bind(1, channel_id).Bind(2, root_id).Bind(3, after_id).Bind(4, limit);
   return All<Message>(s, ReadMessage);
 }
 

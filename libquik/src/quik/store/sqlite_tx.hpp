@@ -54,6 +54,9 @@ class SqliteTx final : public Tx {
   Result<std::optional<ChannelAccessRow>> GetChannelAccess(std::string_view channel_id,
                                                            std::string_view user_id) override;
   Status InsertChannel(const Channel& channel) override;
+  Result<std::optional<Channel>> GetChannelByDmKey(std::string_view workspace_id,
+                                                   std::string_view dm_key) override;
+  Status InsertDirectChannel(const Channel& channel, std::string_view dm_key) override;
   Status UpdateChannel(const Channel& channel) override;
   Result<bool> IsChannelMember(std::string_view channel_id, std::string_view user_id) override;
   Status InsertChannelMember(const ChannelMember& member) override;
@@ -65,6 +68,8 @@ class SqliteTx final : public Tx {
                                                       std::string_view user_id,
                                                       std::string_view client_msg_id) override;
   Result<std::vector<Message>> ListMessages(const MessageQuery& query) override;
+  Result<std::vector<Message>> ListReplies(std::string_view channel_id, std::string_view root_id,
+                                           std::string_view after_id, int limit) override;
   Status InsertMessage(const Message& message) override;
   Status UpdateMessage(const Message& message) override;
 

@@ -85,6 +85,11 @@ class Tx {
   virtual Result<std::optional<ChannelAccessRow>> GetChannelAccess(std::string_view channel_id,
                                                                    std::string_view user_id) = 0;
   virtual Status InsertChannel(const Channel& channel) = 0;
+  // DMs and group DMs, by their set of people: `dm_key` is the sorted user ids
+  // joined by ','. Insert fails with kAlreadyExists if the key is taken.
+  virtual Result<std::optional<Channel>> GetChannelByDmKey(std::string_view workspace_id,
+                                                           std::string_view dm_key) = 0;
+  virtual Status InsertDirectChannel(const Channel& channel, std::string_view dm_key) = 0;
   virtual Status UpdateChannel(const Channel& channel) = 0;
   virtual Result<bool> IsChannelMember(std::string_view channel_id, std::string_view user_id) = 0;
   virtual Status InsertChannelMember(const ChannelMember& member) = 0;  // kAlreadyExists if in
@@ -99,6 +104,11 @@ class Tx {
                                                               std::string_view client_msg_id) = 0;
   // Top-level, non-deleted messages, newest first.
   virtual Result<std::vector<Message>> ListMessages(const MessageQuery& query) = 0;
+  // The non-deleted replies of thread `root_id` in `channel_id` with ids above
+  // `after_id` ("" for none), oldest first.
+  virtual Result<std::vector<Message>> ListReplies(std::string_view channel_id,
+                                                   std::string_view root_id,
+                                                   std::string_view after_id, int limit) = 0;
   virtual Status InsertMessage(const Message& message) = 0;
   virtual Status UpdateMessage(const Message& message) = 0;
 
