@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Installs the built project into a temp prefix, builds embed-examples/offline
-# against it with find_package(quik), and runs it. Registered as a ctest test.
+# Installs the built project into a temp prefix, builds every embed-examples/*
+# host against it with find_package(quik) (warnings are errors), and runs each:
+# offline (no server), minimal (--smoke: the server on its own threads) and
+# host-io-context (--smoke: on the host's io_context, one real HTTP request).
+# Registered as a ctest test.
 #   scripts/test-install.sh BUILD_DIR
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -10,12 +13,32 @@ trap 'rm -rf "$tmp"' EXIT
 cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
 test -f "$tmp/prefix/share/man/man1/quikctl.1"
 test -x "$tmp/prefix/bin/quikctl"
-cmake -S "$root/embed-examples/offline" -B "$tmp/build" -G Ninja \
-  -DCMAKE_PREFIX_PATH="$tmp/prefix" -DCMAKE_BUILD_TYPE=Release ${CMAKE_CXX_FLAGS:+-DCMAKE_CXX_FLAGS="$CMAKE_CXX_FLAGS"} \
-  -DCMAKE_EXE_LINKER_FLAGS="${QUIK_EXTRA_LDFLAGS:-}" >/dev/null
-cmake --build "$tmp/build" >/dev/null
-out=$("$tmp/build/embed_offline" "$tmp/data")
+quikctl() { "$tmp/prefix/bin/quikctl" "$@"; }
+# Runs a command quietly, showing its output only if it fails.
+quiet() { "$@" >"$tmp/log" 2>&1 || { cat "$tmp/log" >&2; return 1; }; }
+
+for example in offline minimal host-io-context; do
+  quiet cmake -S "$root/embed-examples/$example" -B "$tmp/build-$example" -G Ninja \
+    -DCMAKE_PREFIX_PATH="$tmp/prefix" -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_CXX_FLAGS="-Wall -Wextra -Wpedantic -Werror ${CMAKE_CXX_FLAGS:-}" \
+    -DCMAKE_EXE_LINKER_FLAGS="${QUIK_EXTRA_LDFLAGS:-}"
+  quiet cmake --build "$tmp/build-$example"
+done
+
+# offline: provisions and posts through the service layer, no server.
+out=$(timeout 60 "$tmp/build-offline/embed_offline" "$tmp/data")
 echo "$out" | grep -q '"text":"hello"'
 # The installed quikctl reads what the embedder wrote.
-"$tmp/prefix/bin/quikctl" --data-dir "$tmp/data" -o json workspace list | jq -e '.[0].slug == "embedded"' >/dev/null
-echo "install + find_package(quik) + embed: ok"
+quikctl --data-dir "$tmp/data" -o json workspace list | jq -e '.[0].slug == "embedded"' >/dev/null
+
+# minimal: starts the server on its own threads, makes one in-process call
+# (creates workspace "Smoke"), shuts down and exits 0.
+out=$(timeout 60 "$tmp/build-minimal/embed_minimal" "$tmp/data-minimal" --smoke)
+echo "$out" | grep -Eq '^serving http://127\.0\.0\.1:[0-9]+$'
+quikctl --data-dir "$tmp/data-minimal" -o json workspace list | jq -e '.[0].slug == "smoke"' >/dev/null
+
+# host-io-context: the server on the host's io_context; GETs its own /healthz.
+out=$(timeout 60 "$tmp/build-host-io-context/embed_host_io" "$tmp/data-host-io" --smoke)
+echo "$out" | grep -q '^GET /healthz: 200 '
+
+echo "install + find_package(quik) + embed (offline, minimal, host-io-context): ok"
