@@ -55,24 +55,15 @@ quik::Result<Printable> Serve(Cli& cli, const ServeFlags& flags) {
   }
   const quik::LogLevel threshold = options.log.level;
 
-  // An empty or new data dir is initialised on the way.
-  QUIK_ASSIGN_OR_RETURN(quik::InitResult init, quik::InitDataDir(options));
-  if (init.migrations_applied > 0) {
+  // An empty or new data dir is initialised on the way (an initialised one
+  // is left to storage.auto_migrate).
+  if (!cli.RequireInitialised(options).ok()) {
+    QUIK_ASSIGN_OR_RETURN(quik::InitResult init, quik::InitDataDir(options));
     LogLine(quik::LogLevel::kInfo, threshold, "initialised the data dir",
             {{"data_dir", options.data_dir.string()},
              {"migrations_applied", init.migrations_applied}});
   }
-
   QUIK_ASSIGN_OR_RETURN(std::unique_ptr<quik::Server> server, quik::Server::Create(options));
-  QUIK_ASSIGN_OR_RETURN(auto admin, server->service().users().CreateFirstAdmin(
-                                        quik::Actor::System(), flags.admin_email));
-  if (admin) {
-    // Shown whatever the log level: this is the only time the password exists.
-    LogLine(quik::LogLevel::kWarn, quik::LogLevel::kDebug,
-            "first start: log in as the instance admin with this password; it is shown only "
-            "once (quik.toml(5), quikctl(1))",
-            {{"email", admin->user.email}, {"password", admin->password}});
-  }
 
   // Signals are taken by sigwait below: block them before any thread starts,
   // so every server thread inherits the mask.
@@ -85,6 +76,22 @@ quik::Result<Printable> Serve(Cli& cli, const ServeFlags& flags) {
   signal(SIGPIPE, SIG_IGN);
 
   QUIK_RETURN_IF_ERROR(server->Start());
+  // After a successful bind, so that the password is never handed to a run
+  // that cannot serve.
+  auto admin =
+      server->service().users().CreateFirstAdmin(quik::Actor::System(), flags.admin_email);
+  if (!admin.ok()) {
+    server->Shutdown();
+    server->Wait();
+    return admin.status();
+  }
+  if (*admin) {
+    // Shown whatever the log level: this is the only time the password exists.
+    LogLine(quik::LogLevel::kWarn, quik::LogLevel::kDebug,
+            "first start: log in as the instance admin with this password; it is shown only "
+            "once (quik.toml(5), quikctl(1))",
+            {{"email", (*admin)->user.email}, {"password", (*admin)->password}});
+  }
   LogLine(quik::LogLevel::kInfo, threshold, "serving",
           {{"url", server->url()}, {"data_dir", options.data_dir.string()}});
   std::cout << "quik: listening on " << server->url() << std::endl;

@@ -67,6 +67,11 @@ class AuthService {
   // already issued stay valid (revoke them with RevokeToken or Deactivate).
   Status SetPassword(const Actor& actor, std::string_view user_ref, std::string_view password);
 
+  // The user changes their own password, proving the current one
+  // (kPermissionDenied if it is wrong, or if they have none yet). Sessions and
+  // tokens already issued stay valid.
+  Status ChangePassword(const Actor& actor, std::string_view current, std::string_view password);
+
   // API tokens: for the user themself, or by the system / an instance admin.
   Result<IssuedToken> CreateToken(const Actor& actor, std::string_view user_ref,
                                   const NewToken& spec);

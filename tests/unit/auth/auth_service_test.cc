@@ -180,6 +180,35 @@ TEST_CASE("auth: set password", "[auth]") {
   CHECK_OK(f.auth().Login(stranger.email, "first password"));
 }
 
+TEST_CASE("auth: change password proves the current one", "[auth]") {
+  quik_test::ServiceFixture f;
+  quik::User alice = f.CreateUser("Alice", "", std::string("old password"));
+  quik::User nopass = f.CreateUser("Nopass");
+
+  CHECK_CODE(f.auth().ChangePassword(As(alice), "wrong password", "new password"),
+             StatusCode::kPermissionDenied);
+  CHECK_OK(f.auth().Login(alice.email, "old password"));
+  CHECK_CODE(f.auth().ChangePassword(As(alice), "old password", "short"),
+             StatusCode::kInvalidArgument);
+  REQUIRE_OK(f.auth().ChangePassword(As(alice), "old password", "new password"));
+  CHECK_CODE(f.auth().Login(alice.email, "old password"), StatusCode::kUnauthenticated);
+  CHECK_OK(f.auth().Login(alice.email, "new password"));
+
+  // Without a password there is nothing to prove: an operator sets the first one.
+  CHECK_CODE(f.auth().ChangePassword(As(nopass), "", "new password"),
+             StatusCode::kPermissionDenied);
+  CHECK_CODE(f.auth().ChangePassword(System(), "", "new password"),
+             StatusCode::kPermissionDenied);
+}
+
+TEST_CASE("auth: passwords shorter than 8 characters are refused everywhere", "[auth]") {
+  quik_test::ServiceFixture f;
+  quik::NewUser spec{"short@example.test", "Short", std::string("1234567"), false};
+  CHECK_CODE(f.users().Create(System(), spec), StatusCode::kInvalidArgument);
+  spec.password = "12345678";
+  CHECK_OK(f.users().Create(System(), spec));
+}
+
 TEST_CASE("auth: api tokens are created, listed and revoked", "[auth]") {
   quik_test::ServiceFixture f;
   quik::User alice = f.CreateUser("Alice");

@@ -182,7 +182,7 @@ std::optional<Response> Api::Builtin(std::string_view method, std::string_view p
     if (method == "GET" || method == "HEAD") return std::nullopt;
     Response r = ErrorResponse(405, "method_not_allowed",
                                "method " + std::string(method) + " is not allowed on " +
-                                   std::string(path) + "; use GET");
+                                   std::string(path) + "; use GET or HEAD");
     r.headers.emplace_back("Allow", "GET, HEAD");
     return r;
   };
@@ -324,7 +324,9 @@ void Api::Finish(const Request& request, std::string_view route, int metric,
                  const std::string& user, Clock::time_point started, const Response& response) {
   const auto took = Clock::now() - started;
   metrics_.RecordRequest(metric, response.status, took);
-  const LogLevel level = response.status >= 500 ? LogLevel::kError : LogLevel::kInfo;
+  // A 501 is a client asking for what this version lacks, not a server fault.
+  const LogLevel level =
+      response.status >= 500 && response.status != 501 ? LogLevel::kError : LogLevel::kInfo;
   if (!logger_.enabled(level)) return;
   const std::size_t qmark = request.target.find('?');
   json fields = {

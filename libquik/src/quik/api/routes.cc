@@ -206,6 +206,26 @@ Result<Response> PatchMe(Call& c) {
   return Object(200, u);
 }
 
+// Guessing the current password through a stolen session is limited like logins.
+Result<Response> ChangePassword(Call& c, LoginLimiter& limiter) {
+  QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody());
+  QUIK_ASSIGN_OR_RETURN(std::string current, RequiredString(body, "current_password"));
+  QUIK_ASSIGN_OR_RETURN(std::string password, RequiredString(body, "password"));
+  const std::string key = "password:" + c.actor.user_id();
+  const auto now = Clock::now();
+  std::chrono::seconds retry{};
+  if (!limiter.Allow(key, now, &retry)) {
+    Response r = ErrorResponse(
+        ResourceExhausted("too many wrong current passwords for this user; try again later"));
+    r.headers.emplace_back("Retry-After", std::to_string(retry.count()));
+    return r;
+  }
+  Status st = c.service.auth().ChangePassword(c.actor, current, password);
+  if (st.code() == StatusCode::kPermissionDenied) limiter.RecordFailure(key, now);
+  QUIK_RETURN_IF_ERROR(st);
+  return NoContent();
+}
+
 Result<Response> GetUser(Call& c) {
   QUIK_ASSIGN_OR_RETURN(User u, c.service.users().Get(c.actor, c.param(0)));
   return Object(200, u);
@@ -313,7 +333,7 @@ Result<Response> GetMember(Call& c) {
 
 Result<Response> PatchMember(Call& c) {
   QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody());
-  if (!body.contains("role")) return FieldError("role", "is required");
+  QUIK_RETURN_IF_ERROR(RequiredString(body, "role").status());  // null or absent: no default
   QUIK_ASSIGN_OR_RETURN(Role role, RoleField(body, Role::kMember));
   QUIK_ASSIGN_OR_RETURN(Member m,
                         c.service.workspaces().SetRole(c.actor, c.param(0), c.param(1), role));
@@ -507,6 +527,8 @@ std::vector<Route> ApiRoutes(LoginLimiter& login_limiter) {
       // Literal segments ("me") come before parameters ("{user}").
       R("GET", "/users/me", kInline, GetMe),
       R("PATCH", "/users/me", kBlocking, PatchMe),
+      R("PUT", "/users/me/password", kBlocking,
+        [&login_limiter](Call& c) { return ChangePassword(c, login_limiter); }),
       R("PUT", "/users/me/presence", kInline, NotYet("presence")),
       R("GET", "/users", kInline, ListUsers),
       R("POST", "/users", kBlocking, CreateUser),

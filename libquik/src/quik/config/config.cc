@@ -282,7 +282,7 @@ const std::vector<SectionSpec>& Sections() {
            IntKey("message_max_chars", "Most Unicode code points in a message's text (1-1000000).",
                   &Options::limits, &LimitsOptions::message_max_chars, 1, 1000000),
            IntKey("name_max_chars",
-                  "Most code points in a user, workspace or channel name, or a token name.",
+                  "Most code points in a user, workspace or token name (channel names: 80).",
                   &Options::limits, &LimitsOptions::name_max_chars, 1, kIntMax),
            IntKey("topic_max_chars", "Most code points in a channel topic.", &Options::limits,
                   &LimitsOptions::topic_max_chars, 1, kIntMax),

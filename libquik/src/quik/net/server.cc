@@ -19,6 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include <openssl/err.h>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -74,6 +76,16 @@ std::string FormatEndpoint(const tcp::endpoint& ep) {
   std::string host = address.to_string();
   if (address.is_v6()) host = "[" + host + "]";
   return host + ":" + std::to_string(ep.port());
+}
+
+// OpenSSL's reason ("no such file", "no start line") rather than Asio's
+// generic "asio.ssl error".
+std::string TlsError(const beast::error_code& ec) {
+  if (ec.category() == asio::error::get_ssl_category()) {
+    const char* reason = ERR_reason_error_string(static_cast<unsigned long>(ec.value()));
+    if (reason != nullptr) return reason;
+  }
+  return ec.message();
 }
 
 template <class Stream>
@@ -486,9 +498,9 @@ Status ServerImpl::Open() {
                       ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
     beast::error_code ec;
     tls_->use_certificate_chain_file(options_.tls.cert, ec);
-    if (ec) return InvalidArgument("tls.cert '" + options_.tls.cert + "': " + ec.message());
+    if (ec) return InvalidArgument("tls.cert '" + options_.tls.cert + "': " + TlsError(ec));
     tls_->use_private_key_file(options_.tls.key, ssl::context::pem, ec);
-    if (ec) return InvalidArgument("tls.key '" + options_.tls.key + "': " + ec.message());
+    if (ec) return InvalidArgument("tls.key '" + options_.tls.key + "': " + TlsError(ec));
   }
   QUIK_ASSIGN_OR_RETURN(service_, Service::Open(options_));
   workers_ = std::make_unique<asio::thread_pool>(

@@ -13,9 +13,16 @@ namespace quik {
 
 namespace users {
 
+Status CheckPassword(std::string_view password) {
+  if (password.size() < 8) return InvalidArgument("password must be at least 8 characters");
+  if (password.size() > 1024) return InvalidArgument("password must be at most 1024 bytes");
+  return Status::Ok();
+}
+
 Status ValidateNewUser(const internal::Context& ctx, const NewUser& spec) {
   QUIK_RETURN_IF_ERROR(internal::CheckEmail(spec.email));
   QUIK_RETURN_IF_ERROR(internal::CheckText(spec.name, ctx.options.limits.name_max_chars, "name"));
+  if (spec.password) QUIK_RETURN_IF_ERROR(CheckPassword(*spec.password));
   return Status::Ok();
 }
 

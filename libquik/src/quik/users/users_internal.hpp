@@ -9,6 +9,9 @@
 
 namespace quik::users {
 
+// 8..1024 bytes.
+Status CheckPassword(std::string_view password);
+// Email, name and (if any) password.
 Status ValidateNewUser(const internal::Context& ctx, const NewUser& spec);
 // The scrypt hash of a password ("" for none), at the configured cost.
 Result<std::string> HashPasswordFor(const internal::Context& ctx,
