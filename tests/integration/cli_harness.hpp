@@ -1,15 +1,18 @@
 // Runs the built quikctl (QUIKCTL_PATH) as a child process in a temp data dir
-// and captures its stdout, stderr and exit code.
+// and captures its stdout, stderr and exit code; ServeProcess runs
+// `quikctl serve` in the background.
 #pragma once
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +20,7 @@
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -186,6 +190,117 @@ class QuikctlEnv {
  private:
   quik_test::TempDir dir_;  // root(); declared first, so made before data_dir_
   std::filesystem::path data_dir_;
+};
+
+// `quikctl --data-dir DATA_DIR serve --listen 127.0.0.1:0 EXTRA...` in the
+// background. The constructor returns once the server printed its listening
+// line (and throws if it exits or stays silent for `startup` instead); Stop()
+// or the destructor sends SIGTERM and reaps it. Its stdout and stderr go to
+// DATA_DIR.serve.out and DATA_DIR.serve.err beside the data dir.
+class ServeProcess {
+ public:
+  explicit ServeProcess(const std::filesystem::path& data_dir,
+                        const std::vector<std::string>& extra_args = {},
+                        std::chrono::milliseconds startup = std::chrono::seconds(30))
+      : out_path_(data_dir.string() + ".serve.out"), err_path_(data_dir.string() + ".serve.err") {
+    std::vector<std::string> args{QUIKCTL_PATH,   "--data-dir", data_dir.string(),
+                                  "serve",        "--listen",   "127.0.0.1:0"};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    std::vector<std::string> env_strings;
+    for (char** e = environ; *e != nullptr; ++e) {
+      std::string entry = *e;
+      std::string name = entry.substr(0, entry.find('='));
+      if (name != "QUIK_DATA_DIR" && name != "QUIK_TOKEN") env_strings.push_back(entry);
+    }
+    std::vector<char*> envp;
+    for (auto& e : env_strings) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    pid_t parent = getpid();
+
+    pid_ = fork();
+    if (pid_ < 0) throw std::system_error(errno, std::generic_category(), "fork");
+    if (pid_ == 0) {
+      // A test that dies must not leave a server behind.
+      prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (getppid() != parent) _exit(125);
+      int in = open("/dev/null", O_RDONLY);
+      int out = open(out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      int err = open(err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (in < 0 || out < 0 || err < 0) _exit(126);
+      dup2(in, 0);
+      dup2(out, 1);
+      dup2(err, 2);
+      execve(argv[0], argv.data(), envp.data());
+      _exit(127);
+    }
+    auto deadline = std::chrono::steady_clock::now() + startup;
+    const std::string prefix = "quik: listening on ";
+    for (;;) {
+      std::string out = ReadFile(out_path_);
+      auto at = out.find(prefix);
+      auto eol = at == std::string::npos ? at : out.find('\n', at);
+      if (eol != std::string::npos) {
+        url_ = out.substr(at + prefix.size(), eol - at - prefix.size());
+        return;
+      }
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        throw std::runtime_error("quikctl serve exited before listening:\n--- stdout\n" + out +
+                                 "--- stderr\n" + log());
+      }
+      if (std::chrono::steady_clock::now() > deadline) {
+        Stop();
+        throw std::runtime_error("quikctl serve printed no listening line:\n--- stdout\n" + out +
+                                 "--- stderr\n" + log());
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  ServeProcess(const ServeProcess&) = delete;
+  ServeProcess& operator=(const ServeProcess&) = delete;
+  ~ServeProcess() { Stop(); }
+
+  // "http://127.0.0.1:PORT", as the listening line names it.
+  const std::string& url() const { return url_; }
+  pid_t pid() const { return pid_; }
+  // The server's stderr (its JSON log lines) so far.
+  std::string log() const { return ReadFile(err_path_); }
+
+  // SIGTERM, then the exit code (128 + signal if killed); SIGKILL after
+  // `grace`. -1 if it was already stopped.
+  int Stop(std::chrono::milliseconds grace = std::chrono::seconds(20)) {
+    if (pid_ <= 0) return -1;
+    kill(pid_, SIGTERM);
+    auto deadline = std::chrono::steady_clock::now() + grace;
+    int status = 0;
+    for (;;) {
+      pid_t r = waitpid(pid_, &status, WNOHANG);
+      if (r == pid_ || (r < 0 && errno != EINTR)) break;
+      if (std::chrono::steady_clock::now() > deadline) {
+        kill(pid_, SIGKILL);
+        while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+        }
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+ private:
+  static std::string ReadFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+
+  std::string out_path_, err_path_;
+  pid_t pid_ = -1;
+  std::string url_;
 };
 
 }  // namespace quik::testing

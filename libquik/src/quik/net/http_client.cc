@@ -276,9 +276,12 @@ struct HttpClient::Impl {
     error_code ec = Run([&](auto handler) { http::async_write(stream, request, handler); });
     if (ec) return ec;
     *stage = 1;
-    ec = Run([&](auto handler) { http::async_read(stream, buffer, parser, handler); });
+    // The header first: Beast 1.74 ignores the body limit of a Content-Length
+    // that arrives with the body in one eager read.
+    ec = Run([&](auto handler) { http::async_read_header(stream, buffer, parser, handler); });
     if (parser.got_some()) *stage = 2;
-    return ec;
+    if (ec || parser.is_done()) return ec;
+    return Run([&](auto handler) { http::async_read(stream, buffer, parser, handler); });
   }
 
   Result<HttpResponse> Send(const http::request<http::string_body>& request) {
