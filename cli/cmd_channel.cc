@@ -131,8 +131,8 @@ quik::Result<Printable> AddMember(Cli& cli, const MemberFlags& flags) {
   json shown = quik::ToJson(fallback);
   if (cli.remote()) {
     QUIK_ASSIGN_OR_RETURN(RemoteApi * api, cli.Api());
-    QUIK_ASSIGN_OR_RETURN(json added,
-                          api->Post("/channels/" + Seg(channel_id) + "/members", {{"user", user_id}}));
+    QUIK_ASSIGN_OR_RETURN(
+        json added, api->Post("/channels/" + Seg(channel_id) + "/members", {{"user", user_id}}));
     if (Str(added, "user_id") == user_id) shown = std::move(added);
   } else {
     QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
@@ -156,8 +156,7 @@ quik::Result<Printable> RemoveMember(Cli& cli, const MemberFlags& flags) {
   std::string channel_id = Str(channel, "id"), user_id = Str(user, "id");
   if (cli.remote()) {
     QUIK_ASSIGN_OR_RETURN(RemoteApi * api, cli.Api());
-    QUIK_RETURN_IF_ERROR(
-        api->Delete("/channels/" + Seg(channel_id) + "/members/" + Seg(user_id)));
+    QUIK_RETURN_IF_ERROR(api->Delete("/channels/" + Seg(channel_id) + "/members/" + Seg(user_id)));
   } else {
     QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
     QUIK_RETURN_IF_ERROR(svc->channels().RemoveMember(kSystem, channel_id, user_id));

@@ -34,9 +34,10 @@ quik::Result<Printable> PostRemote(Cli& cli, const PostFlags& flags) {
   if (!flags.as.empty()) {
     QUIK_ASSIGN_OR_RETURN(nlohmann::json me, api->Me());
     if (flags.as != Str(me, "id") && Lower(flags.as) != Lower(Str(me, "email"))) {
-      return quik::PermissionDenied("--as " + flags.as + ": with --server a message is posted as "
-                                    "the token's user, " + Str(me, "email") +
-                                    "; use a token of " + flags.as + " instead");
+      return quik::PermissionDenied("--as " + flags.as +
+                                    ": with --server a message is posted as "
+                                    "the token's user, " +
+                                    Str(me, "email") + "; use a token of " + flags.as + " instead");
     }
   }
   nlohmann::json body = {{"text", flags.text}};

@@ -122,7 +122,7 @@ void AddTokenCommands(CLI::App& app, Action* selected) {
   auto* list = group->add_subcommand(
       "list",
       "List tokens (live and revoked), never their secrets (with --server: the token's "
-      "user's, or everyone's for an instance admin)");
+      "user's unless --user is given)");
   list->add_option("--user", *list_user, "Only this user's tokens")->option_text("U");
   OnParsed(list, selected, [list_user](Cli& cli) { return List(cli, *list_user); });
 

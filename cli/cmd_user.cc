@@ -77,8 +77,7 @@ quik::Result<Printable> CreateRemote(Cli& cli, const CreateFlags& flags) {
     auto member = api->Post("/workspaces/" + Seg(Str(ws, "id")) + "/members",
                             {{"user", Str(user, "id")}, {"role", flags.role}});
     if (!member.ok()) {
-      return AddMemberFailed(Str(user, "email"), Str(user, "id"), Str(ws, "slug"),
-                             member.status());
+      return AddMemberFailed(Str(user, "email"), Str(user, "id"), Str(ws, "slug"), member.status());
     }
   }
   return One(std::move(user), UserColumns());

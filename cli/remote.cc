@@ -54,9 +54,8 @@ quik::Status ErrorOf(const quik::net::HttpResponse& response, std::string_view m
     std::string code = Str(error, "code");
     std::string message = Str(error, "message");
     auto parsed = quik::StatusCodeFromName(code);
-    quik::StatusCode status_code = parsed && *parsed != quik::StatusCode::kOk
-                                       ? *parsed
-                                       : CodeOfHttpStatus(response.status);
+    quik::StatusCode status_code =
+        parsed && *parsed != quik::StatusCode::kOk ? *parsed : CodeOfHttpStatus(response.status);
     if (message.empty()) message = "the server answered HTTP " + std::to_string(response.status);
     return quik::Status(status_code, message);
   }
@@ -127,8 +126,8 @@ quik::Result<json> RemoteApi::List(const std::string& path) {
   std::string cursor;
   for (;;) {
     std::string target = path;
-    if (!cursor.empty()) target += (path.find('?') == std::string::npos ? "?cursor=" : "&cursor=") +
-                                   Seg(cursor);
+    if (!cursor.empty())
+      target += (path.find('?') == std::string::npos ? "?cursor=" : "&cursor=") + Seg(cursor);
     QUIK_ASSIGN_OR_RETURN(json page, Get(target));
     if (!page.is_object() || !page.contains("items") || !page["items"].is_array()) {
       return quik::Internal("the server's answer to GET " + std::string(kApiPrefix) + path +

@@ -203,8 +203,8 @@ class ServeProcess {
                         const std::vector<std::string>& extra_args = {},
                         std::chrono::milliseconds startup = std::chrono::seconds(30))
       : out_path_(data_dir.string() + ".serve.out"), err_path_(data_dir.string() + ".serve.err") {
-    std::vector<std::string> args{QUIKCTL_PATH,   "--data-dir", data_dir.string(),
-                                  "serve",        "--listen",   "127.0.0.1:0"};
+    std::vector<std::string> args{QUIKCTL_PATH, "--data-dir", data_dir.string(),
+                                  "serve",      "--listen",   "127.0.0.1:0"};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());

@@ -4,11 +4,17 @@
 // timeouts and unreachable servers.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -37,15 +43,15 @@ using quik::testing::ServeProcess;
   } while (0)
 
 // The same exit code, stdout and stderr.
-#define REQUIRE_SAME(local, remote)                  \
-  do {                                               \
-    const CliRun& l_ = (local);                      \
-    const CliRun& r_ = (remote);                     \
-    INFO("local: " << l_.Describe());                \
-    INFO("remote: " << r_.Describe());               \
-    REQUIRE(l_.exit_code == r_.exit_code);           \
-    REQUIRE(l_.out == r_.out);                       \
-    REQUIRE(l_.err == r_.err);                       \
+#define REQUIRE_SAME(local, remote)        \
+  do {                                     \
+    const CliRun& l_ = (local);            \
+    const CliRun& r_ = (remote);           \
+    INFO("local: " << l_.Describe());      \
+    INFO("remote: " << r_.Describe());     \
+    REQUIRE(l_.exit_code == r_.exit_code); \
+    REQUIRE(l_.out == r_.out);             \
+    REQUIRE(l_.err == r_.err);             \
   } while (0)
 
 const std::vector<std::vector<std::string>> kFormats = {
@@ -78,8 +84,8 @@ struct Served {
   std::optional<ServeProcess> server;
 
   Served() {
-    admin = env.Json(
-        {"user", "create", "--email", "admin@remote.test", "--name", "Admin", "--admin"});
+    admin =
+        env.Json({"user", "create", "--email", "admin@remote.test", "--name", "Admin", "--admin"});
     bob = env.Json({"user", "create", "--email", "bob@remote.test", "--name", "Bob"});
     admin_token = Secret("admin@remote.test");
     bob_token = Secret("bob@remote.test");
@@ -157,9 +163,9 @@ TEST_CASE("quikctl --server: workspace create, list, show, members, delete", "[c
   REQUIRE_EXIT(s.Bob({"workspace", "delete", "acme"}), 3);
   CHECK(s.Bob({"-o", "json", "workspace", "list"}).Json().empty());
   // A member who is not the owner may not delete it.
-  REQUIRE_EXIT(s.Local({"user", "set-role", "bob@remote.test", "--workspace", "acme", "--role",
-                        "admin"}),
-               0);
+  REQUIRE_EXIT(
+      s.Local({"user", "set-role", "bob@remote.test", "--workspace", "acme", "--role", "admin"}),
+      0);
   CliRun denied = s.Bob({"workspace", "delete", "acme"});
   REQUIRE_EXIT(denied, 5);
   CHECK(denied.err.rfind("quikctl: permission_denied: ", 0) == 0);
@@ -225,21 +231,21 @@ TEST_CASE("quikctl --server: user create, list, show, deactivate, set-role", "[c
 
   // set-role adds bob (no member yet: POST), then changes the role (PATCH);
   // repeating it offline with the same role prints the same.
-  std::vector<std::string> guest = {"user", "set-role", "bob@remote.test", "--workspace", "acme",
+  std::vector<std::string> guest = {"user",   "set-role", "bob@remote.test", "--workspace", "acme",
                                     "--role", "guest"};
   REQUIRE_EXIT(s.Admin(guest), 0);
   s.RequireSameEverywhere(guest);
-  std::vector<std::string> promote = {"user",   "set-role", "bob@remote.test", "--workspace",
-                                      "acme",   "--role",   "member"};
+  std::vector<std::string> promote = {"user", "set-role", "bob@remote.test", "--workspace",
+                                      "acme", "--role",   "member"};
   json promoted = s.AdminJson(promote);
   CHECK(promoted["role"] == "member");
   CHECK(promoted["email"] == "bob@remote.test");
   s.RequireSameEverywhere(promote);
   s.RequireSameEverywhere({"workspace", "members", "acme"});
-  REQUIRE_SAME(s.Local({"user", "set-role", "ghost@remote.test", "--workspace", "acme", "--role",
-                        "member"}),
-               s.Admin({"user", "set-role", "ghost@remote.test", "--workspace", "acme", "--role",
-                        "member"}));
+  REQUIRE_SAME(
+      s.Local({"user", "set-role", "ghost@remote.test", "--workspace", "acme", "--role", "member"}),
+      s.Admin(
+          {"user", "set-role", "ghost@remote.test", "--workspace", "acme", "--role", "member"}));
 
   // Only an instance admin creates and deactivates users.
   CliRun denied = s.Bob({"user", "create", "--email", "x@remote.test", "--name", "X"});
@@ -260,9 +266,9 @@ TEST_CASE("quikctl --server: channel create, list, archive, add-member, remove-m
           "[cli][remote]") {
   Served s;
   s.AdminJson({"workspace", "create", "Acme", "--slug", "acme"});
-  REQUIRE_EXIT(s.Local({"user", "set-role", "bob@remote.test", "--workspace", "acme", "--role",
-                        "member"}),
-               0);
+  REQUIRE_EXIT(
+      s.Local({"user", "set-role", "bob@remote.test", "--workspace", "acme", "--role", "member"}),
+      0);
 
   CliRun general =
       s.Admin({"channel", "create", "--workspace", "acme", "general", "--topic", "Company-wide"});
@@ -279,7 +285,8 @@ TEST_CASE("quikctl --server: channel create, list, archive, add-member, remove-m
   REQUIRE_EXIT(s.Admin({"channel", "create", "--workspace", "acme", "general"}), 4);
   REQUIRE_SAME(s.Local({"channel", "create", "--workspace", "acme", "Bad Name!"}),
                s.Admin({"channel", "create", "--workspace", "acme", "Bad Name!"}));
-  REQUIRE_SAME(s.Local({"channel", "show", "acme/#nope"}), s.Admin({"channel", "show", "acme/#nope"}));
+  REQUIRE_SAME(s.Local({"channel", "show", "acme/#nope"}),
+               s.Admin({"channel", "show", "acme/#nope"}));
   REQUIRE_EXIT(s.Admin({"channel", "show", "acme/#nope"}), 3);
 
   // The creator is a member remotely: the private channel lists the admin.
@@ -322,8 +329,8 @@ TEST_CASE("quikctl --server: channel create, list, archive, add-member, remove-m
 
 TEST_CASE("quikctl --server: token create, list, revoke", "[cli][remote]") {
   Served s;
-  json issued =
-      s.AdminJson({"token", "create", "--user", "admin@remote.test", "--name", "ci", "--ttl", "30d"});
+  json issued = s.AdminJson(
+      {"token", "create", "--user", "admin@remote.test", "--name", "ci", "--ttl", "30d"});
   CHECK(issued["name"] == "ci");
   CHECK(issued.contains("expires_at"));
   std::string secret = issued["token"];
@@ -374,9 +381,9 @@ TEST_CASE("quikctl --server: post as the token's user", "[cli][remote]") {
   Served s;
   s.AdminJson({"workspace", "create", "Acme", "--slug", "acme"});
   s.AdminJson({"channel", "create", "--workspace", "acme", "general"});
-  REQUIRE_EXIT(s.Local({"user", "set-role", "bob@remote.test", "--workspace", "acme", "--role",
-                        "member"}),
-               0);
+  REQUIRE_EXIT(
+      s.Local({"user", "set-role", "bob@remote.test", "--workspace", "acme", "--role", "member"}),
+      0);
 
   CliRun posted = s.Bob({"-o", "json", "post", "--channel", "acme/#general", "Hello, Acme"});
   REQUIRE_EXIT(posted, 0);
@@ -397,15 +404,14 @@ TEST_CASE("quikctl --server: post as the token's user", "[cli][remote]") {
       s.Local({"post", "--channel", "acme/#general", "--as", "bob@remote.test", "hi"});
   CHECK(table.out.substr(0, table.out.find('\n')) ==
         local_table.out.substr(0, local_table.out.find('\n')));
-  CliRun quiet = s.Bob({"-q", "post", "--channel", s.Local({"-q", "channel", "show",
-                                                            "acme/#general"})
-                                                       .out.substr(0, 26),
+  CliRun quiet = s.Bob({"-q", "post", "--channel",
+                        s.Local({"-q", "channel", "show", "acme/#general"}).out.substr(0, 26),
                         "--as", s.bob["id"], "by id"});
   REQUIRE_EXIT(quiet, 0);
   CHECK(quiet.out.size() == 27);  // the message id
 
-  json reply = s.Bob({"-o", "json", "post", "--channel", "acme/#general", "--thread",
-                      message["id"], "a reply"})
+  json reply = s.Bob({"-o", "json", "post", "--channel", "acme/#general", "--thread", message["id"],
+                      "a reply"})
                    .Json();
   CHECK(reply["thread_root_id"] == message["id"]);
 
@@ -456,20 +462,22 @@ TEST_CASE("quikctl --server: errors, exit codes and flags", "[cli][remote]") {
     CHECK(json::parse(r.err)["error"]["code"] == "unavailable");
   }
   SECTION("$QUIK_TOKEN stands in for --token; the URL may name /api/v1") {
-    CliRun r = RunProcess(QUIKCTL_PATH, {"-o", "json", "--server", s.url(), "user", "show",
-                                         "bob@remote.test"},
+    CliRun r = RunProcess(QUIKCTL_PATH,
+                          {"-o", "json", "--server", s.url(), "user", "show", "bob@remote.test"},
                           {}, {{"QUIK_TOKEN", s.admin_token}, {"QUIK_DATA_DIR", ""}});
     REQUIRE_EXIT(r, 0);
     CHECK(r.Json()["id"] == s.bob["id"]);
-    r = RunProcess(QUIKCTL_PATH, {"--server", s.url() + "/api/v1/", "--token", s.admin_token, "-q",
-                                  "user", "show", "bob@remote.test"},
+    r = RunProcess(QUIKCTL_PATH,
+                   {"--server", s.url() + "/api/v1/", "--token", s.admin_token, "-q", "user",
+                    "show", "bob@remote.test"},
                    {}, {{"QUIK_TOKEN", ""}});
     REQUIRE_EXIT(r, 0);
     CHECK(r.out == s.bob["id"].get<std::string>() + "\n");
     // Global flags may follow the command.
-    r = RunProcess(QUIKCTL_PATH, {"user", "show", "bob@remote.test", "-q", "--server", s.url(),
-                                  "--token", s.admin_token},
-                   {}, {{"QUIK_TOKEN", ""}});
+    r = RunProcess(
+        QUIKCTL_PATH,
+        {"user", "show", "bob@remote.test", "-q", "--server", s.url(), "--token", s.admin_token},
+        {}, {{"QUIK_TOKEN", ""}});
     REQUIRE_EXIT(r, 0);
   }
   SECTION("usage errors, exit 2") {
@@ -497,13 +505,85 @@ TEST_CASE("quikctl --server: errors, exit codes and flags", "[cli][remote]") {
   }
   SECTION("offline changes reach the server at once") {
     s.Local({"workspace", "create", "Offline", "--slug", "offline"});
-    REQUIRE_EXIT(
-        s.Local({"user", "set-role", "admin@remote.test", "--workspace", "offline", "--role",
-                 "owner"}),
-        0);
+    REQUIRE_EXIT(s.Local({"user", "set-role", "admin@remote.test", "--workspace", "offline",
+                          "--role", "owner"}),
+                 0);
     s.RequireSameEverywhere({"workspace", "show", "offline"});
   }
   CHECK(s.server->Stop() == 0);
+}
+
+// Writes a self-signed certificate for IP 127.0.0.1 and its key as PEM.
+void WriteTestCertificate(const std::string& cert, const std::string& key) {
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> pkey(EVP_EC_gen("P-256"), EVP_PKEY_free);
+  REQUIRE(pkey);
+  std::unique_ptr<X509, decltype(&X509_free)> x509(X509_new(), X509_free);
+  REQUIRE(x509);
+  X509_set_version(x509.get(), 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(x509.get()), 1);
+  X509_gmtime_adj(X509_getm_notBefore(x509.get()), -60);
+  X509_gmtime_adj(X509_getm_notAfter(x509.get()), 3600);
+  X509_set_pubkey(x509.get(), pkey.get());
+  X509_NAME* name = X509_get_subject_name(x509.get());
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("quikctl test"), -1, -1, 0);
+  X509_set_issuer_name(x509.get(), name);
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, x509.get(), x509.get(), nullptr, nullptr, 0);
+  for (const auto& [ext, value] :
+       {std::pair<const char*, const char*>{"subjectAltName", "IP:127.0.0.1"},
+        {"basicConstraints", "CA:TRUE"}}) {
+    X509_EXTENSION* e = X509V3_EXT_conf(nullptr, &ctx, ext, value);
+    REQUIRE(e != nullptr);
+    X509_add_ext(x509.get(), e, -1);
+    X509_EXTENSION_free(e);
+  }
+  REQUIRE(X509_sign(x509.get(), pkey.get(), EVP_sha256()) > 0);
+  struct Closer {
+    void operator()(FILE* f) const { std::fclose(f); }
+  };
+  std::unique_ptr<FILE, Closer> cf(std::fopen(cert.c_str(), "w"));
+  std::unique_ptr<FILE, Closer> kf(std::fopen(key.c_str(), "w"));
+  REQUIRE((cf && kf));
+  REQUIRE(PEM_write_X509(cf.get(), x509.get()) == 1);
+  REQUIRE(PEM_write_PrivateKey(kf.get(), pkey.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1);
+}
+
+TEST_CASE("quikctl --server https:// verifies the server against --ca-file", "[cli][remote]") {
+  QuikctlEnv env;
+  std::string cert = (env.root() / "cert.pem").string(), key = (env.root() / "key.pem").string();
+  WriteTestCertificate(cert, key);
+  env.WriteConfig(std::string(QuikctlEnv::kFastConfig) + "\n[tls]\ncert = \"" + cert +
+                  "\"\nkey = \"" + key + "\"\n");
+  env.Json({"user", "create", "--email", "admin@remote.test", "--name", "Admin", "--admin"});
+  CliRun token = env.Run({"-q", "token", "create", "--user", "admin@remote.test"});
+  REQUIRE_EXIT(token, 0);
+  std::string secret = token.out.substr(0, token.out.find('\n'));
+  ServeProcess server(env.data_dir());
+  REQUIRE(server.url().rfind("https://127.0.0.1:", 0) == 0);
+
+  auto run = [&](const std::vector<std::string>& args) {
+    return RunProcess(QUIKCTL_PATH, Cat({"--server", server.url(), "--token", secret}, args), {},
+                      {{"QUIK_TOKEN", ""}, {"QUIK_DATA_DIR", ""}});
+  };
+  CliRun ok = run({"--ca-file", cert, "-o", "json", "user", "show", "admin@remote.test"});
+  REQUIRE_EXIT(ok, 0);
+  CHECK(ok.Json()["email"] == "admin@remote.test");
+  // Not trusted by the system's store: the handshake fails, exit 6.
+  CliRun untrusted = run({"user", "show", "admin@remote.test"});
+  REQUIRE_EXIT(untrusted, 6);
+  CHECK(untrusted.err.rfind("quikctl: unavailable: TLS handshake with " + server.url(), 0) == 0);
+  CHECK(untrusted.err.find("certificate verify failed") != std::string::npos);
+  // Plain HTTP to the TLS listener fails too, and a missing CA file is named.
+  std::string plain = server.url();
+  plain.replace(0, 5, "http");
+  CliRun mismatch = RunProcess(QUIKCTL_PATH, {"--server", plain, "--token", secret, "user", "list"},
+                               {}, {{"QUIK_TOKEN", ""}});
+  CHECK(mismatch.exit_code != 0);
+  CliRun missing = run({"--ca-file", (env.root() / "nope.pem").string(), "user", "list"});
+  REQUIRE_EXIT(missing, 7);
+  CHECK(missing.err.find("nope.pem") != std::string::npos);
 }
 
 // ---- net::HttpClient --------------------------------------------------------

@@ -84,7 +84,8 @@ Result<Url> ParseUrl(std::string_view text) {
   std::string_view path = end == std::string_view::npos ? std::string_view() : rest.substr(end);
   if (authority.find('@') != std::string_view::npos) return bad("user info is not supported");
   if (!path.empty() && path[0] != '/') return bad("no query or fragment allowed");
-  if (path.find_first_of("?#") != std::string_view::npos) return bad("no query or fragment allowed");
+  if (path.find_first_of("?#") != std::string_view::npos)
+    return bad("no query or fragment allowed");
   while (!path.empty() && path.back() == '/') path.remove_suffix(1);
   url.prefix = std::string(path);
 
@@ -293,8 +294,8 @@ struct HttpClient::Impl {
       if (request.method() == http::verb::head) parser.skip(true);
       tcp().expires_after(options.request_timeout);
       int stage = 0;
-      error_code ec = tls ? Exchange(*tls, request, parser, &stage)
-                          : Exchange(*plain, request, parser, &stage);
+      error_code ec =
+          tls ? Exchange(*tls, request, parser, &stage) : Exchange(*plain, request, parser, &stage);
       if (!ec) {
         tcp().expires_never();
         auto& message = parser.get();
