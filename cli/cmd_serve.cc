@@ -37,6 +37,16 @@ void LogLine(quik::LogLevel level, quik::LogLevel threshold, std::string_view ms
 }
 
 quik::Result<Printable> Serve(Cli& cli, const ServeFlags& flags) {
+  // Signals are taken by sigwait below: block them before any thread starts (Server::Create starts workers),
+  // so every server thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A closed stdout or stderr pipe must not kill a running server.
+  signal(SIGPIPE, SIG_IGN);
+
   QUIK_ASSIGN_OR_RETURN(quik::Options options, cli.LoadOptions());
   if (!flags.listen.empty()) {
     if (!quik::ParseListenAddress(flags.listen)) {
@@ -65,15 +75,6 @@ quik::Result<Printable> Serve(Cli& cli, const ServeFlags& flags) {
   }
   QUIK_ASSIGN_OR_RETURN(std::unique_ptr<quik::Server> server, quik::Server::Create(options));
 
-  // Signals are taken by sigwait below: block them before any thread starts,
-  // so every server thread inherits the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  // A closed stdout or stderr pipe must not kill a running server.
-  signal(SIGPIPE, SIG_IGN);
 
   QUIK_RETURN_IF_ERROR(server->Start());
   // After a successful bind, so that the password is never handed to a run
