@@ -400,7 +400,7 @@ TEST_CASE("HTTP authz: lists show each role only what it may see", "[http][authz
     INFO(kWhoNames[w] << ": " << r.Describe());
     REQUIRE(r.status == 200);
     std::set<std::string> ids;
-    for (const auto& c : r.Json()["items"]) ids.insert(c["id"].get<std::string>());
+    for (const auto& c : r.Items()) ids.insert(c["id"].get<std::string>());
     return ids;
   };
   using Ids = std::set<std::string>;
@@ -413,7 +413,7 @@ TEST_CASE("HTTP authz: lists show each role only what it may see", "[http][authz
     Resp r = fx.Client(t.tokens[w]).Get("/workspaces");
     REQUIRE(r.status == 200);
     std::set<std::string> ids;
-    for (const auto& ws : r.Json()["items"]) ids.insert(ws["id"].get<std::string>());
+    for (const auto& ws : r.Items()) ids.insert(ws["id"].get<std::string>());
     return ids;
   };
   CHECK(workspace_ids(kGuest) == Ids{t.ws.id});

@@ -178,16 +178,15 @@ TEST_CASE("HTTP bad input: http.max_body_bytes and http.max_header_bytes", "[htt
 
   SECTION("a body over the limit is 413 payload_too_large, logged, and the connection closes") {
     const std::string body = json({{"text", std::string(2100, 'a')}}).dump();
-    Resp r = api.Send("POST", messages, body, {{"X-Request-Id", "too-big-1"}});
+    Resp r = api.Send("POST", messages, body);
     CHECK(r.status == 413);
-    CHECK(r.Json()["error"].is_object());
     CHECK(r.code() == "payload_too_large");
     CHECK_THAT(r.message(), Catch::Contains("2048"));
-    CHECK(r.header("X-Request-Id") == "too-big-1");
     CHECK(r.header("Connection") == "close");
-    auto logs = fx.RequestLogs("too-big-1");
+    auto logs = fx.RequestLogs(r.header("X-Request-Id"));
     REQUIRE(logs.size() == 1);
     CHECK(logs[0]["status"] == 413);
+    CHECK(logs[0]["error"]["code"] == "payload_too_large");
 
     // Just under the limit is read; the client reconnects for it.
     const std::string fits = json({{"text", std::string(2000, 'a')}}).dump();
@@ -561,6 +560,29 @@ TEST_CASE("HTTP bad input: natural keys in the path are percent-decoded", "[http
 
   CHECK(api.Get("/channels/acme%2F%23nope").status == 404);
   CHECK(api.Get("/workspaces/no-such-slug").status == 404);
+}
+
+// ---- KNOWN SERVER BUGS ---------------------------------------------------------
+// These fail until the server is fixed (reported to the server's owner).
+
+// net/server.cc, Session::Reject: the request is rebuilt from the parser only
+// if parser_->is_header_done(), but Beast 1.74 checks Content-Length against
+// body_limit in finish_header *before* it marks the header done, so a 413 for
+// a declared Content-Length ignores the client's X-Request-Id (and its log line
+// has no method or path), although every header was parsed.
+TEST_CASE("HTTP KNOWN BUG: a 413 echoes the client's X-Request-Id", "[http][bad-input][bug]") {
+  HttpFixture fx([](quik::Options& o) { o.http.max_body_bytes = 2048; });
+  Poster p = MakePoster(fx);
+  Api api = fx.Client(p.token);
+  Resp r = api.Send("POST", "/channels/" + p.channel.id + "/messages",
+                    json({{"text", std::string(2100, 'a')}}).dump(),
+                    {{"X-Request-Id", "too-big-1"}});
+  REQUIRE(r.status == 413);
+  CHECK(r.header("X-Request-Id") == "too-big-1");
+  auto logs = fx.RequestLogs("too-big-1");
+  REQUIRE(logs.size() == 1);
+  CHECK(logs[0]["method"] == "POST");
+  CHECK(logs[0]["path"] == "/api/v1/channels/" + p.channel.id + "/messages");
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // The HTTP API under test: a quik::Server started in-process on 127.0.0.1:0
-// in a temp data dir, a real HTTP client (net::HttpClient) to talk to it, raw
-// sockets for clients that misbehave, and a child-process helper for
-// `quikctl serve`.
+// in a temp data dir, a real HTTP client (net::HttpClient) to talk to it, and
+// raw sockets for clients that misbehave. (`quikctl serve` as a child process:
+// quik::testing::ServeProcess in integration/cli_harness.hpp.)
 //
 //   quik_http::HttpFixture fx([](quik::Options& o) { o.auth.open_signup = true; });
 //   quik::User alice = fx.CreateUser("Alice");           // in-process, as the system
@@ -10,27 +10,22 @@
 //   CHECK(r.status == 200); CHECK(r.Json()["id"] == alice.id);
 //
 // Everything here asserts with Catch and so runs on the test's thread only,
-// except RawSocket, ServeProcess's reader thread and HttpClient used directly.
+// except RawSocket and HttpClient used directly.
 #pragma once
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <signal.h>
 #include <sys/socket.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-#include <atomic>
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -41,7 +36,6 @@
 #include <string>
 #include <string_view>
 #include <system_error>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -52,8 +46,6 @@
 #include "quik/server.hpp"
 #include "testing/temp_dir.hpp"
 #include "unit/testing/service_fixture.hpp"
-
-extern char** environ;
 
 namespace quik_http {
 
@@ -81,6 +73,12 @@ struct Resp {
   // The body as JSON (discarded, which compares unequal to everything, if it
   // is not JSON).
   json Json() const { return json::parse(body, nullptr, false); }
+  // The "items" of a list, by value: `for (auto& x : r.Json()["items"])`
+  // would iterate a destroyed temporary.
+  json Items() const {
+    json j = Json();
+    return j.is_object() && j.contains("items") ? j["items"] : json::array();
+  }
   // error.code and error.message of an error body; empty otherwise.
   std::string code() const { return ErrorField("code"); }
   std::string message() const { return ErrorField("message"); }
@@ -297,11 +295,12 @@ class HttpFixture {
   std::unique_ptr<quik::Server> server_;
 };
 
-// An id of the right shape that names nothing: `id` with its last character
-// changed (ids are 26-character Crockford base32 ULIDs).
+// An id of the right shape that names nothing: `id` (a 26-character Crockford
+// base32 ULID, whose first characters are its creation time) moved into the
+// distant future, where no id of this test's can be.
 inline std::string UnknownIdLike(const std::string& id) {
   std::string out = id;
-  out.back() = out.back() == 'Z' ? 'Y' : 'Z';
+  out[0] = out[0] == '7' ? '6' : '7';
   return out;
 }
 
@@ -406,148 +405,5 @@ inline int RawStatus(const std::string& response) {
   if (response.rfind("HTTP/1.", 0) != 0 || response.size() < 12) return 0;
   return std::atoi(response.substr(9, 3).c_str());
 }
-
-// ---- quikctl serve ----------------------------------------------------------
-
-// `quikctl ARGS...` as a child process with stdout and stderr captured by a
-// reader thread (so the child never blocks on a full pipe). The destructor
-// kills the child if it is still running.
-class ServeProcess {
- public:
-  explicit ServeProcess(const std::vector<std::string>& args) {
-    int out_pipe[2], err_pipe[2];
-    if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) {
-      throw std::system_error(errno, std::generic_category(), "pipe2");
-    }
-    std::vector<std::string> env_strings;
-    for (char** e = environ; *e != nullptr; ++e) {
-      if (std::string_view(*e).rfind("QUIK_", 0) != 0) env_strings.emplace_back(*e);
-    }
-    const std::string path = QUIKCTL_PATH;
-    std::vector<char*> argv{const_cast<char*>(path.c_str())};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    std::vector<char*> envp;
-    for (auto& s : env_strings) envp.push_back(s.data());
-    envp.push_back(nullptr);
-
-    pid_ = fork();
-    if (pid_ < 0) throw std::system_error(errno, std::generic_category(), "fork");
-    if (pid_ == 0) {
-      const int devnull = ::open("/dev/null", O_RDONLY);
-      dup2(devnull, 0);
-      dup2(out_pipe[1], 1);
-      dup2(err_pipe[1], 2);
-      // The test process may block signals in its threads; the child must not.
-      sigset_t none;
-      sigemptyset(&none);
-      sigprocmask(SIG_SETMASK, &none, nullptr);
-      execve(path.c_str(), argv.data(), envp.data());
-      _exit(127);
-    }
-    ::close(out_pipe[1]);
-    ::close(err_pipe[1]);
-    reader_ = std::thread([this, out = out_pipe[0], err = err_pipe[0]] { Read(out, err); });
-  }
-  ~ServeProcess() {
-    if (!exit_code_) {
-      ::kill(pid_, SIGKILL);
-      Wait(std::chrono::seconds(10));
-    }
-    if (reader_.joinable()) reader_.join();
-  }
-  ServeProcess(const ServeProcess&) = delete;
-  ServeProcess& operator=(const ServeProcess&) = delete;
-
-  pid_t pid() const { return pid_; }
-
-  // Waits up to `timeout` for the first complete stdout line; nullopt if none
-  // came (or stdout closed first).
-  std::optional<std::string> WaitForStdoutLine(std::chrono::milliseconds timeout) {
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, timeout, [&] { return out_.find('\n') != std::string::npos || out_eof_; });
-    const std::size_t nl = out_.find('\n');
-    if (nl == std::string::npos) return std::nullopt;
-    return out_.substr(0, nl);
-  }
-
-  void Signal(int sig) { ::kill(pid_, sig); }
-
-  // Waits up to `timeout` for the child to exit; its exit code (128+signal if
-  // killed), or nullopt if it is still running.
-  std::optional<int> Wait(std::chrono::milliseconds timeout) {
-    if (exit_code_) return exit_code_;
-    const auto deadline = Clock::now() + timeout;
-    for (;;) {
-      int status = 0;
-      const pid_t r = ::waitpid(pid_, &status, WNOHANG);
-      if (r == pid_) {
-        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        if (reader_.joinable()) reader_.join();  // the pipes close with the child
-        return exit_code_;
-      }
-      if (r < 0 && errno != EINTR) return std::nullopt;
-      if (Clock::now() >= deadline) return std::nullopt;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-  }
-
-  std::string out() const {
-    std::lock_guard lock(mu_);
-    return out_;
-  }
-  std::string err() const {
-    std::lock_guard lock(mu_);
-    return err_;
-  }
-  std::string Describe() const {
-    return "--- stdout\n" + out() + "--- stderr\n" + err();
-  }
-
- private:
-  void Read(int out_fd, int err_fd) {
-    while (out_fd >= 0 || err_fd >= 0) {
-      // stderr first: what the child wrote there before a stdout line is
-      // captured before a waiter sees that line.
-      std::vector<pollfd> fds;
-      if (err_fd >= 0) fds.push_back({err_fd, POLLIN, 0});
-      if (out_fd >= 0) fds.push_back({out_fd, POLLIN, 0});
-      if (::poll(fds.data(), fds.size(), -1) < 0) {
-        if (errno == EINTR) continue;
-        break;
-      }
-      for (const pollfd& p : fds) {
-        if (p.revents == 0) continue;
-        char buf[65536];
-        const ssize_t n = ::read(p.fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR) continue;
-        std::lock_guard lock(mu_);
-        if (n > 0) {
-          (p.fd == out_fd ? out_ : err_).append(buf, static_cast<std::size_t>(n));
-        } else {
-          ::close(p.fd);
-          if (p.fd == out_fd) {
-            out_fd = -1;
-            out_eof_ = true;
-          } else {
-            err_fd = -1;
-          }
-        }
-        cv_.notify_all();
-      }
-    }
-    std::lock_guard lock(mu_);
-    out_eof_ = true;
-    cv_.notify_all();
-  }
-
-  pid_t pid_ = -1;
-  std::optional<int> exit_code_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::string out_, err_;
-  bool out_eof_ = false;
-  std::thread reader_;
-};
 
 }  // namespace quik_http

@@ -3,7 +3,12 @@
 // real HTTP client.
 #include <catch2/catch.hpp>
 
+#include <signal.h>
+
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <functional>
 #include <future>
 #include <regex>
 #include <set>
@@ -11,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "integration/cli_harness.hpp"
 #include "integration/http_fixture.hpp"
 
 namespace {
@@ -93,7 +99,7 @@ TEST_CASE("HTTP: open signup, workspace, channel, invite, messages, logout", "[h
   Resp members = a.Get("/workspaces/" + ws_id + "/members");
   REQUIRE(members.status == 200);
   std::map<std::string, std::string> roles;
-  for (const auto& m : members.Json()["items"]) {
+  for (const auto& m : members.Items()) {
     roles[m["user_id"].get<std::string>()] = m["role"].get<std::string>();
   }
   CHECK(roles == std::map<std::string, std::string>{{alice.id(), "owner"}, {bob.id(), "member"}});
@@ -363,12 +369,12 @@ TEST_CASE("HTTP: DMs are idempotent on the set of people and private to them", "
   }
   CHECK(api_c.Post("/channels/" + dm + "/messages", {{"text", "let me in"}}).status == 404);
   std::set<std::string> c_channels;
-  for (const auto& ch : api_c.Get("/workspaces/" + ws.id + "/channels").Json()["items"]) {
+  for (const auto& ch : api_c.Get("/workspaces/" + ws.id + "/channels").Items()) {
     c_channels.insert(ch["id"]);
   }
   CHECK(c_channels.count(dm) == 0);
   std::set<std::string> a_channels;
-  for (const auto& ch : api_a.Get("/workspaces/" + ws.id + "/channels").Json()["items"]) {
+  for (const auto& ch : api_a.Get("/workspaces/" + ws.id + "/channels").Items()) {
     a_channels.insert(ch["id"]);
   }
   CHECK(a_channels.count(dm) == 1);
@@ -530,37 +536,52 @@ std::vector<json> PasswordLines(const std::string& err) {
   return out;
 }
 
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// Waits up to `timeout` for `pred()`.
+bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
 TEST_CASE("quikctl serve: port 0, first-start admin, drain on SIGTERM", "[http][serve]") {
   quik_test::TempDir tmp("quik-serve");
-  const std::string data_dir = (tmp.path() / "data").string();  // does not exist yet
-  const std::vector<std::string> args = {"--data-dir", data_dir, "serve", "--listen",
-                                         "127.0.0.1:0"};
+  const std::filesystem::path data_dir = tmp.path() / "data";  // does not exist yet
+  const std::string stdout_path = data_dir.string() + ".serve.out";  // cli_harness.hpp
   std::string admin_token;
+  std::string first_line;
   {
-    quik_http::ServeProcess serve(args);
-    auto line = serve.WaitForStdoutLine(std::chrono::seconds(30));
-    INFO(serve.Describe());
-    REQUIRE(line);
-    const std::string url = StdoutUrl(*line);
-    REQUIRE_FALSE(url.empty());
+    quik::testing::ServeProcess serve(data_dir);
+    INFO(serve.log());
+    const std::string out = ReadFile(stdout_path);
+    first_line = out.substr(0, out.find('\n'));
+    REQUIRE_FALSE(StdoutUrl(first_line).empty());
+    CHECK(StdoutUrl(first_line) == serve.url());
 
     // The first start of an empty data dir made it and an instance admin,
     // whose password is printed once, on stderr.
-    auto secrets = PasswordLines(serve.err());
+    auto secrets = PasswordLines(serve.log());
     REQUIRE(secrets.size() == 1);
     const std::string email = secrets[0].value("email", "");
     const std::string password = secrets[0].value("password", "");
     CHECK_FALSE(email.empty());
     CHECK(password.size() >= 8);
-    CHECK(std::filesystem::exists(tmp.path() / "data" / "quik.db"));
-    CHECK(std::filesystem::exists(tmp.path() / "data" / "quik.toml"));
+    CHECK(std::filesystem::exists(data_dir / "quik.db"));
+    CHECK(std::filesystem::exists(data_dir / "quik.toml"));
 
-    Api health(url, "", "");
+    Api health(serve.url(), "", "");
     CHECK(health.Get("/healthz").status == 200);
 
     // The admin logs in while SIGTERM arrives: the login (two scrypt hashes at
     // the default cost) is in flight and still completes, then quikctl exits 0.
-    auto client = quik::net::HttpClient::Connect(url + "/api/v1");
+    auto client = quik::net::HttpClient::Connect(serve.url() + "/api/v1");
     REQUIRE(client.ok());
     REQUIRE(client->Request("GET", "/users/me").ok());  // the connection is up and idle
     auto login = std::async(std::launch::async, [&client, email, password] {
@@ -568,7 +589,7 @@ TEST_CASE("quikctl serve: port 0, first-start admin, drain on SIGTERM", "[http][
                              json({{"email", email}, {"password", password}}).dump());
     });
     std::this_thread::sleep_for(std::chrono::milliseconds(150));
-    serve.Signal(SIGTERM);
+    const int code = serve.Stop();  // SIGTERM, then reaps it
     auto logged_in = login.get();
     INFO(logged_in.status().ToString());
     REQUIRE(logged_in.ok());
@@ -578,36 +599,38 @@ TEST_CASE("quikctl serve: port 0, first-start admin, drain on SIGTERM", "[http][
     CHECK(session["user"]["email"] == email);
     CHECK(session["user"]["is_admin"] == true);
     admin_token = session.value("token", "");
-
-    auto code = serve.Wait(std::chrono::seconds(20));
-    INFO(serve.Describe());
-    REQUIRE(code);
-    CHECK(*code == 0);
+    INFO(serve.log());
+    CHECK(code == 0);
     // Exactly one stdout line, whatever happened on stderr.
-    CHECK(serve.out() == *line + "\n");
+    CHECK(ReadFile(stdout_path) == first_line + "\n");
   }
   REQUIRE_FALSE(admin_token.empty());
+  // ServeProcess would otherwise find the first run's listening line in these
+  // before the new child truncates them.
+  std::filesystem::remove(stdout_path);
+  std::filesystem::remove(data_dir.string() + ".serve.err");
   {
-    quik_http::ServeProcess serve(args);
-    auto line = serve.WaitForStdoutLine(std::chrono::seconds(30));
-    INFO(serve.Describe());
-    REQUIRE(line);
-    const std::string url = StdoutUrl(*line);
-    REQUIRE_FALSE(url.empty());
-    CHECK(PasswordLines(serve.err()).empty());
+    quik::testing::ServeProcess serve(data_dir);
+    CHECK(PasswordLines(serve.log()).empty());
+    const std::string out = ReadFile(stdout_path);
+    CHECK(StdoutUrl(out.substr(0, out.find('\n'))) == serve.url());
 
     // The session of the first run is still valid: the data survived.
-    Api admin(url, "/api/v1", admin_token);
+    Api admin(serve.url(), "/api/v1", admin_token);
     Resp me = admin.Get("/users/me");
     CHECK(me.status == 200);
     CHECK(me.Json()["is_admin"] == true);
 
-    serve.Signal(SIGINT);
-    auto code = serve.Wait(std::chrono::seconds(20));
-    REQUIRE(code);
-    CHECK(*code == 0);
-    CHECK(serve.out() == *line + "\n");
-    CHECK(PasswordLines(serve.err()).empty());
+    // SIGINT drains the same way.
+    ::kill(serve.pid(), SIGINT);
+    const bool stopped = WaitFor(
+        [&] { return serve.log().find("\"msg\":\"stopped\"") != std::string::npos; },
+        std::chrono::seconds(20));
+    INFO(serve.log());
+    CHECK(stopped);
+    CHECK(serve.Stop() == 0);
+    CHECK(ReadFile(stdout_path) == out);  // still the one line
+    CHECK(PasswordLines(serve.log()).empty());
   }
 }
 
