@@ -345,11 +345,18 @@ TEST_CASE("HTTP authz: a hidden object looks exactly like a missing one", "[http
   Api guest = fx.Client(t.tokens[kGuest]);
   Api outsider = fx.Client(t.tokens[kOutsider]);
 
+  // `path` turns a ref (an id or a natural key) into a request path.
   struct Probe {
     std::string what;
     Api* client;
     std::string hidden_id;
     std::function<std::string(const std::string&)> path;
+    std::string unknown_id = {};  // default: UnknownIdLike(hidden_id)
+  };
+  auto channel_key = [](const std::string& ref) {
+    std::string encoded;
+    for (char c : ref) encoded += c == '/' ? "%2F" : c == '#' ? "%23" : std::string(1, c);
+    return "/channels/" + encoded;
   };
   const std::vector<Probe> probes = {
       {"workspace", &outsider, t.ws.id, [](const std::string& id) { return "/workspaces/" + id; }},
@@ -370,9 +377,19 @@ TEST_CASE("HTTP authz: a hidden object looks exactly like a missing one", "[http
        [](const std::string& id) { return "/messages/" + id; }},
       {"user outside the caller's workspaces", &outsider, t.member().id,
        [](const std::string& id) { return "/users/" + id; }},
+      {"user by email", &outsider, t.member().email,
+       [](const std::string& id) { return "/users/" + id; }, "nobody@example.test"},
+      {"workspace by slug", &outsider, "acme",
+       [](const std::string& id) { return "/workspaces/" + id; }, "no-such-slug"},
+      {"private channel by name", &admin, "acme/#secret", channel_key, "acme/#no-such"},
+      {"private channel by name, to an outsider", &outsider, "acme/#secret", channel_key,
+       "acme/#no-such"},
+      {"public channel by name, to an outsider", &outsider, "acme/#general", channel_key,
+       "acme/#no-such"},
   };
   for (const Probe& p : probes) {
-    const std::string unknown_id = quik_http::UnknownIdLike(p.hidden_id);
+    const std::string unknown_id =
+        p.unknown_id.empty() ? quik_http::UnknownIdLike(p.hidden_id) : p.unknown_id;
     Resp hidden = p.client->Get(p.path(p.hidden_id));
     Resp unknown = p.client->Get(p.path(unknown_id));
     INFO(p.what << "\n hidden:  " << hidden.Describe() << "\n unknown: " << unknown.Describe());

@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <memory>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -100,6 +102,14 @@ TEST_CASE("HTTP bad input: malformed JSON bodies are 400 and say why", "[http][b
       {"a bad role", "/workspaces/" + p.ws.id + "/invites", R"({"role":"king"})", "'role'"},
       {"a bad channel name", "/workspaces/" + p.ws.id + "/channels", R"({"name":"No Spaces!"})",
        ""},
+      {"a short password", "/auth/signup",
+       R"({"email":"new@example.test","name":"New","password":"short"})", "password"},
+      {"a malformed email", "/auth/signup",
+       R"({"email":"not-an-email","name":"New","password":"long-enough"})", "email"},
+      {"a deeply nested value", "/workspaces",
+       R"({"name":)" + std::string(200000, '[') + std::string(200000, ']') + "}", "'name'"},
+      {"a deeply nested, unterminated value", "/workspaces",
+       R"({"name":)" + std::string(400000, '['), "JSON"},
   };
   for (const Bad& c : cases) {
     Resp r = api.Send("POST", c.path, c.body);
@@ -229,6 +239,91 @@ TEST_CASE("HTTP bad input: http.max_body_bytes and http.max_header_bytes", "[htt
     CHECK_THAT(response, Catch::Contains("X-Request-Id: "));
     CHECK(s.WaitClosed(5s));
   }
+}
+
+TEST_CASE("HTTP bad input: keep-alive, pipelining and Expect: 100-continue",
+          "[http][bad-input]") {
+  HttpFixture fx;
+  Poster p = MakePoster(fx);
+  const std::string auth = "Authorization: Bearer " + p.token + "\r\n";
+  const std::string messages = "/api/v1/channels/" + p.channel.id + "/messages";
+
+  SECTION("two requests in one write are answered in order") {
+    RawSocket s(fx.port());
+    REQUIRE(s.Send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: first\r\n\r\n"
+                   "GET /api/v1/nope HTTP/1.1\r\nHost: x\r\nX-Request-Id: second\r\n\r\n"));
+    std::string both;
+    const auto deadline = Clock::now() + 5s;
+    while (Clock::now() < deadline && both.find("X-Request-Id: second") == std::string::npos) {
+      if (!s.Pump(50ms)) break;
+      both = s.received();
+    }
+    INFO(both);
+    const auto first = both.find("HTTP/1.1 200");
+    const auto second = both.find("HTTP/1.1 404");
+    REQUIRE(first != std::string::npos);
+    REQUIRE(second != std::string::npos);
+    CHECK(first < second);
+    CHECK(both.find("X-Request-Id: first") < second);
+    CHECK(both.find("X-Request-Id: second") > second);
+  }
+
+  SECTION("a client that waits for 100 Continue gets it, then its answer") {
+    RawSocket s(fx.port());
+    const std::string body = R"({"text":"after continue"})";
+    REQUIRE(s.Send("POST " + messages + " HTTP/1.1\r\nHost: x\r\n" + auth +
+                   "Content-Type: application/json\r\nExpect: 100-continue\r\n"
+                   "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n"));
+    const auto deadline = Clock::now() + 5s;
+    while (Clock::now() < deadline && s.received().find("\r\n\r\n") == std::string::npos) {
+      if (!s.Pump(50ms)) break;
+    }
+    INFO(s.received());
+    REQUIRE(quik_http::RawStatus(s.received()) == 100);
+    s.ClearReceived();
+    REQUIRE(s.Send(body));
+    const std::string response = s.ReadResponse(5s);
+    INFO(response);
+    CHECK(quik_http::RawStatus(response) == 201);
+    CHECK_THAT(response, Catch::Contains("after continue"));
+  }
+}
+
+TEST_CASE("HTTP bad input: connections over server.max_connections are closed at once",
+          "[http][bad-input]") {
+  HttpFixture fx([](quik::Options& o) { o.server.max_connections = 2; });
+  const std::string health = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  auto a = std::make_unique<RawSocket>(fx.port());
+  RawSocket b(fx.port());
+  // Both are registered once they have been answered.
+  for (RawSocket* s : {a.get(), &b}) {
+    REQUIRE(s->Send(health));
+    REQUIRE(quik_http::RawStatus(s->ReadResponse(5s)) == 200);
+  }
+  RawSocket c(fx.port());
+  c.Send(health);
+  const auto closed = c.WaitClosed(3s);
+  REQUIRE(closed);
+  CHECK(c.received().empty());
+
+  // Once one leaves, a new client is served again.
+  a.reset();
+  bool served = false;
+  for (int i = 0; i < 100 && !served; ++i) {
+    RawSocket d(fx.port());
+    served = d.Send(health) && quik_http::RawStatus(d.ReadResponse(2s)) == 200;
+    if (!served) std::this_thread::sleep_for(20ms);
+  }
+  CHECK(served);
+  b.ClearReceived();
+  REQUIRE(b.Send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"));
+  const std::string metrics = b.ReadResponse(5s);
+  INFO(metrics);
+  // c, and any retry of d that came before the server had seen a go.
+  std::smatch rejected;
+  REQUIRE(std::regex_search(metrics, rejected,
+                            std::regex("\nquik_http_connections_rejected_total (\\d+)\n")));
+  CHECK(std::stoi(rejected[1].str()) >= 1);
 }
 
 TEST_CASE("HTTP bad input: slow and idle connections are closed", "[http][bad-input]") {
