@@ -443,7 +443,7 @@ TEST_CASE("HTTP authz: lists show each role only what it may see", "[http][authz
   CHECK(history.Json()["items"][0]["id"] == t.secret_by_owner.id);
 }
 
-TEST_CASE("HTTP authz: the last owner stays; members may leave", "[http][authz]") {
+TEST_CASE("HTTP authz: the last owner stays, members may leave", "[http][authz]") {
   HttpFixture fx;
   Team t = MakeTeam(fx);
   Api owner = fx.Client(t.tokens[kOwner]);
