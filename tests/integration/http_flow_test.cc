@@ -10,8 +10,10 @@
 #include <fstream>
 #include <functional>
 #include <future>
+#include <map>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
