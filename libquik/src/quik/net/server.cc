@@ -10,6 +10,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -204,7 +205,9 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     if (draining_ || closed_) return CloseNow();
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(server_.options().http.max_header_bytes));
-    parser_->body_limit(static_cast<std::uint64_t>(server_.options().http.max_body_bytes));
+    // The body limit is applied once the header is in (OnHeader), so that a
+    // refusal can answer with the request's own X-Request-Id and route.
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());  // not boost::none: Beast 1.74 compares len > none as true
     if (buffer_.size() > 0) return ReadHeader();
     Lowest().expires_after(server_.options().http.idle_timeout);
     stream_.async_read_some(
@@ -227,6 +230,10 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   void OnHeader(beast::error_code ec) {
     if (ec) return OnReadError(ec);
+    const auto max_body = static_cast<std::uint64_t>(server_.options().http.max_body_bytes);
+    const auto length = parser_->content_length();
+    if (length && *length > max_body) return OnReadError(http::error::body_limit);
+    parser_->body_limit(max_body);  // a chunked body is checked as it arrives
     const auto& req = parser_->get();
     if (beast::iequals(req[http::field::expect], "100-continue")) {
       // curl and others wait for this before they send a body.
