@@ -77,6 +77,7 @@ class RemoteApi {
   quik::Result<nlohmann::json> Get(const std::string& path);
   quik::Result<nlohmann::json> Post(const std::string& path, const nlohmann::json& body = nullptr);
   quik::Result<nlohmann::json> Patch(const std::string& path, const nlohmann::json& body);
+  quik::Result<nlohmann::json> Put(const std::string& path, const nlohmann::json& body);
   quik::Status Delete(const std::string& path);
   // GET of a list ({"items":[...],"next_cursor":...}), following next_cursor
   // to the last page: every item, as an array.

@@ -154,6 +154,25 @@ quik::Result<Printable> Deactivate(Cli& cli, const std::string& ref) {
   return One(std::move(user), UserColumns());
 }
 
+quik::Result<Printable> SetPassword(Cli& cli, const std::string& ref) {
+  QUIK_ASSIGN_OR_RETURN(std::string password, ReadPasswordLine());
+  QUIK_ASSIGN_OR_RETURN(json user, GetUser(cli, ref));
+  const std::string id = Str(user, "id");
+  if (cli.remote()) {
+    QUIK_ASSIGN_OR_RETURN(RemoteApi * api, cli.Api());
+    QUIK_RETURN_IF_ERROR(api->Put("/users/" + Seg(id) + "/password", {{"password", password}})
+                             .status());
+  } else {
+    QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
+    QUIK_RETURN_IF_ERROR(svc->auth().SetPassword(kSystem, id, password));
+  }
+  const std::string email = Str(user, "email");
+  Printable p = Done({{"id", id}, {"email", email}, {"password_set", true}},
+                     "set the password of " + email);
+  p.quiet_lines = std::vector<std::string>{};
+  return p;
+}
+
 struct SetRoleFlags {
   std::string user;
   std::string workspace;
@@ -246,6 +265,15 @@ void AddUserCommands(CLI::App& app, Action* selected) {
   deactivate->add_option("U", *deactivate_ref, "User id or email")->required();
   OnParsed(deactivate, selected,
            [deactivate_ref](Cli& cli) { return Deactivate(cli, *deactivate_ref); });
+
+  auto password_ref = std::make_shared<std::string>();
+  auto* set_password = group->add_subcommand(
+      "set-password",
+      "Set a user's password, read from one line of stdin (its newline is not part of it); "
+      "with --server, needs an instance admin's token");
+  set_password->add_option("U", *password_ref, "User id or email")->required();
+  OnParsed(set_password, selected,
+           [password_ref](Cli& cli) { return SetPassword(cli, *password_ref); });
 
   auto sf = std::make_shared<SetRoleFlags>();
   auto* set_role = group->add_subcommand(

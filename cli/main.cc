@@ -27,6 +27,7 @@ constexpr const char* kFooter = R"(Commands:
                       [--workspace W [--role owner|admin|member|guest]]
   quikctl user list [--workspace W] | show U | deactivate U
   quikctl user set-role U --workspace W --role owner|admin|member|guest
+  quikctl user set-password U  (the password on one line of stdin)
   quikctl channel create --workspace W NAME [--private] [--topic T]
   quikctl channel list --workspace W | show C | members C | archive C
   quikctl channel add-member C U | remove-member C U

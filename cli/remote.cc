@@ -116,6 +116,10 @@ quik::Result<json> RemoteApi::Patch(const std::string& path, const json& body) {
   return Call("PATCH", path, body);
 }
 
+quik::Result<json> RemoteApi::Put(const std::string& path, const json& body) {
+  return Call("PUT", path, body);
+}
+
 quik::Status RemoteApi::Delete(const std::string& path) {
   auto result = Call("DELETE", path, nullptr);
   return result.ok() ? quik::Status::Ok() : result.status();

@@ -427,6 +427,71 @@ TEST_CASE("quikctl --server: post as the token's user", "[cli][remote]") {
   CHECK(no_author.err.rfind("quikctl: usage: ", 0) == 0);
 }
 
+TEST_CASE("quikctl user set-password, offline and --server", "[cli][remote]") {
+  Served s;
+  auto login = [&](const std::string& email, const std::string& password) {
+    auto client = quik::net::HttpClient::Connect(s.url());
+    REQUIRE(client.ok());
+    auto r = client->Request("POST", "/api/v1/auth/login",
+                             json({{"email", email}, {"password", password}}).dump());
+    REQUIRE(r.ok());
+    return r->status;
+  };
+  // Offline, as the operator.
+  CliRun local = RunProcess(QUIKCTL_PATH,
+                            {"--data-dir", s.env.data_dir().string(), "user", "set-password",
+                             "bob@remote.test"},
+                            "first password\n", {{"QUIK_DATA_DIR", ""}});
+  REQUIRE_EXIT(local, 0);
+  CHECK(local.out == "set the password of bob@remote.test\n");
+  CHECK(login("bob@remote.test", "first password") == 200);
+
+  // Remotely, an instance admin resets it.
+  CliRun remote = s.Admin({"-o", "json", "user", "set-password", "bob@remote.test"},
+                          "second password\n");
+  REQUIRE_EXIT(remote, 0);
+  CHECK(remote.Json()["password_set"] == true);
+  CHECK(login("bob@remote.test", "first password") == 401);
+  CHECK(login("bob@remote.test", "second password") == 200);
+
+  // Bob cannot even see the admin until they share a workspace; then he may not reset theirs.
+  REQUIRE_EXIT(s.Remote({"user", "set-password", "admin@remote.test"}, s.bob_token,
+                        "bobs choice!\n"),
+               3);
+  s.AdminJson({"workspace", "create", "Shared", "--slug", "shared"});
+  REQUIRE_EXIT(
+      s.Local({"user", "set-role", "bob@remote.test", "--workspace", "shared", "--role", "admin"}),
+      0);
+  REQUIRE_EXIT(s.Remote({"user", "set-password", "admin@remote.test"}, s.bob_token,
+                        "bobs choice!\n"),
+               5);
+  // Too short is invalid; an unknown user is not found.
+  REQUIRE_EXIT(s.Admin({"user", "set-password", "bob@remote.test"}, "short\n"), 7);
+  REQUIRE_EXIT(s.Admin({"user", "set-password", "nobody@remote.test"}, "long enough\n"), 3);
+  CHECK(login("bob@remote.test", "second password") == 200);
+
+  // For oneself the API wants the current password (PUT /users/me/password).
+  auto bob = quik::net::HttpClient::Connect(s.url());
+  REQUIRE(bob.ok());
+  const quik::net::HttpHeaders auth = {{"Authorization", "Bearer " + s.bob_token}};
+  auto wrong = bob->Request("PUT", "/api/v1/users/me/password",
+                            json({{"current_password", "nope nope"}, {"password", "third one!"}})
+                                .dump(),
+                            auth);
+  REQUIRE(wrong.ok());
+  CHECK(wrong->status == 403);
+  auto self_reset = bob->Request("PUT", "/api/v1/users/" + std::string(s.bob["id"]) + "/password",
+                                 json({{"password", "third one!"}}).dump(), auth);
+  REQUIRE(self_reset.ok());
+  CHECK(self_reset->status == 400);  // current_password is required for oneself
+  auto right = bob->Request(
+      "PUT", "/api/v1/users/me/password",
+      json({{"current_password", "second password"}, {"password", "third one!"}}).dump(), auth);
+  REQUIRE(right.ok());
+  CHECK(right->status == 204);
+  CHECK(login("bob@remote.test", "third one!") == 200);
+}
+
 TEST_CASE("quikctl --server: errors, exit codes and flags", "[cli][remote]") {
   Served s;
   SECTION("a wrong token is unauthenticated, exit 5") {

@@ -226,6 +226,17 @@ Result<Response> ChangePassword(Call& c, LoginLimiter& limiter) {
   return NoContent();
 }
 
+// An instance admin (or the system's operator over the API) resets anyone's
+// password; for oneself this is ChangePassword, which proves the current one.
+Result<Response> SetPassword(Call& c, LoginLimiter& limiter) {
+  QUIK_ASSIGN_OR_RETURN(User target, c.service.users().Get(c.actor, c.param(0)));
+  if (target.id == c.actor.user_id()) return ChangePassword(c, limiter);
+  QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody());
+  QUIK_ASSIGN_OR_RETURN(std::string password, RequiredString(body, "password"));
+  QUIK_RETURN_IF_ERROR(c.service.auth().SetPassword(c.actor, target.id, password));
+  return NoContent();
+}
+
 Result<Response> GetUser(Call& c) {
   QUIK_ASSIGN_OR_RETURN(User u, c.service.users().Get(c.actor, c.param(0)));
   return Object(200, u);
@@ -534,6 +545,8 @@ std::vector<Route> ApiRoutes(LoginLimiter& login_limiter) {
       R("POST", "/users", kBlocking, CreateUser),
       R("GET", "/users/{user}", kInline, GetUser),
       R("POST", "/users/{user}/deactivate", kBlocking, DeactivateUser),
+      R("PUT", "/users/{user}/password", kBlocking,
+        [&login_limiter](Call& c) { return SetPassword(c, login_limiter); }),
 
       R("POST", "/tokens", kBlocking, CreateToken),
       R("GET", "/tokens", kInline, ListTokens),
