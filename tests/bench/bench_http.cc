@@ -21,7 +21,8 @@
 // generator's CPU per post, and the mean group-commit batch (the store's
 // WriteStats, the numbers behind quik_store_commit_batch_size in /metrics).
 // At the end it checks that every response was 201 and that the channel holds
-// exactly as many messages as there were 201s. See tests/bench/README.md.
+// exactly as many messages, and the event log as many message.posted events,
+// as there were 201s. See tests/bench/README.md.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -49,6 +50,8 @@
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include <sqlite3.h>
 
 #include "quik/actor.hpp"
 #include "quik/config.hpp"
@@ -195,7 +198,6 @@ std::uint64_t ProcessCpuNs() {
 struct Fixture {
   std::string channel_id;
   std::vector<std::string> tokens;  // one API token per connection (and user)
-  std::string reader_id;            // a member, to count the channel's messages
 };
 
 // One workspace, one public channel and `users` members of both, each with an
@@ -223,22 +225,45 @@ Fixture Provision(quik::Service& service, int users) {
     token.name = "bench";
     fx.tokens.push_back(
         ValueOrDie(service.auth().CreateToken(system, user.id, token), "token").secret);
-    if (u == 0) fx.reader_id = user.id;
   }
   return fx;
 }
 
-// Counts the channel's messages by paging through MessageService::List.
-std::uint64_t CountMessages(quik::Service& service, const Fixture& fx) {
-  const quik::Actor reader = quik::Actor::ForUser(fx.reader_id);
+// The channel's messages, counted in quik.db itself (read-only). (Paging
+// through MessageService::List would do too, but costs O(n^2) on deep pages.)
+std::uint64_t CountMessages(const std::filesystem::path& data_dir, const std::string& channel_id) {
+  sqlite3* db = nullptr;
+  const std::string path = (data_dir / "quik.db").string();
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    Die("open " + path + ": " + sqlite3_errmsg(db));
+  }
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db, "SELECT count(*) FROM messages WHERE channel_id = ?", -1, &stmt,
+                         nullptr) != SQLITE_OK) {
+    Die(std::string("count messages: ") + sqlite3_errmsg(db));
+  }
+  sqlite3_bind_text(stmt, 1, channel_id.data(), static_cast<int>(channel_id.size()),
+                    SQLITE_TRANSIENT);
+  if (sqlite3_step(stmt) != SQLITE_ROW) Die(std::string("count messages: ") + sqlite3_errmsg(db));
+  const auto n = static_cast<std::uint64_t>(sqlite3_column_int64(stmt, 0));
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return n;
+}
+
+// The channel's message.posted events, read through EventService (the
+// transactional outbox: exactly one per acknowledged post).
+std::uint64_t CountPostedEvents(quik::Service& service, const std::string& channel_id) {
   std::uint64_t n = 0;
-  quik::ListMessagesRequest req;
-  req.limit = service.options().limits.page_max;
+  std::int64_t after = 0;
   for (;;) {
-    auto page = ValueOrDie(service.messages().List(reader, fx.channel_id, req), "list messages");
-    n += page.items.size();
-    if (page.next_cursor.empty()) return n;
-    req.cursor = page.next_cursor;
+    auto events =
+        ValueOrDie(service.events().Read(quik::Actor::System(), after, 1000), "read events");
+    if (events.empty()) return n;
+    for (const quik::Event& e : events) {
+      if (e.type == "message.posted" && e.channel_id == channel_id) ++n;
+    }
+    after = events.back().seq;
   }
 }
 
@@ -456,6 +481,10 @@ class LoadGenerator {
     const quik::store::WriteStats w1 = stats();
     r.writes.commits = w1.commits - w0.commits;
     r.writes.writes = w1.writes - w0.writes;
+    r.writes.commit_us_sum = w1.commit_us_sum - w0.commit_us_sum;
+    for (std::size_t i = 0; i < w1.commit_us_buckets.size(); ++i) {
+      r.writes.commit_us_buckets[i] = w1.commit_us_buckets[i] - w0.commit_us_buckets[i];
+    }
     r.seconds = static_cast<double>(last_done - measure_start) / 1e9;
     return r;
   }
@@ -531,9 +560,9 @@ int main(int argc, char** argv) {
       flags.requests ? (std::to_string(flags.requests) + " requests").c_str()
                      : (std::to_string(flags.seconds) + " s").c_str(),
       flags.warmup, std::thread::hardware_concurrency(), flags.io_threads);
-  std::printf("%-6s %-4s %5s %8s %7s %9s %7s %7s %7s %7s %8s %8s %6s\n", "sync", "log", "conns",
-              "posts", "seconds", "posts/s", "p50_ms", "p99_ms", "p999_ms", "max_ms", "srv_us",
-              "gen_us", "batch");
+  std::printf("%-6s %-4s %5s %8s %7s %9s %7s %7s %7s %7s %8s %8s %6s %9s %6s\n", "sync", "log",
+              "conns", "posts", "seconds", "posts/s", "p50_ms", "p99_ms", "p999_ms", "max_ms",
+              "srv_us", "gen_us", "batch", "commit_us", "c>10ms");
   std::fflush(stdout);
 
   std::optional<Fixture> fx;
@@ -566,16 +595,25 @@ int main(int argc, char** argv) {
         const double posts = static_cast<double>(r.posts);
         const double server_cpu_ns =
             static_cast<double>(r.process_cpu_ns) - static_cast<double>(r.generator_cpu_ns);
-        std::printf("%-6s %-4s %5d %8llu %7.2f %9.0f %7.2f %7.2f %7.2f %7.2f %8.1f %8.1f %6.2f\n",
-                    SyncName(sync), std::string(quik::LogLevelName(level)).c_str(), conns,
-                    static_cast<unsigned long long>(r.posts), r.seconds, posts / r.seconds,
-                    Percentile(r.latencies_us, 0.50), Percentile(r.latencies_us, 0.99),
-                    Percentile(r.latencies_us, 0.999), Percentile(r.latencies_us, 1.0),
-                    server_cpu_ns / 1000.0 / posts,
-                    static_cast<double>(r.generator_cpu_ns) / 1000.0 / posts,
-                    r.writes.commits ? static_cast<double>(r.writes.writes) /
-                                           static_cast<double>(r.writes.commits)
-                                     : 0.0);
+        const auto& w = r.writes;
+        const double batch = w.commits ? static_cast<double>(w.writes) / w.commits : 0.0;
+        const double commit_us = w.commits ? static_cast<double>(w.commit_us_sum) / w.commits : 0.0;
+        // Commits that took over 10 ms (the buckets above the 10000 us bound).
+        std::uint64_t slow = 0;
+        const auto& bounds = quik::store::WriteStats::kCommitBoundsUs;
+        for (std::size_t i = 0; i < w.commit_us_buckets.size(); ++i) {
+          if (i == bounds.size() || bounds[i] > 10000) slow += w.commit_us_buckets[i];
+        }
+        std::printf(
+            "%-6s %-4s %5d %8llu %7.2f %9.0f %7.2f %7.2f %7.2f %7.2f %8.1f %8.1f %6.2f %9.0f "
+            "%6llu\n",
+            SyncName(sync), std::string(quik::LogLevelName(level)).c_str(), conns,
+            static_cast<unsigned long long>(r.posts), r.seconds, posts / r.seconds,
+            Percentile(r.latencies_us, 0.50), Percentile(r.latencies_us, 0.99),
+            Percentile(r.latencies_us, 0.999), Percentile(r.latencies_us, 1.0),
+            server_cpu_ns / 1000.0 / posts,
+            static_cast<double>(r.generator_cpu_ns) / 1000.0 / posts, batch, commit_us,
+            static_cast<unsigned long long>(slow));
         std::fflush(stdout);
       }
       server->Shutdown();
@@ -584,21 +622,24 @@ int main(int argc, char** argv) {
   }
   ::close(log_fd);
 
-  // Every acknowledged post is in the channel, once.
-  std::uint64_t stored = 0;
+  // Every acknowledged post is in the channel, once, with its event.
+  const std::uint64_t stored = CountMessages(options.data_dir, fx->channel_id);
+  std::uint64_t events = 0;
   {
     auto service = ValueOrDie(quik::Service::Open(options), "open");
-    stored = CountMessages(*service, *fx);
+    events = CountPostedEvents(*service, fx->channel_id);
   }
-  std::printf("check: %llu responses 201, %llu other; %llu messages in the channel: %s\n",
-              static_cast<unsigned long long>(totals.created),
-              static_cast<unsigned long long>(totals.other),
-              static_cast<unsigned long long>(stored),
-              totals.other == 0 && stored == totals.created ? "ok" : "MISMATCH");
+  const bool ok = totals.other == 0 && stored == totals.created && events == totals.created;
+  std::printf(
+      "check: %llu responses 201, %llu other; %llu messages in the channel, %llu "
+      "message.posted events: %s\n",
+      static_cast<unsigned long long>(totals.created),
+      static_cast<unsigned long long>(totals.other), static_cast<unsigned long long>(stored),
+      static_cast<unsigned long long>(events), ok ? "ok" : "MISMATCH");
   if (flags.keep) {
     std::printf("kept %s\n", root.c_str());
   } else {
     std::filesystem::remove_all(root, ec);
   }
-  return totals.other == 0 && stored == totals.created ? 0 : 1;
+  return ok ? 0 : 1;
 }
