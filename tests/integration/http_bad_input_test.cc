@@ -221,6 +221,17 @@ TEST_CASE("HTTP bad input: http.max_body_bytes and http.max_header_bytes", "[htt
     CHECK_THAT(response, Catch::Contains("\"payload_too_large\""));
   }
 
+  SECTION("a client waiting for 100 Continue with too large a body gets 413 instead") {
+    RawSocket s(fx.port());
+    REQUIRE(s.Send("POST /api/v1/channels/" + p.channel.id + "/messages HTTP/1.1\r\nHost: x\r\n"
+                   "Authorization: Bearer " + p.token + "\r\nContent-Type: application/json\r\n"
+                   "Expect: 100-continue\r\nContent-Length: 5000\r\n\r\n"));
+    const std::string response = s.ReadResponse(5s);
+    INFO(response);
+    CHECK(quik_http::RawStatus(response) == 413);
+    CHECK_THAT(response, Catch::Contains("\"payload_too_large\""));
+  }
+
   SECTION("headers over the limit are 431") {
     Resp big = api.Get("/users/me", {{"X-Padding", std::string(5000, 'p')}});
     CHECK(big.status == 431);
@@ -657,15 +668,10 @@ TEST_CASE("HTTP bad input: natural keys in the path are percent-decoded", "[http
   CHECK(api.Get("/workspaces/no-such-slug").status == 404);
 }
 
-// ---- KNOWN SERVER BUGS ---------------------------------------------------------
-// These fail until the server is fixed (reported to the server's owner).
-
-// net/server.cc, Session::Reject: the request is rebuilt from the parser only
-// if parser_->is_header_done(), but Beast 1.74 checks Content-Length against
-// body_limit in finish_header *before* it marks the header done, so a 413 for
-// a declared Content-Length ignores the client's X-Request-Id (and its log line
-// has no method or path), although every header was parsed.
-TEST_CASE("HTTP KNOWN BUG: a 413 echoes the client's X-Request-Id", "[http][bad-input][bug]") {
+// A declared Content-Length over the limit is refused once the whole header is
+// in (Beast 1.74 checks it before it marks the header done; fixed in fb1baff).
+TEST_CASE("HTTP bad input: a 413 echoes the client's X-Request-Id and logs its route",
+          "[http][bad-input]") {
   HttpFixture fx([](quik::Options& o) { o.http.max_body_bytes = 2048; });
   Poster p = MakePoster(fx);
   Api api = fx.Client(p.token);
