@@ -219,6 +219,10 @@ class ServeProcess {
     for (auto& e : env_strings) envp.push_back(e.data());
     envp.push_back(nullptr);
     pid_t parent = getpid();
+    // A previous run's files must not be read as this one's (a stale URL).
+    std::error_code ignored;
+    std::filesystem::remove(out_path_, ignored);
+    std::filesystem::remove(err_path_, ignored);
 
     pid_ = fork();
     if (pid_ < 0) throw std::system_error(errno, std::generic_category(), "fork");

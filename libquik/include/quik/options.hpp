@@ -66,12 +66,18 @@ struct AuthOptions {
   std::chrono::seconds invite_ttl = std::chrono::hours(24 * 7);
 
   // auth.login_max_failures, auth.login_failure_window: after this many failed
-  // logins within the window, for one account or from one client address,
-  // further attempts get 429 (rate_limited, with Retry-After) until the oldest
-  // failure leaves the window. 0 turns the limit off.
+  // logins for one account within the window, further attempts for it get 429
+  // (rate_limited, with Retry-After) until the oldest failure leaves the
+  // window, even with the right password. 0 turns the limit off.
   // Default: 5 failures in 15 minutes
   int login_max_failures = 5;
   std::chrono::seconds login_failure_window = std::chrono::minutes(15);
+
+  // auth.login_max_failures_per_address: the same limit per client address,
+  // over all accounts; higher, as many people may share one address (NAT, a
+  // reverse proxy). 0 turns it off.
+  // Default: 20
+  int login_max_failures_per_address = 20;
 };
 
 struct LimitsOptions {

@@ -32,6 +32,7 @@ bool SameOptions(const Options& a, const Options& b) {
          a.limits.page_max == b.limits.page_max &&
          a.auth.login_max_failures == b.auth.login_max_failures &&
          a.auth.login_failure_window == b.auth.login_failure_window &&
+         a.auth.login_max_failures_per_address == b.auth.login_max_failures_per_address &&
          a.server.listen == b.server.listen && a.server.metrics_listen == b.server.metrics_listen &&
          a.server.io_threads == b.server.io_threads &&
          a.server.worker_threads == b.server.worker_threads &&
@@ -66,6 +67,7 @@ Options NonDefaultOptions() {
   o.limits.page_max = 37;
   o.auth.login_max_failures = 41;
   o.auth.login_failure_window = seconds(43);
+  o.auth.login_max_failures_per_address = 107;
   o.server.listen = "[::1]:47";
   o.server.metrics_listen = "0.0.0.0:53";
   o.server.io_threads = 59;
@@ -330,6 +332,7 @@ TEST_CASE("config: the server, http, tls and log keys", "[config]") {
 [auth]
 login_max_failures = 0
 login_failure_window = "1h"
+login_max_failures_per_address = 9
 
 [server]
 listen = "0.0.0.0:0"
@@ -361,6 +364,7 @@ level = "warn"
   REQUIRE(s.ok());
   CHECK(o.auth.login_max_failures == 0);
   CHECK(o.auth.login_failure_window == hours(1));
+  CHECK(o.auth.login_max_failures_per_address == 9);
   CHECK(o.server.listen == "0.0.0.0:0");
   CHECK(o.server.metrics_listen == "127.0.0.1:9100");
   CHECK(o.server.io_threads == 3);
@@ -434,7 +438,7 @@ TEST_CASE("config: the default text parses and equals the defaults", "[config]")
     }
     uncommented += line + "\n";
   }
-  CHECK(keys == 33);
+  CHECK(keys == 34);
   Options all = NonDefaultOptions();
   Status s2 = ParseOptions(uncommented, "quik.toml", &all);
   INFO(s2.message());
@@ -447,7 +451,7 @@ TEST_CASE("config: the default text parses and equals the defaults", "[config]")
        {"sync", "lmdb_map_size_mib", "busy_timeout_ms", "auto_migrate", "max_batch",
         "scrypt_log2_n", "scrypt_r", "scrypt_p", "session_ttl", "open_signup", "invite_ttl",
         "message_max_chars", "name_max_chars", "topic_max_chars", "page_max",
-        "login_max_failures", "login_failure_window", "listen", "metrics_listen", "io_threads",
+        "login_max_failures", "login_failure_window", "login_max_failures_per_address", "listen", "metrics_listen", "io_threads",
         "worker_threads", "max_connections", "drain_timeout", "max_header_bytes",
         "max_body_bytes", "request_timeout", "idle_timeout", "user_rate", "address_rate",
         "rate_burst", "cert", "key", "level"}) {

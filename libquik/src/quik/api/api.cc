@@ -84,7 +84,12 @@ Response JsonResponse(int http_status, const json& body) {
 }
 
 Response ErrorResponse(const Status& status) {
-  return JsonResponse(status.HttpStatus(), ErrorJson(status));
+  Response r = JsonResponse(status.HttpStatus(), ErrorJson(status));
+  // RFC 7235: a 401 names the scheme it wants.
+  if (status.code() == StatusCode::kUnauthenticated) {
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"quik\"");
+  }
+  return r;
 }
 
 Response ErrorResponse(int http_status, std::string_view code, std::string_view message) {
@@ -136,9 +141,12 @@ Api::Api(Service& service, Metrics& metrics, Logger& logger, RunBlocking run_blo
       run_blocking_(std::move(run_blocking)),
       user_rate_(service.options().http.user_rate, service.options().http.rate_burst),
       address_rate_(service.options().http.address_rate, service.options().http.rate_burst),
-      login_limiter_(service.options().auth.login_max_failures,
-                     service.options().auth.login_failure_window),
-      routes_(ApiRoutes(login_limiter_)) {
+      login_limits_{
+          LoginLimiter(service.options().auth.login_max_failures,
+                       service.options().auth.login_failure_window),
+          LoginLimiter(service.options().auth.login_max_failures_per_address,
+                       service.options().auth.login_failure_window)},
+      routes_(ApiRoutes(login_limits_)) {
   for (Route& r : routes_) {
     r.segments = SplitPath(r.pattern);
     r.metric = metrics_.AddRoute(r.method, r.pattern);

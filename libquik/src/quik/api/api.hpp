@@ -105,9 +105,16 @@ struct Route {
   int metric = Metrics::kUnmatched;
 };
 
-// The routes of CONTRACT.md section 2 (api/routes.cc). Login consults and
-// feeds `login_limiter`.
-std::vector<Route> ApiRoutes(LoginLimiter& login_limiter);
+// Failed logins, counted per account (and per user for password changes) and
+// per client address.
+struct LoginLimits {
+  LoginLimiter account;
+  LoginLimiter address;
+};
+
+// The routes of CONTRACT.md section 2 (api/routes.cc). Login and password
+// changes consult and feed `limits`.
+std::vector<Route> ApiRoutes(LoginLimits& limits);
 
 class Api {
  public:
@@ -144,8 +151,8 @@ class Api {
   RunBlocking run_blocking_;
   RateLimiter user_rate_;
   RateLimiter address_rate_;
-  LoginLimiter login_limiter_;
-  std::vector<Route> routes_;  // after login_limiter_, which they use
+  LoginLimits login_limits_;
+  std::vector<Route> routes_;  // after login_limits_, which they use
   std::atomic<bool> draining_{false};
   int healthz_metric_, readyz_metric_, metrics_metric_;
 };

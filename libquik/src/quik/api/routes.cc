@@ -155,7 +155,7 @@ Result<Response> SignUp(Call& c) {
   return JsonResponse(201, SessionJson(session));
 }
 
-Result<Response> Login(Call& c, LoginLimiter& limiter) {
+Result<Response> Login(Call& c, LoginLimits& limits) {
   QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody());
   QUIK_ASSIGN_OR_RETURN(std::string email, RequiredString(body, "email"));
   QUIK_ASSIGN_OR_RETURN(std::string password, RequiredString(body, "password"));
@@ -163,12 +163,14 @@ Result<Response> Login(Call& c, LoginLimiter& limiter) {
   const std::string address = "address:" + c.request.remote_address;
   const auto now = Clock::now();
   std::chrono::seconds account_retry{}, address_retry{};
-  const bool account_ok = limiter.Allow(account, now, &account_retry);
-  const bool address_ok = limiter.Allow(address, now, &address_retry);
+  const bool account_ok = limits.account.Allow(account, now, &account_retry);
+  const bool address_ok = limits.address.Allow(address, now, &address_retry);
   if (!account_ok || !address_ok) {
     Response r = ErrorResponse(ResourceExhausted(
         "too many failed logins " +
-        std::string(account_ok ? "from this address" : "for this account") +
+        std::string(account_ok   ? "from this address"
+                    : address_ok ? "for this account"
+                                 : "for this account and from this address") +
         "; try again later"));
     r.headers.emplace_back("Retry-After",
                            std::to_string(std::max(account_retry, address_retry).count()));
@@ -177,12 +179,12 @@ Result<Response> Login(Call& c, LoginLimiter& limiter) {
   auto session = c.service.auth().Login(email, password);
   if (!session.ok()) {
     if (session.status().code() == StatusCode::kUnauthenticated) {
-      limiter.RecordFailure(account, now);
-      limiter.RecordFailure(address, now);
+      limits.account.RecordFailure(account, now);
+      limits.address.RecordFailure(address, now);
     }
     return session.status();
   }
-  limiter.Clear(account);
+  limits.account.Clear(account);  // not the address: one good password must not unlock it
   return JsonResponse(200, SessionJson(*session));
 }
 
@@ -207,7 +209,8 @@ Result<Response> PatchMe(Call& c) {
 }
 
 // Guessing the current password through a stolen session is limited like logins.
-Result<Response> ChangePassword(Call& c, LoginLimiter& limiter) {
+Result<Response> ChangePassword(Call& c, LoginLimits& limits) {
+  LoginLimiter& limiter = limits.account;
   QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody());
   QUIK_ASSIGN_OR_RETURN(std::string current, RequiredString(body, "current_password"));
   QUIK_ASSIGN_OR_RETURN(std::string password, RequiredString(body, "password"));
@@ -228,9 +231,9 @@ Result<Response> ChangePassword(Call& c, LoginLimiter& limiter) {
 
 // An instance admin (or the system's operator over the API) resets anyone's
 // password; for oneself this is ChangePassword, which proves the current one.
-Result<Response> SetPassword(Call& c, LoginLimiter& limiter) {
+Result<Response> SetPassword(Call& c, LoginLimits& limits) {
   QUIK_ASSIGN_OR_RETURN(User target, c.service.users().Get(c.actor, c.param(0)));
-  if (target.id == c.actor.user_id()) return ChangePassword(c, limiter);
+  if (target.id == c.actor.user_id()) return ChangePassword(c, limits);
   QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody());
   QUIK_ASSIGN_OR_RETURN(std::string password, RequiredString(body, "password"));
   QUIK_RETURN_IF_ERROR(c.service.auth().SetPassword(c.actor, target.id, password));
@@ -526,27 +529,27 @@ Route R(std::string method, std::string pattern, Exec exec, SyncHandler fn,
 
 }  // namespace
 
-std::vector<Route> ApiRoutes(LoginLimiter& login_limiter) {
+std::vector<Route> ApiRoutes(LoginLimits& limits) {
   constexpr Exec kInline = Exec::kInline;
   constexpr Exec kBlocking = Exec::kBlocking;
   std::vector<Route> routes = {
       R("POST", "/auth/signup", kBlocking, SignUp, Access::kPublic),
       R("POST", "/auth/login", kBlocking,
-        [&login_limiter](Call& c) { return Login(c, login_limiter); }, Access::kPublic),
+        [&limits](Call& c) { return Login(c, limits); }, Access::kPublic),
       R("POST", "/auth/logout", kBlocking, Logout),
 
       // Literal segments ("me") come before parameters ("{user}").
       R("GET", "/users/me", kInline, GetMe),
       R("PATCH", "/users/me", kBlocking, PatchMe),
       R("PUT", "/users/me/password", kBlocking,
-        [&login_limiter](Call& c) { return ChangePassword(c, login_limiter); }),
+        [&limits](Call& c) { return ChangePassword(c, limits); }),
       R("PUT", "/users/me/presence", kInline, NotYet("presence")),
       R("GET", "/users", kInline, ListUsers),
       R("POST", "/users", kBlocking, CreateUser),
       R("GET", "/users/{user}", kInline, GetUser),
       R("POST", "/users/{user}/deactivate", kBlocking, DeactivateUser),
       R("PUT", "/users/{user}/password", kBlocking,
-        [&login_limiter](Call& c) { return SetPassword(c, login_limiter); }),
+        [&limits](Call& c) { return SetPassword(c, limits); }),
 
       R("POST", "/tokens", kBlocking, CreateToken),
       R("GET", "/tokens", kInline, ListTokens),

@@ -271,11 +271,15 @@ const std::vector<SectionSpec>& Sections() {
            DurationKey("invite_ttl", "How long a workspace invite code stays valid.",
                        &Options::auth, &AuthOptions::invite_ttl),
            IntKey("login_max_failures",
-                  "Failed logins per account or client address within login_failure_window "
-                  "before further attempts get 429 (0: no limit).",
+                  "Failed logins per account within login_failure_window before further attempts "
+                  "get 429 (0: no limit).",
                   &Options::auth, &AuthOptions::login_max_failures, 0, kIntMax),
            DurationKey("login_failure_window", "The window in which failed logins are counted.",
                        &Options::auth, &AuthOptions::login_failure_window),
+           IntKey("login_max_failures_per_address",
+                  "Failed logins per client address, over all accounts, within the window "
+                  "(0: no limit).",
+                  &Options::auth, &AuthOptions::login_max_failures_per_address, 0, kIntMax),
        }},
       {"limits",
        {
