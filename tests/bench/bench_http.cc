@@ -2,18 +2,17 @@
 //
 //   bench_http [--connections 1,16,64] [--seconds S | --requests N] [--warmup S]
 //              [--sync normal|full,...] [--log warn|info,...] [--io-threads N]
-//              [--text-bytes N] [--data-dir DIR] [--keep]
+//              [--users N] [--text-bytes N] [--data-dir DIR] [--keep]
 //
 // Starts an in-process quik::Server (a fresh data dir, scrypt_log2_n 10,
 // listening on 127.0.0.1:0) and provisions through server->service() one
-// workspace, one public channel and one user per connection, each a channel
-// member with an API token. Then, for each connection count C, one load
-// generator thread (this one) drives C non-blocking keep-alive connections
-// through epoll, closed loop: each connection has exactly one request in
-// flight and sends the next as soon as the response has arrived. Requests are
-// pre-serialized per connection; only the fixed-width client_msg_id changes
-// between requests, so building one costs a memcpy of 12 digits. Responses are
-// parsed as far as the status line and Content-Length.
+// workspace, one public channel and one user per connection (or --users N,
+// shared round-robin), each a channel member with an API token. Then, for each connection count C,
+// one load generator thread (this one) drives C non-blocking keep-alive connections through epoll,
+// closed loop: each connection has exactly one request in flight and sends the next as soon as the
+// response has arrived. Requests are pre-serialized per connection; only the fixed-width
+// client_msg_id changes between requests, so building one costs a memcpy of 12 digits. Responses
+// are parsed as far as the status line and Content-Length.
 //
 // Measured per case: posts/s, latency percentiles (request write to response
 // complete), server CPU per post (the process's rusage minus this thread's
@@ -73,6 +72,7 @@ struct Flags {
   std::vector<quik::LogLevel> log = {quik::LogLevel::kWarn};
   int io_threads = 0;
   int text_bytes = 64;
+  int users = 0;  // connection i posts as user i % users; 0: one user per connection
   std::filesystem::path data_dir;
   bool keep = false;
 };
@@ -106,7 +106,7 @@ void Usage() {
                "usage: bench_http [--connections 1,16,64] [--seconds S | --requests N] "
                "[--warmup S]\n"
                "                  [--sync normal,full] [--log warn,info] [--io-threads N]\n"
-               "                  [--text-bytes N] [--data-dir DIR] [--keep]\n");
+               "                  [--users N] [--text-bytes N] [--data-dir DIR] [--keep]\n");
   std::exit(2);
 }
 
@@ -148,6 +148,8 @@ Flags ParseFlags(int argc, char** argv) {
         }
       } else if (arg == "--io-threads") {
         f.io_threads = std::stoi(value);
+      } else if (arg == "--users") {
+        f.users = std::stoi(value);
       } else if (arg == "--text-bytes") {
         f.text_bytes = std::stoi(value);
       } else if (arg == "--data-dir") {
@@ -162,7 +164,7 @@ Flags ParseFlags(int argc, char** argv) {
     }
   }
   if (f.connections.empty() || f.sync.empty() || f.log.empty() || f.seconds <= 0 || f.warmup < 0 ||
-      f.io_threads < 0 || f.text_bytes < 1 || f.text_bytes > 4000) {
+      f.io_threads < 0 || f.users < 0 || f.text_bytes < 1 || f.text_bytes > 4000) {
     Usage();
   }
   for (int c : f.connections) {
@@ -301,10 +303,10 @@ std::string Request(const std::string& channel_id, const std::string& token, int
   std::string text = "bench http message from connection " + std::to_string(conn);
   text.resize(static_cast<std::size_t>(text_bytes), ' ');
   text.back() = '.';
-  const std::string id_prefix = "h" + std::to_string(conn) + "-";
-  std::string body = "{\"text\":\"" + text + "\",\"client_msg_id\":\"" + id_prefix;
+  // The serial first: a user's ids rise, as with time-ordered client ids.
+  std::string body = "{\"text\":\"" + text + "\",\"client_msg_id\":\"";
   const std::size_t serial_in_body = body.size();
-  body += std::string(kSerialDigits, '0') + "\"}";
+  body += std::string(kSerialDigits, '0') + "-c" + std::to_string(conn) + "\"}";
   std::string head = "POST /api/v1/channels/" + channel_id +
                      "/messages HTTP/1.1\r\n"
                      "Host: 127.0.0.1\r\n"
@@ -391,8 +393,8 @@ class LoadGenerator {
     for (int i = 0; i < connections; ++i) {
       Conn& c = conns_[static_cast<std::size_t>(i)];
       c.fd = Connect(port);
-      c.request = Request(fx.channel_id, fx.tokens[static_cast<std::size_t>(i)], i, text_bytes,
-                          &c.serial_at);
+      c.request = Request(fx.channel_id, fx.tokens[static_cast<std::size_t>(i) % fx.tokens.size()],
+                          i, text_bytes, &c.serial_at);
       epoll_event ev{};
       ev.events = EPOLLIN;
       ev.data.u32 = static_cast<std::uint32_t>(i);
@@ -426,7 +428,10 @@ class LoadGenerator {
       w0 = stats();
     };
     if (warmup_s <= 0) begin_measuring(t0);
-    for (Conn& c : conns_) Send(c, NowNs());
+    for (Conn& c : conns_) {
+      if (measuring) ++issued_measured;
+      Send(c, NowNs());
+    }
     std::vector<epoll_event> events(conns_.size());
     int in_flight = static_cast<int>(conns_.size());
     int idle_s = 0;
@@ -553,13 +558,18 @@ int main(int argc, char** argv) {
   const int log_fd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
   std::mutex log_mu;
 
+  char per_case[64];
+  if (flags.requests) {
+    std::snprintf(per_case, sizeof per_case, "%llu requests",
+                  static_cast<unsigned long long>(flags.requests));
+  } else {
+    std::snprintf(per_case, sizeof per_case, "%.1f s", flags.seconds);
+  }
   std::printf(
       "bench_http: data dir %s, %d-byte texts, %s per case (+%.1f s warm-up), "
       "%u hardware threads, server io_threads %d\n",
-      options.data_dir.c_str(), flags.text_bytes,
-      flags.requests ? (std::to_string(flags.requests) + " requests").c_str()
-                     : (std::to_string(flags.seconds) + " s").c_str(),
-      flags.warmup, std::thread::hardware_concurrency(), flags.io_threads);
+      options.data_dir.c_str(), flags.text_bytes, per_case, flags.warmup,
+      std::thread::hardware_concurrency(), flags.io_threads);
   std::printf("%-6s %-4s %5s %8s %7s %9s %7s %7s %7s %7s %8s %8s %6s %9s %6s\n", "sync", "log",
               "conns", "posts", "seconds", "posts/s", "p50_ms", "p99_ms", "p999_ms", "max_ms",
               "srv_us", "gen_us", "batch", "commit_us", "c>10ms");
@@ -580,7 +590,7 @@ int main(int argc, char** argv) {
         std::lock_guard lock(log_mu);
         if (::write(log_fd, out.data(), out.size()) < 0) Die("log write failed");
       });
-      if (!fx) fx = Provision(server->service(), max_conns);
+      if (!fx) fx = Provision(server->service(), flags.users > 0 ? flags.users : max_conns);
       quik::Status st = server->Start();
       if (!st.ok()) Die("start: " + st.ToString());
       quik::internal::Context* ctx = quik::internal::ContextOf(server->service());
