@@ -42,7 +42,8 @@ using LogSink = std::function<void(LogLevel level, std::string_view json_line)>;
 class Server {
  public:
   // Opens `options.data_dir` (which must be initialised) and checks the TLS
-  // files; nothing listens until Start or StartOn.
+  // files; nothing listens, and no thread starts, until Start or StartOn (a
+  // host that waits for signals with sigwait blocks them before Start).
   static Result<std::unique_ptr<Server>> Create(const Options& options);
 
   // Shuts down and waits, if still running.

@@ -134,11 +134,13 @@ Result<json> Call::JsonBody(bool allow_empty) const {
   return doc;
 }
 
-Api::Api(Service& service, Metrics& metrics, Logger& logger, RunBlocking run_blocking)
+Api::Api(Service& service, Metrics& metrics, Logger& logger, RunBlocking run_blocking,
+         RunBlocking run_io)
     : service_(service),
       metrics_(metrics),
       logger_(logger),
       run_blocking_(std::move(run_blocking)),
+      run_io_(std::move(run_io)),
       user_rate_(service.options().http.user_rate, service.options().http.rate_burst),
       address_rate_(service.options().http.address_rate, service.options().http.rate_burst),
       login_limits_{
@@ -272,6 +274,7 @@ void Api::Handle(Request request, Endpoint endpoint, Reply reply) {
   }
 
   auto call = std::make_shared<Call>(service_, service_.options());
+  call->defer = run_io_;
   for (auto& p : match.params) {
     auto decoded = PercentDecode(p, false);
     if (!decoded) return fail(ErrorResponse(InvalidArgument("malformed %-escape in path")), {});

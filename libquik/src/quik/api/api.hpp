@@ -76,6 +76,9 @@ struct Call {
   std::optional<Authenticated> auth;
   Actor actor = Actor::System();  // the authenticated user (never the system)
   std::string secret;             // the bearer token, for logout
+  // Runs a task on a network thread: completions that arrive on the store's
+  // commit thread render their response there, not on the serial commit path.
+  RunBlocking defer;
 
   const std::string& param(std::size_t i) const { return params.at(i); }
   // A query parameter, percent-decoded ('+' is a space); nullopt if absent.
@@ -118,7 +121,9 @@ std::vector<Route> ApiRoutes(LoginLimits& limits);
 
 class Api {
  public:
-  Api(Service& service, Metrics& metrics, Logger& logger, RunBlocking run_blocking);
+  // `run_blocking` runs tasks on worker threads, `run_io` on network threads.
+  Api(Service& service, Metrics& metrics, Logger& logger, RunBlocking run_blocking,
+      RunBlocking run_io);
 
   // Answers `request`; see Reply.
   void Handle(Request request, Endpoint endpoint, Reply reply);
@@ -149,6 +154,7 @@ class Api {
   Metrics& metrics_;
   Logger& logger_;
   RunBlocking run_blocking_;
+  RunBlocking run_io_;
   RateLimiter user_rate_;
   RateLimiter address_rate_;
   LoginLimits login_limits_;

@@ -469,11 +469,15 @@ void PostMessage(std::shared_ptr<Call> c, Reply reply) {
     return Status::Ok();
   }();
   if (!st.ok()) return reply(ErrorResponse(st));
-  c->service.messages().PostAsync(c->actor, c->param(0), msg,
-                                  [reply = std::move(reply)](Result<Posted> posted) {
-                                    if (!posted.ok()) return reply(ErrorResponse(posted.status()));
-                                    reply(Object(posted->created ? 201 : 200, posted->message));
-                                  });
+  // `done` runs on the store's commit thread: hand the rendering (and the
+  // request's log line and metrics) to a network thread.
+  c->service.messages().PostAsync(
+      c->actor, c->param(0), msg, [defer = c->defer, reply](Result<Posted> posted) {
+        defer([posted = std::move(posted), reply] {
+          if (!posted.ok()) return reply(ErrorResponse(posted.status()));
+          reply(Object(posted->created ? 201 : 200, posted->message));
+        });
+      });
 }
 
 Result<Response> ListMessages(Call& c) {

@@ -510,12 +510,12 @@ Status ServerImpl::Open() {
     if (ec) return InvalidArgument("tls.key '" + options_.tls.key + "': " + TlsError(ec));
   }
   QUIK_ASSIGN_OR_RETURN(service_, Service::Open(options_));
-  workers_ = std::make_unique<asio::thread_pool>(
-      static_cast<std::size_t>(std::max(1, options_.server.worker_threads)));
-  api_ = std::make_unique<api::Api>(*service_, metrics_, *logger_,
-                                    [this](std::function<void()> task) {
-                                      asio::post(*workers_, std::move(task));
-                                    });
+  // The worker threads start with the server (StartListening), so that a
+  // host can still block signals between Create and Start.
+  api_ = std::make_unique<api::Api>(
+      *service_, metrics_, *logger_,
+      [this](std::function<void()> task) { asio::post(*workers_, std::move(task)); },
+      [this](std::function<void()> task) { asio::post(*io_, std::move(task)); });
   return Status::Ok();
 }
 
@@ -546,6 +546,8 @@ Status ServerImpl::StartListening() {
     listeners_.clear();
     return st;
   }
+  workers_ = std::make_unique<asio::thread_pool>(
+      static_cast<std::size_t>(std::max(1, options_.server.worker_threads)));
   {
     std::lock_guard lock(mu_);
     started_ = true;
@@ -668,7 +670,7 @@ void ServerImpl::Wait() {
   }
   for (auto& t : threads_) t.join();
   threads_.clear();
-  workers_->join();
+  if (workers_) workers_->join();
   std::lock_guard lock(mu_);
   waited_ = true;
 }

@@ -44,7 +44,17 @@ Result<std::unique_ptr<Connection>> Store::OpenWriteConnection(const Options& op
 
 Store::Store(const Options& options, std::unique_ptr<Connection> write_conn,
              std::unique_ptr<LmdbEnv> lmdb)
-    : options_(options), write_conn_(std::move(write_conn)), lmdb_(std::move(lmdb)) {}
+    : options_(options), write_conn_(std::move(write_conn)), lmdb_(std::move(lmdb)) {
+  if (options_.storage.sync == SyncMode::kNormal) {
+    checkpointer_ = std::make_unique<Checkpointer>(options_.data_dir / "quik.db",
+                                                   options_.storage.busy_timeout_ms);
+  }
+  AttachCheckpointer();
+}
+
+void Store::AttachCheckpointer() {
+  if (checkpointer_) checkpointer_->Attach(write_conn_->raw());
+}
 
 Store::~Store() {
   {
@@ -252,7 +262,10 @@ void Store::ReopenWriteConnection() {
   // The connection is stuck inside a transaction it cannot end; start afresh
   // (closing it rolls the transaction back).
   auto fresh = OpenWriteConnection(options_);
-  if (fresh.ok()) write_conn_ = std::move(*fresh);
+  if (fresh.ok()) {
+    write_conn_ = std::move(*fresh);
+    AttachCheckpointer();
+  }
 }
 
 Result<std::unique_ptr<Connection>> Store::AcquireReader() {

@@ -23,6 +23,7 @@
 #include "quik/options.hpp"
 #include "quik/status.hpp"
 #include "store/lmdb_env.hpp"
+#include "store/checkpointer.hpp"
 #include "store/sqlite.hpp"
 #include "store/tx.hpp"
 
@@ -87,11 +88,14 @@ class Store {
   void CommitBatch(std::vector<Writer*>& batch);
   static Result<std::unique_ptr<Connection>> OpenWriteConnection(const Options& options);
   void ReopenWriteConnection();
+  void AttachCheckpointer();
   Result<std::unique_ptr<Connection>> AcquireReader();
   void ReleaseReader(std::unique_ptr<Connection> conn);
 
   const Options options_;
-  std::unique_ptr<Connection> write_conn_;  // used only by the current leader
+  // Before write_conn_, whose commits call it, so that it is destroyed after.
+  std::unique_ptr<Checkpointer> checkpointer_;  // sync = "normal" only
+  std::unique_ptr<Connection> write_conn_;      // used only by the current leader
   std::unique_ptr<LmdbEnv> lmdb_;
 
   std::mutex write_mu_;
