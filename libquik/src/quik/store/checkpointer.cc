@@ -63,8 +63,20 @@ void Checkpointer::Loop() {
     // A failure (a busy lock, an I/O error) is retried at the next signal;
     // the commit path checkpoints itself if the WAL keeps growing.
     if (conn) {
-      sqlite3_wal_checkpoint_v2(conn->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+      // The long part without any lock: copy the WAL's pages into the
+      // database while writers go on appending.
+      int wal_pages = 0;
+      sqlite3_wal_checkpoint_v2(conn->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &wal_pages,
                                 nullptr);
+      // A PASSIVE pass rarely catches up with a busy writer, and the WAL only
+      // restarts from its beginning once all of it is in the database. When
+      // it has grown well past the threshold, copy the pages appended
+      // meanwhile in RESTART mode: that holds writers back for those few
+      // pages only, and the next commit reuses the WAL.
+      if (wal_pages >= kRestartPages) {
+        sqlite3_wal_checkpoint_v2(conn->raw(), nullptr, SQLITE_CHECKPOINT_RESTART, nullptr,
+                                  nullptr);
+      }
     }
     lock.lock();
     wanted_ = false;

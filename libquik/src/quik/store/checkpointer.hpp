@@ -5,9 +5,12 @@
 // returns, and every write queued behind it waits (~20 ms every 8000 pages in
 // bench_http, the p99 of a busy server). Here the commit only signals a thread
 // that checkpoints on its own connection in PASSIVE mode, which never blocks
-// writers or readers. Should the WAL still grow far past the threshold (a
-// checkpoint held back by long readers), the commit checkpoints itself, as
-// SQLite would, so the WAL stays bounded.
+// writers or readers; once the WAL has grown well past the threshold (the
+// passes do not catch up with a busy writer), a pass ends in RESTART mode for
+// the few pages appended meanwhile, which holds writers back only that long
+// and makes the next commit reuse the WAL from its start. Should the WAL still grow far past the
+// threshold (a checkpoint held back by long readers), the commit checkpoints
+// itself, as SQLite would, so the WAL stays bounded.
 //
 // With storage.sync = "full" every commit syncs the WAL anyway and a second
 // thread syncing the database competes for the disk, so it is not used there.
@@ -31,6 +34,8 @@ class Checkpointer {
   // which the committing connection checkpoints itself.
   static constexpr int kBackgroundPages = 4000;
   static constexpr int kInlinePages = 64000;
+  // WAL pages after which the background pass ends in RESTART mode.
+  static constexpr int kRestartPages = 12000;
 
   Checkpointer(std::filesystem::path db_path, int busy_timeout_ms);
   ~Checkpointer();  // waits for a running checkpoint
