@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <utility>
 
 #include "quik/json.hpp"
@@ -339,22 +340,34 @@ void Api::Finish(const Request& request, std::string_view route, int metric,
   const LogLevel level =
       response.status >= 500 && response.status != 501 ? LogLevel::kError : LogLevel::kInfo;
   if (!logger_.enabled(level)) return;
+  // One line per request: formatted directly, without building a JSON
+  // document (a third of a post's server CPU otherwise, at info level).
   const std::size_t qmark = request.target.find('?');
-  json fields = {
-      {"request_id", request.request_id},
-      {"method", request.method},
-      {"path", request.target.substr(0, qmark)},
-      {"route", route},
-      {"status", response.status},
-      {"duration_ms", std::chrono::duration<double, std::milli>(took).count()},
-      {"remote", request.remote_address},
+  std::string fields;
+  fields.reserve(256);
+  auto add = [&fields](std::string_view key, std::string_view value) {
+    fields.append(",\"").append(key).append("\":");
+    AppendJsonString(fields, value);
   };
-  if (!user.empty()) fields["user_id"] = user;
+  add("request_id", request.request_id);
+  add("method", request.method);
+  add("path", std::string_view(request.target).substr(0, qmark));
+  add("route", route);
+  fields.append(",\"status\":").append(std::to_string(response.status));
+  char duration[32];
+  std::snprintf(duration, sizeof duration, ",\"duration_ms\":%.3f",
+                std::chrono::duration<double, std::milli>(took).count());
+  fields.append(duration);
+  add("remote", request.remote_address);
+  if (!user.empty()) add("user_id", user);
   if (response.status >= 400 && response.content_type == "application/json") {
     json body = json::parse(response.body, nullptr, false);
-    if (body.is_object() && body.contains("error")) fields["error"] = body["error"];
+    if (body.is_object() && body.contains("error")) {
+      fields.append(",\"error\":")
+          .append(body["error"].dump(-1, ' ', false, json::error_handler_t::replace));
+    }
   }
-  logger_.Log(level, "request", std::move(fields));
+  logger_.LogFormatted(level, "request", fields);
 }
 
 }  // namespace quik::api

@@ -23,12 +23,21 @@ class Logger {
   // `fields` must be an object (or null).
   void Log(LogLevel level, std::string_view msg, nlohmann::json fields = nullptr);
 
+  // The same with `fields` already JSON: ",\"key\":value" pairs, each
+  // starting with a comma (see AppendJsonString).
+  void LogFormatted(LogLevel level, std::string_view msg, std::string_view fields);
+
   void set_sink(LogSink sink);
 
  private:
+  void Emit(LogLevel level, std::string line);
+
   LogLevel level_;
   LogSink sink_;
   std::mutex stderr_mu_;  // one record per write, never interleaved
 };
+
+// Appends `value` as a JSON string; invalid UTF-8 becomes U+FFFD.
+void AppendJsonString(std::string& out, std::string_view value);
 
 }  // namespace quik::api
