@@ -159,6 +159,28 @@ TEST_CASE("store: the client_msg_id lookup uses its index", "[store]") {
   CHECK_THAT(detail, Catch::Contains("messages_by_client_id"));
 }
 
+TEST_CASE("store: a page of messages is an index range, however deep", "[store]") {
+  StoreFixture f;
+  auto conn = quik::store::Connection::Open(f.options.data_dir / "quik.db",
+                                            quik::store::Connection::Mode::kReadOnly, false, 100);
+  REQUIRE(conn.ok());
+  static const std::string sql = std::string("EXPLAIN QUERY PLAN ") + quik::store::kListMessagesSql;
+  auto plan = (*conn)->Prepare(sql.c_str());
+  REQUIRE(plan.ok());
+  plan->Bind(1, "c").Bind(2, "01M").Bind(3, "").Bind(4, 50);
+  std::string detail;
+  for (;;) {
+    auto row = plan->Step();
+    REQUIRE(row.ok());
+    if (!*row) break;
+    detail += plan->Text(3) + "\n";
+  }
+  INFO(detail);
+  CHECK_THAT(detail, Catch::Contains("messages_by_channel"));
+  CHECK_THAT(detail, Catch::Contains("id>? AND id<?"));
+  CHECK_THAT(detail, !Catch::Contains("TEMP B-TREE"));
+}
+
 }  // namespace
 
 namespace {

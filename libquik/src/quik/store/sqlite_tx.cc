@@ -429,15 +429,10 @@ Result<std::optional<Message>> SqliteTx::GetMessageByClientId(std::string_view c
 }
 
 Result<std::vector<Message>> SqliteTx::ListMessages(const MessageQuery& q) {
-  // The (channel_id, thread_root_id, id) index serves both bounds; a deleted
-  // message stays listed while it still has replies (its tombstone holds the
-  // thread together).
-  PREPARE(s, "SELECT " MESSAGE_COLS
-             " FROM messages WHERE channel_id = ? AND thread_root_id = '' "
-             "AND (? = '' OR id < ?) AND id > ? AND (deleted_at = 0 OR reply_count > 0) "
-             "ORDER BY id DESC LIMIT ?");
-  s.Bind(1, q.channel_id).Bind(2, q.below_id).Bind(3, q.below_id).Bind(4, q.above_id);
-  s.Bind(5, q.limit);
+  PREPARE(s, kListMessagesSql);
+  s.Bind(1, q.channel_id);
+  s.Bind(2, q.below_id.empty() ? std::string_view(kAboveEveryId) : std::string_view(q.below_id));
+  s.Bind(3, q.above_id).Bind(4, q.limit);
   return All<Message>(s, ReadMessage);
 }
 

@@ -14,6 +14,19 @@ inline constexpr const char kMessageByClientIdSql[] =
     "reply_count, created_at, edited_at, deleted_at FROM messages "
     "WHERE channel_id = ? AND user_id = ? AND client_msg_id = ? AND client_msg_id != ''";
 
+// A page of a channel's top-level messages, newest first, between two ids.
+// Both bounds are plain comparisons (no "? = '' OR ..."), so the index
+// (channel_id, thread_root_id, id) serves the range and a deep page costs no
+// more than the first (store_test.cc checks the plan). A deleted message stays
+// listed while it still has replies: its tombstone holds the thread together.
+inline constexpr const char kListMessagesSql[] =
+    "SELECT id, channel_id, workspace_id, user_id, text, client_msg_id, thread_root_id, "
+    "reply_count, created_at, edited_at, deleted_at FROM messages "
+    "WHERE channel_id = ? AND thread_root_id = '' AND id < ? AND id > ? "
+    "AND (deleted_at = 0 OR reply_count > 0) ORDER BY id DESC LIMIT ?";
+// Above every id (ids are Crockford base32, [0-9A-Z]): "no upper bound".
+inline constexpr const char kAboveEveryId[] = "~";
+
 class SqliteTx final : public Tx {
  public:
   explicit SqliteTx(Connection& conn) : conn_(conn) {}
