@@ -46,8 +46,11 @@ Store::Store(const Options& options, std::unique_ptr<Connection> write_conn,
              std::unique_ptr<LmdbEnv> lmdb)
     : options_(options), write_conn_(std::move(write_conn)), lmdb_(std::move(lmdb)) {
   if (options_.storage.sync == SyncMode::kNormal) {
+    // A short busy timeout: a RESTART pass holds new writers back while it
+    // waits for readers, so it gives up (and retries later) rather than stall
+    // posts behind a long reader.
     checkpointer_ = std::make_unique<Checkpointer>(options_.data_dir / "quik.db",
-                                                   options_.storage.busy_timeout_ms);
+                                                   std::min(options_.storage.busy_timeout_ms, 100));
   }
   AttachCheckpointer();
 }
