@@ -37,8 +37,8 @@ void LogLine(quik::LogLevel level, quik::LogLevel threshold, std::string_view ms
 }
 
 quik::Result<Printable> Serve(Cli& cli, const ServeFlags& flags) {
-  // Signals are taken by sigwait below: block them before any thread starts (Server::Create starts workers),
-  // so every server thread inherits the mask.
+  // Signals are taken by sigwait below: block them before any thread starts (Server::Create starts
+  // workers), so every server thread inherits the mask.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
@@ -69,18 +69,16 @@ quik::Result<Printable> Serve(Cli& cli, const ServeFlags& flags) {
   // is left to storage.auto_migrate).
   if (!cli.RequireInitialised(options).ok()) {
     QUIK_ASSIGN_OR_RETURN(quik::InitResult init, quik::InitDataDir(options));
-    LogLine(quik::LogLevel::kInfo, threshold, "initialised the data dir",
-            {{"data_dir", options.data_dir.string()},
-             {"migrations_applied", init.migrations_applied}});
+    LogLine(
+        quik::LogLevel::kInfo, threshold, "initialised the data dir",
+        {{"data_dir", options.data_dir.string()}, {"migrations_applied", init.migrations_applied}});
   }
   QUIK_ASSIGN_OR_RETURN(std::unique_ptr<quik::Server> server, quik::Server::Create(options));
-
 
   QUIK_RETURN_IF_ERROR(server->Start());
   // After a successful bind, so that the password is never handed to a run
   // that cannot serve.
-  auto admin =
-      server->service().users().CreateFirstAdmin(quik::Actor::System(), flags.admin_email);
+  auto admin = server->service().users().CreateFirstAdmin(quik::Actor::System(), flags.admin_email);
   if (!admin.ok()) {
     server->Shutdown();
     server->Wait();
@@ -124,7 +122,9 @@ void AddServeCommand(CLI::App& app, Action* selected) {
                    "Listen address (default: server.listen in quik.toml, else 127.0.0.1:8470; "
                    "port 0 picks a free port)")
       ->option_text("HOST:PORT");
-  serve->add_option("--log-level", flags->log_level, "debug, info, warn or error (default: log.level)")
+  serve
+      ->add_option("--log-level", flags->log_level,
+                   "debug, info, warn or error (default: log.level)")
       ->option_text("LEVEL");
   serve
       ->add_option("--admin-email", flags->admin_email,

@@ -160,15 +160,15 @@ quik::Result<Printable> SetPassword(Cli& cli, const std::string& ref) {
   const std::string id = Str(user, "id");
   if (cli.remote()) {
     QUIK_ASSIGN_OR_RETURN(RemoteApi * api, cli.Api());
-    QUIK_RETURN_IF_ERROR(api->Put("/users/" + Seg(id) + "/password", {{"password", password}})
-                             .status());
+    QUIK_RETURN_IF_ERROR(
+        api->Put("/users/" + Seg(id) + "/password", {{"password", password}}).status());
   } else {
     QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
     QUIK_RETURN_IF_ERROR(svc->auth().SetPassword(kSystem, id, password));
   }
   const std::string email = Str(user, "email");
-  Printable p = Done({{"id", id}, {"email", email}, {"password_set", true}},
-                     "set the password of " + email);
+  Printable p =
+      Done({{"id", id}, {"email", email}, {"password_set", true}}, "set the password of " + email);
   p.quiet_lines = std::vector<std::string>{};
   return p;
 }

@@ -438,33 +438,31 @@ TEST_CASE("quikctl user set-password, offline and --server", "[cli][remote]") {
     return r->status;
   };
   // Offline, as the operator.
-  CliRun local = RunProcess(QUIKCTL_PATH,
-                            {"--data-dir", s.env.data_dir().string(), "user", "set-password",
-                             "bob@remote.test"},
-                            "first password\n", {{"QUIK_DATA_DIR", ""}});
+  CliRun local = RunProcess(
+      QUIKCTL_PATH,
+      {"--data-dir", s.env.data_dir().string(), "user", "set-password", "bob@remote.test"},
+      "first password\n", {{"QUIK_DATA_DIR", ""}});
   REQUIRE_EXIT(local, 0);
   CHECK(local.out == "set the password of bob@remote.test\n");
   CHECK(login("bob@remote.test", "first password") == 200);
 
   // Remotely, an instance admin resets it.
-  CliRun remote = s.Admin({"-o", "json", "user", "set-password", "bob@remote.test"},
-                          "second password\n");
+  CliRun remote =
+      s.Admin({"-o", "json", "user", "set-password", "bob@remote.test"}, "second password\n");
   REQUIRE_EXIT(remote, 0);
   CHECK(remote.Json()["password_set"] == true);
   CHECK(login("bob@remote.test", "first password") == 401);
   CHECK(login("bob@remote.test", "second password") == 200);
 
   // Bob cannot even see the admin until they share a workspace; then he may not reset theirs.
-  REQUIRE_EXIT(s.Remote({"user", "set-password", "admin@remote.test"}, s.bob_token,
-                        "bobs choice!\n"),
-               3);
+  REQUIRE_EXIT(
+      s.Remote({"user", "set-password", "admin@remote.test"}, s.bob_token, "bobs choice!\n"), 3);
   s.AdminJson({"workspace", "create", "Shared", "--slug", "shared"});
   REQUIRE_EXIT(
       s.Local({"user", "set-role", "bob@remote.test", "--workspace", "shared", "--role", "admin"}),
       0);
-  REQUIRE_EXIT(s.Remote({"user", "set-password", "admin@remote.test"}, s.bob_token,
-                        "bobs choice!\n"),
-               5);
+  REQUIRE_EXIT(
+      s.Remote({"user", "set-password", "admin@remote.test"}, s.bob_token, "bobs choice!\n"), 5);
   // Too short is invalid; an unknown user is not found.
   REQUIRE_EXIT(s.Admin({"user", "set-password", "bob@remote.test"}, "short\n"), 7);
   REQUIRE_EXIT(s.Admin({"user", "set-password", "nobody@remote.test"}, "long enough\n"), 3);
@@ -474,10 +472,9 @@ TEST_CASE("quikctl user set-password, offline and --server", "[cli][remote]") {
   auto bob = quik::net::HttpClient::Connect(s.url());
   REQUIRE(bob.ok());
   const quik::net::HttpHeaders auth = {{"Authorization", "Bearer " + s.bob_token}};
-  auto wrong = bob->Request("PUT", "/api/v1/users/me/password",
-                            json({{"current_password", "nope nope"}, {"password", "third one!"}})
-                                .dump(),
-                            auth);
+  auto wrong = bob->Request(
+      "PUT", "/api/v1/users/me/password",
+      json({{"current_password", "nope nope"}, {"password", "third one!"}}).dump(), auth);
   REQUIRE(wrong.ok());
   CHECK(wrong->status == 403);
   auto self_reset = bob->Request("PUT", "/api/v1/users/" + std::string(s.bob["id"]) + "/password",

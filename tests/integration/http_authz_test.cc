@@ -20,7 +20,7 @@ using quik_http::Resp;
 
 enum Who { kOwner, kAdmin, kMember, kGuest, kOutsider, kDeactivated, kWhoCount };
 constexpr std::array<const char*, kWhoCount> kWhoNames = {"owner", "admin",    "member",
-                                                         "guest", "outsider", "deactivated"};
+                                                          "guest", "outsider", "deactivated"};
 
 // One workspace with a user of every role and an object of every kind:
 //   #general  public; the guest was added to it, the member posted in it
@@ -58,8 +58,8 @@ Team MakeTeam(HttpFixture& fx) {
   t.random = fx.CreateChannel(t.owner(), t.ws, "random");
   t.secret = fx.CreateChannel(t.owner(), t.ws, "secret", /*is_private=*/true);
   fx.AddChannelMember(t.secret, t.member());
-  t.dm = REQUIRE_VALUE(fx.svc().channels().OpenDirect(quik::Actor::ForUser(t.owner().id),
-                                                      t.ws.id, {t.member().id}))
+  t.dm = REQUIRE_VALUE(fx.svc().channels().OpenDirect(quik::Actor::ForUser(t.owner().id), t.ws.id,
+                                                      {t.member().id}))
              .channel;
 
   t.general_by_owner = fx.PostAs(t.owner(), t.general.id, "general, by the owner");
@@ -92,12 +92,18 @@ struct Row {
 // The error code that goes with each status.
 std::string CodeFor(int status) {
   switch (status) {
-    case 400: return "invalid_argument";
-    case 401: return "unauthenticated";
-    case 403: return "permission_denied";
-    case 404: return "not_found";
-    case 405: return "method_not_allowed";
-    default: return "";
+    case 400:
+      return "invalid_argument";
+    case 401:
+      return "unauthenticated";
+    case 403:
+      return "permission_denied";
+    case 404:
+      return "not_found";
+    case 405:
+      return "method_not_allowed";
+    default:
+      return "";
   }
 }
 
@@ -152,12 +158,16 @@ TEST_CASE("HTTP authz: every role gets exactly what the rules allow", "[http][au
       // There is no PATCH /workspaces/{id} in CONTRACT section 2.
       {"PATCH workspace", same({"PATCH", ws, {{"name", "x"}}}), {405, 405, 405, 405, 405, 405}},
       {"DELETE workspace",
-       [&](Who) { return Req{"DELETE", "/workspaces/" + fresh_workspace().id}; },
+       [&](Who) {
+         return Req{"DELETE", "/workspaces/" + fresh_workspace().id};
+       },
        {204, 403, 403, 403, 404, 401}},
-      {"GET user who shares the workspace", same({"GET", "/users/" + t.member().id}),
+      {"GET user who shares the workspace",
+       same({"GET", "/users/" + t.member().id}),
        {200, 200, 200, 200, 404, 401}},
       {"list members", same({"GET", ws + "/members"}), {200, 200, 200, 200, 404, 401}},
-      {"get member", same({"GET", ws + "/members/" + t.member().id}),
+      {"get member",
+       same({"GET", ws + "/members/" + t.member().id}),
        {200, 200, 200, 200, 404, 401}},
       {"add member",
        [&](Who) {
@@ -176,19 +186,24 @@ TEST_CASE("HTTP authz: every role gets exactly what the rules allow", "[http][au
        {200, 200, 403, 403, 404, 401}},
       {"demote the only owner",
        [&](Who) {
-         return Req{"PATCH", "/workspaces/" + fresh_workspace().id + "/members/" + t.owner().id,
+         return Req{"PATCH",
+                    "/workspaces/" + fresh_workspace().id + "/members/" + t.owner().id,
                     {{"role", "member"}}};
        },
        {403, 403, 403, 403, 404, 401}},
       {"remove a member",
-       [&](Who) { return Req{"DELETE", ws + "/members/" + fresh_member().id}; },
+       [&](Who) {
+         return Req{"DELETE", ws + "/members/" + fresh_member().id};
+       },
        {204, 204, 403, 403, 404, 401}},
       {"create invite", same({"POST", ws + "/invites"}), {201, 201, 403, 403, 404, 401}},
 
       // Channels.
       {"list channels", same({"GET", ws + "/channels"}), {200, 200, 200, 200, 404, 401}},
       {"create channel",
-       [&](Who) { return Req{"POST", ws + "/channels", {{"name", fresh_name()}}}; },
+       [&](Who) {
+         return Req{"POST", ws + "/channels", {{"name", fresh_name()}}};
+       },
        {201, 201, 201, 403, 404, 401}},
       {"create private channel",
        [&](Who) {
@@ -196,23 +211,32 @@ TEST_CASE("HTTP authz: every role gets exactly what the rules allow", "[http][au
        },
        {201, 201, 201, 403, 404, 401}},
       {"GET public channel (guest added)", same({"GET", general}), {200, 200, 200, 200, 404, 401}},
-      {"GET public channel (guest not added)", same({"GET", random}),
+      {"GET public channel (guest not added)",
+       same({"GET", random}),
        {200, 200, 200, 404, 404, 401}},
       {"GET private channel", same({"GET", secret}), {200, 404, 200, 404, 404, 401}},
       {"GET dm", same({"GET", dm}), {200, 404, 200, 404, 404, 401}},
-      {"PATCH public channel", same({"PATCH", general, {{"topic", "t"}}}),
+      {"PATCH public channel",
+       same({"PATCH", general, {{"topic", "t"}}}),
        {200, 200, 200, 403, 404, 401}},
-      {"PATCH private channel", same({"PATCH", secret, {{"topic", "t"}}}),
+      {"PATCH private channel",
+       same({"PATCH", secret, {{"topic", "t"}}}),
        {200, 404, 200, 404, 404, 401}},
       {"archive public channel",
-       [&](Who) { return Req{"POST", "/channels/" + fresh_public(true).id + "/archive"}; },
+       [&](Who) {
+         return Req{"POST", "/channels/" + fresh_public(true).id + "/archive"};
+       },
        {200, 200, 403, 403, 404, 401}},
       {"archive private channel",
-       [&](Who) { return Req{"POST", "/channels/" + fresh_private().id + "/archive"}; },
+       [&](Who) {
+         return Req{"POST", "/channels/" + fresh_private().id + "/archive"};
+       },
        {200, 404, 403, 404, 404, 401}},
       {"archive dm", same({"POST", dm + "/archive"}), {400, 404, 400, 404, 404, 401}},
       {"join public channel",
-       [&](Who) { return Req{"POST", "/channels/" + fresh_public(false).id + "/join"}; },
+       [&](Who) {
+         return Req{"POST", "/channels/" + fresh_public(false).id + "/join"};
+       },
        {200, 200, 200, 404, 404, 401}},
       {"join private channel", same({"POST", secret + "/join"}), {200, 404, 200, 404, 404, 401}},
       {"join dm", same({"POST", dm + "/join"}), {400, 404, 400, 404, 404, 401}},
@@ -225,23 +249,29 @@ TEST_CASE("HTTP authz: every role gets exactly what the rules allow", "[http][au
        },
        {204, 204, 204, 204, 404, 401}},
       {"leave private channel",
-       [&](Who) { return Req{"POST", "/channels/" + fresh_private().id + "/leave"}; },
+       [&](Who) {
+         return Req{"POST", "/channels/" + fresh_private().id + "/leave"};
+       },
        {204, 404, 204, 404, 404, 401}},
       {"leave dm", same({"POST", dm + "/leave"}), {400, 404, 400, 404, 404, 401}},
-      {"list public channel members", same({"GET", general + "/members"}),
+      {"list public channel members",
+       same({"GET", general + "/members"}),
        {200, 200, 200, 200, 404, 401}},
-      {"list private channel members", same({"GET", secret + "/members"}),
+      {"list private channel members",
+       same({"GET", secret + "/members"}),
        {200, 404, 200, 404, 404, 401}},
       {"list dm members", same({"GET", dm + "/members"}), {200, 404, 200, 404, 404, 401}},
       {"add to public channel (member not in it)",
        [&](Who) {
-         return Req{"POST", "/channels/" + fresh_public(true).id + "/members",
+         return Req{"POST",
+                    "/channels/" + fresh_public(true).id + "/members",
                     {{"user_id", fresh_member().id}}};
        },
        {201, 201, 403, 403, 404, 401}},
       {"add to private channel",
        [&](Who) {
-         return Req{"POST", "/channels/" + fresh_private().id + "/members",
+         return Req{"POST",
+                    "/channels/" + fresh_private().id + "/members",
                     {{"user_id", fresh_member().id}}};
        },
        {201, 404, 201, 404, 404, 401}},
@@ -256,25 +286,34 @@ TEST_CASE("HTTP authz: every role gets exactly what the rules allow", "[http][au
        {204, 204, 403, 403, 404, 401}},
 
       // Messages.
-      {"post in public channel (guest added)", same({"POST", general + "/messages", text}),
+      {"post in public channel (guest added)",
+       same({"POST", general + "/messages", text}),
        {201, 201, 201, 201, 404, 401}},
-      {"post in public channel (guest not added)", same({"POST", random + "/messages", text}),
+      {"post in public channel (guest not added)",
+       same({"POST", random + "/messages", text}),
        {201, 201, 201, 404, 404, 401}},
-      {"post in private channel", same({"POST", secret + "/messages", text}),
+      {"post in private channel",
+       same({"POST", secret + "/messages", text}),
        {201, 404, 201, 404, 404, 401}},
       {"post in dm", same({"POST", dm + "/messages", text}), {201, 404, 201, 404, 404, 401}},
-      {"list public channel messages", same({"GET", general + "/messages"}),
+      {"list public channel messages",
+       same({"GET", general + "/messages"}),
        {200, 200, 200, 200, 404, 401}},
-      {"list public channel messages (guest not added)", same({"GET", random + "/messages"}),
+      {"list public channel messages (guest not added)",
+       same({"GET", random + "/messages"}),
        {200, 200, 200, 404, 404, 401}},
-      {"list private channel messages", same({"GET", secret + "/messages"}),
+      {"list private channel messages",
+       same({"GET", secret + "/messages"}),
        {200, 404, 200, 404, 404, 401}},
       {"list dm messages", same({"GET", dm + "/messages"}), {200, 404, 200, 404, 404, 401}},
-      {"GET public message", same({"GET", "/messages/" + t.general_by_owner.id}),
+      {"GET public message",
+       same({"GET", "/messages/" + t.general_by_owner.id}),
        {200, 200, 200, 200, 404, 401}},
-      {"GET private message", same({"GET", "/messages/" + t.secret_by_owner.id}),
+      {"GET private message",
+       same({"GET", "/messages/" + t.secret_by_owner.id}),
        {200, 404, 200, 404, 404, 401}},
-      {"GET dm message", same({"GET", "/messages/" + t.dm_by_owner.id}),
+      {"GET dm message",
+       same({"GET", "/messages/" + t.dm_by_owner.id}),
        {200, 404, 200, 404, 404, 401}},
       {"GET replies of a public message",
        same({"GET", "/messages/" + t.general_by_owner.id + "/replies"}),
@@ -291,22 +330,17 @@ TEST_CASE("HTTP authz: every role gets exactly what the rules allow", "[http][au
       {"edit the owner's private message",
        same({"PATCH", "/messages/" + t.secret_by_owner.id, text}),
        {200, 404, 403, 404, 404, 401}},
-      {"edit the owner's dm message", same({"PATCH", "/messages/" + t.dm_by_owner.id, text}),
+      {"edit the owner's dm message",
+       same({"PATCH", "/messages/" + t.dm_by_owner.id, text}),
        {200, 404, 403, 404, 404, 401}},
       {"delete the owner's public message",
-       [&](Who) {
-         return Req{"DELETE", "/messages/" + fx.PostAs(t.owner(), t.general.id, "x").id};
-       },
+       [&](Who) { return Req{"DELETE", "/messages/" + fx.PostAs(t.owner(), t.general.id, "x").id}; },
        {204, 204, 403, 403, 404, 401}},
       {"delete the member's public message",
-       [&](Who) {
-         return Req{"DELETE", "/messages/" + fx.PostAs(t.member(), t.general.id, "x").id};
-       },
+       [&](Who) { return Req{"DELETE", "/messages/" + fx.PostAs(t.member(), t.general.id, "x").id}; },
        {204, 204, 204, 403, 404, 401}},
       {"delete the owner's private message",
-       [&](Who) {
-         return Req{"DELETE", "/messages/" + fx.PostAs(t.owner(), t.secret.id, "x").id};
-       },
+       [&](Who) { return Req{"DELETE", "/messages/" + fx.PostAs(t.owner(), t.secret.id, "x").id}; },
        {204, 404, 403, 404, 404, 401}},
       {"delete the owner's dm message",
        [&](Who) { return Req{"DELETE", "/messages/" + fx.PostAs(t.owner(), t.dm.id, "x").id}; },
@@ -318,8 +352,8 @@ TEST_CASE("HTTP authz: every role gets exactly what the rules allow", "[http][au
       const Req req = row.make(static_cast<Who>(w));
       Resp r = clients[static_cast<std::size_t>(w)].Send(
           req.method, req.path, req.body.is_null() ? std::string() : req.body.dump());
-      INFO(row.what << " as " << kWhoNames[static_cast<std::size_t>(w)] << ": " << req.method
-                    << " " << req.path << " -> " << r.Describe());
+      INFO(row.what << " as " << kWhoNames[static_cast<std::size_t>(w)] << ": " << req.method << " "
+                    << req.path << " -> " << r.Describe());
       CHECK(r.status == row.expect[static_cast<std::size_t>(w)]);
       if (r.status >= 400) CHECK(r.code() == CodeFor(r.status));
     }

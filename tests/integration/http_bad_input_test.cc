@@ -89,8 +89,8 @@ TEST_CASE("HTTP bad input: malformed JSON bodies are 400 and say why", "[http][b
        R"({"name":"x","private":"yes"})", "'private'"},
       {"a string for an array", "/workspaces/" + p.ws.id + "/dms", R"({"user_ids":"someone"})",
        "'user_ids'"},
-      {"numbers in an array of strings", "/workspaces/" + p.ws.id + "/dms",
-       R"({"user_ids":[1,2]})", "'user_ids'"},
+      {"numbers in an array of strings", "/workspaces/" + p.ws.id + "/dms", R"({"user_ids":[1,2]})",
+       "'user_ids'"},
       {"a missing text", messages, R"({"client_msg_id":"c"})", "'text'"},
       {"a bool for the text", messages, R"({"text":true})", "'text'"},
       {"invalid UTF-8 in a string", messages, "{\"text\":\"caf\xff\"}", "UTF-8"},
@@ -162,15 +162,15 @@ TEST_CASE("HTTP bad input: a body over the default 1 MiB limit is 413", "[http][
 
   // A body of exactly 1 MiB is read (and refused for its text's length).
   const std::string envelope = R"({"text":""})";
-  const std::string at_limit = R"({"text":")" + std::string((1 << 20) - envelope.size(), 'a') +
-                               R"("})";
+  const std::string at_limit =
+      R"({"text":")" + std::string((1 << 20) - envelope.size(), 'a') + R"("})";
   REQUIRE(at_limit.size() == (1u << 20));
   Resp read = api.Send("POST", messages, at_limit);
   CHECK(read.status == 400);
   CHECK(read.code() == "invalid_argument");
 
-  const std::string over = R"({"text":")" + std::string((1 << 20) - envelope.size() + 1, 'a') +
-                           R"("})";
+  const std::string over =
+      R"({"text":")" + std::string((1 << 20) - envelope.size() + 1, 'a') + R"("})";
   Resp refused = api.Send("POST", messages, over);
   CHECK(refused.status == 413);
   CHECK(refused.code() == "payload_too_large");
@@ -223,8 +223,11 @@ TEST_CASE("HTTP bad input: http.max_body_bytes and http.max_header_bytes", "[htt
 
   SECTION("a client waiting for 100 Continue with too large a body gets 413 instead") {
     RawSocket s(fx.port());
-    REQUIRE(s.Send("POST /api/v1/channels/" + p.channel.id + "/messages HTTP/1.1\r\nHost: x\r\n"
-                   "Authorization: Bearer " + p.token + "\r\nContent-Type: application/json\r\n"
+    REQUIRE(s.Send("POST /api/v1/channels/" + p.channel.id +
+                   "/messages HTTP/1.1\r\nHost: x\r\n"
+                   "Authorization: Bearer " +
+                   p.token +
+                   "\r\nContent-Type: application/json\r\n"
                    "Expect: 100-continue\r\nContent-Length: 5000\r\n\r\n"));
     const std::string response = s.ReadResponse(5s);
     INFO(response);
@@ -252,8 +255,7 @@ TEST_CASE("HTTP bad input: http.max_body_bytes and http.max_header_bytes", "[htt
   }
 }
 
-TEST_CASE("HTTP bad input: keep-alive, pipelining and Expect: 100-continue",
-          "[http][bad-input]") {
+TEST_CASE("HTTP bad input: keep-alive, pipelining and Expect: 100-continue", "[http][bad-input]") {
   HttpFixture fx;
   Poster p = MakePoster(fx);
   const std::string auth = "Authorization: Bearer " + p.token + "\r\n";
@@ -261,8 +263,9 @@ TEST_CASE("HTTP bad input: keep-alive, pipelining and Expect: 100-continue",
 
   SECTION("two requests in one write are answered in order") {
     RawSocket s(fx.port());
-    REQUIRE(s.Send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: first\r\n\r\n"
-                   "GET /api/v1/nope HTTP/1.1\r\nHost: x\r\nX-Request-Id: second\r\n\r\n"));
+    REQUIRE(
+        s.Send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: first\r\n\r\n"
+               "GET /api/v1/nope HTTP/1.1\r\nHost: x\r\nX-Request-Id: second\r\n\r\n"));
     std::string both;
     const auto deadline = Clock::now() + 5s;
     while (Clock::now() < deadline && both.find("X-Request-Id: second") == std::string::npos) {
@@ -284,7 +287,8 @@ TEST_CASE("HTTP bad input: keep-alive, pipelining and Expect: 100-continue",
     const std::string body = R"({"text":"after continue"})";
     REQUIRE(s.Send("POST " + messages + " HTTP/1.1\r\nHost: x\r\n" + auth +
                    "Content-Type: application/json\r\nExpect: 100-continue\r\n"
-                   "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n"));
+                   "Content-Length: " +
+                   std::to_string(body.size()) + "\r\n\r\n"));
     const auto deadline = Clock::now() + 5s;
     while (Clock::now() < deadline && s.received().find("\r\n\r\n") == std::string::npos) {
       if (!s.Pump(50ms)) break;
@@ -501,8 +505,8 @@ TEST_CASE("HTTP bad input: missing, malformed, revoked and expired credentials a
     REQUIRE(api.Get("/users/me").status == 200);
     REQUIRE_VALUE(fx.svc().users().Deactivate(quik::Actor::System(), gone.id));
     expect_401(api.Get("/users/me"));
-    expect_401(fx.Client().Post("/auth/login",
-                                {{"email", gone.email}, {"password", "gone-password"}}));
+    expect_401(
+        fx.Client().Post("/auth/login", {{"email", gone.email}, {"password", "gone-password"}}));
   }
 }
 
@@ -547,9 +551,9 @@ TEST_CASE("HTTP bad input: failed logins are rate-limited per account and addres
     // auth.login_max_failures_per_address = 20, spread so no account hits its own 5.
     const quik::User* users[] = {&alice, &bob, &carol};
     for (int i = 0; i < 20; ++i) {
-      Resp r = i % 5 == 4 ? anon.Post("/auth/login", {{"email", "nobody" + std::to_string(i) +
-                                                                    "@example.test"},
-                                                       {"password", "whatever-pw"}})
+      Resp r = i % 5 == 4 ? anon.Post("/auth/login",
+                                      {{"email", "nobody" + std::to_string(i) + "@example.test"},
+                                       {"password", "whatever-pw"}})
                           : login(*users[i % 3], "wrong");
       INFO("attempt " << i + 1 << ": " << r.Describe());
       REQUIRE(r.status == 401);
@@ -569,11 +573,10 @@ TEST_CASE("HTTP bad input: auth.login_max_failures = 0 turns the login limit off
   quik::User alice = fx.CreateUser("Alice", std::string("alice-password"));
   Api anon = fx.Client();
   for (int i = 0; i < 8; ++i) {
-    CHECK(anon.Post("/auth/login", {{"email", alice.email}, {"password", "wrong"}}).status ==
-          401);
+    CHECK(anon.Post("/auth/login", {{"email", alice.email}, {"password", "wrong"}}).status == 401);
   }
-  CHECK(anon.Post("/auth/login", {{"email", alice.email}, {"password", "alice-password"}})
-            .status == 200);
+  CHECK(anon.Post("/auth/login", {{"email", alice.email}, {"password", "alice-password"}}).status ==
+        200);
 }
 
 TEST_CASE("HTTP bad input: the per-user request rate", "[http][bad-input][rate]") {
@@ -675,9 +678,9 @@ TEST_CASE("HTTP bad input: a 413 echoes the client's X-Request-Id and logs its r
   HttpFixture fx([](quik::Options& o) { o.http.max_body_bytes = 2048; });
   Poster p = MakePoster(fx);
   Api api = fx.Client(p.token);
-  Resp r = api.Send("POST", "/channels/" + p.channel.id + "/messages",
-                    json({{"text", std::string(2100, 'a')}}).dump(),
-                    {{"X-Request-Id", "too-big-1"}});
+  Resp r =
+      api.Send("POST", "/channels/" + p.channel.id + "/messages",
+               json({{"text", std::string(2100, 'a')}}).dump(), {{"X-Request-Id", "too-big-1"}});
   REQUIRE(r.status == 413);
   CHECK(r.header("X-Request-Id") == "too-big-1");
   auto logs = fx.RequestLogs("too-big-1");

@@ -21,8 +21,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
@@ -227,8 +227,7 @@ class HttpFixture {
     quik::NewChannel spec;
     spec.name = name;
     spec.is_private = is_private;
-    return REQUIRE_VALUE(
-        svc().channels().Create(quik::Actor::ForUser(creator.id), ws.id, spec));
+    return REQUIRE_VALUE(svc().channels().Create(quik::Actor::ForUser(creator.id), ws.id, spec));
   }
   void AddChannelMember(const quik::Channel& ch, const quik::User& user) {
     REQUIRE_OK(svc().channels().AddMember(quik::Actor::System(), ch.id, user.id));
@@ -237,8 +236,7 @@ class HttpFixture {
                        const std::string& text) {
     quik::NewMessage msg;
     msg.text = text;
-    return REQUIRE_VALUE(
-               svc().messages().Post(quik::Actor::ForUser(author.id), channel_ref, msg))
+    return REQUIRE_VALUE(svc().messages().Post(quik::Actor::ForUser(author.id), channel_ref, msg))
         .message;
   }
 
@@ -389,8 +387,7 @@ class RawSocket {
     std::smatch m;
     const std::string head = received_.substr(0, end);
     static const std::regex kLength("content-length:\\s*(\\d+)", std::regex::icase);
-    const std::size_t length =
-        std::regex_search(head, m, kLength) ? std::stoul(m[1].str()) : 0;
+    const std::size_t length = std::regex_search(head, m, kLength) ? std::stoul(m[1].str()) : 0;
     return received_.size() >= end + 4 + length;
   }
 

@@ -251,9 +251,9 @@ TEST_CASE("HTTP: message pagination", "[http][flow]") {
     CHECK(Ids(between.Json()["items"]) ==
           std::vector<std::string>{posted[4], posted[3], posted[2]});
     int pages = 0;
-    CHECK(AllPages(api, "/channels/" + ch.id + "/messages", "limit=2&before=" + posted[5],
-                   &pages) ==
-          std::vector<std::string>{posted[4], posted[3], posted[2], posted[1], posted[0]});
+    CHECK(
+        AllPages(api, "/channels/" + ch.id + "/messages", "limit=2&before=" + posted[5], &pages) ==
+        std::vector<std::string>{posted[4], posted[3], posted[2], posted[1], posted[0]});
     CHECK(pages == 3);
   }
   SECTION("bad page parameters are 400") {
@@ -488,12 +488,12 @@ TEST_CASE("HTTP: request ids, request logs, health and metrics", "[http][flow]")
     CHECK_THAT(m.header("Content-Type"), Catch::StartsWith("text/plain"));
     const std::string& text = m.body;
     CHECK_THAT(text, Catch::Contains("# TYPE quik_http_requests_total counter"));
-    CHECK_THAT(text, Catch::Contains(
-                         "quik_http_requests_total{method=\"GET\",route=\"/api/v1/users/me\","
-                         "status=\"200\"} 2\n"));
-    CHECK_THAT(text, Catch::Contains(
-                         "quik_http_requests_total{method=\"GET\",route=\"/api/v1/users/me\","
-                         "status=\"401\"} 1\n"));
+    CHECK_THAT(text,
+               Catch::Contains("quik_http_requests_total{method=\"GET\",route=\"/api/v1/users/me\","
+                               "status=\"200\"} 2\n"));
+    CHECK_THAT(text,
+               Catch::Contains("quik_http_requests_total{method=\"GET\",route=\"/api/v1/users/me\","
+                               "status=\"401\"} 1\n"));
     CHECK_THAT(text, Catch::Contains("quik_http_request_duration_seconds_bucket{method=\"GET\","
                                      "route=\"/api/v1/users/me\",le=\"+Inf\"} 3\n"));
     CHECK_THAT(text, Catch::Contains("quik_store_commit_duration_seconds_bucket{le=\"+Inf\"}"));
@@ -555,7 +555,7 @@ bool WaitFor(const std::function<bool()>& pred, std::chrono::milliseconds timeou
 
 TEST_CASE("quikctl serve: port 0, first-start admin, drain on SIGTERM", "[http][serve]") {
   quik_test::TempDir tmp("quik-serve");
-  const std::filesystem::path data_dir = tmp.path() / "data";  // does not exist yet
+  const std::filesystem::path data_dir = tmp.path() / "data";        // does not exist yet
   const std::string stdout_path = data_dir.string() + ".serve.out";  // cli_harness.hpp
   std::string admin_token;
   std::string first_line;
@@ -625,9 +625,9 @@ TEST_CASE("quikctl serve: port 0, first-start admin, drain on SIGTERM", "[http][
 
     // SIGINT drains the same way.
     ::kill(serve.pid(), SIGINT);
-    const bool stopped = WaitFor(
-        [&] { return serve.log().find("\"msg\":\"stopped\"") != std::string::npos; },
-        std::chrono::seconds(20));
+    const bool stopped =
+        WaitFor([&] { return serve.log().find("\"msg\":\"stopped\"") != std::string::npos; },
+                std::chrono::seconds(20));
     INFO(serve.log());
     CHECK(stopped);
     CHECK(serve.Stop() == 0);

@@ -61,9 +61,9 @@ TEST_CASE("server.metrics_listen moves /metrics to its own listener", "[server][
   REQUIRE(scrape.ok());
   CHECK(scrape->status == 200);
   CHECK(scrape->header("Content-Type").rfind("text/plain; version=0.0.4", 0) == 0);
-  CHECK_THAT(scrape->body,
-             Catch::Contains(
-                 R"(quik_http_requests_total{method="GET",route="/healthz",status="200"} 1)"));
+  CHECK_THAT(
+      scrape->body,
+      Catch::Contains(R"(quik_http_requests_total{method="GET",route="/healthz",status="200"} 1)"));
   CHECK_THAT(scrape->body, Catch::Contains("quik_http_connections_open 2"));
   // ... and nothing else.
   for (const char* path : {"/healthz", "/api/v1/users/me"}) {

@@ -69,8 +69,7 @@ TEST_CASE("LoginLimiter: N failures in the window, then refused until the oldest
   CHECK_FALSE(limiter.Allow("account:a@x.test", t0 + minutes(15), &retry));
 }
 
-TEST_CASE("LoginLimiter: a success clears the account; 0 failures turns it off",
-          "[api][limits]") {
+TEST_CASE("LoginLimiter: a success clears the account; 0 failures turns it off", "[api][limits]") {
   LoginLimiter limiter(2, minutes(15));
   seconds retry{};
   limiter.RecordFailure("k", t0);

@@ -447,14 +447,40 @@ TEST_CASE("config: the default text parses and equals the defaults", "[config]")
   expected.data_dir = all.data_dir;  // not in the file
   CHECK(SameOptions(all, expected));
 
-  for (const char* key :
-       {"sync", "lmdb_map_size_mib", "busy_timeout_ms", "auto_migrate", "max_batch",
-        "scrypt_log2_n", "scrypt_r", "scrypt_p", "session_ttl", "open_signup", "invite_ttl",
-        "message_max_chars", "name_max_chars", "topic_max_chars", "page_max",
-        "login_max_failures", "login_failure_window", "login_max_failures_per_address", "listen", "metrics_listen", "io_threads",
-        "worker_threads", "max_connections", "drain_timeout", "max_header_bytes",
-        "max_body_bytes", "request_timeout", "idle_timeout", "user_rate", "address_rate",
-        "rate_burst", "cert", "key", "level"}) {
+  for (const char* key : {"sync",
+                          "lmdb_map_size_mib",
+                          "busy_timeout_ms",
+                          "auto_migrate",
+                          "max_batch",
+                          "scrypt_log2_n",
+                          "scrypt_r",
+                          "scrypt_p",
+                          "session_ttl",
+                          "open_signup",
+                          "invite_ttl",
+                          "message_max_chars",
+                          "name_max_chars",
+                          "topic_max_chars",
+                          "page_max",
+                          "login_max_failures",
+                          "login_failure_window",
+                          "login_max_failures_per_address",
+                          "listen",
+                          "metrics_listen",
+                          "io_threads",
+                          "worker_threads",
+                          "max_connections",
+                          "drain_timeout",
+                          "max_header_bytes",
+                          "max_body_bytes",
+                          "request_timeout",
+                          "idle_timeout",
+                          "user_rate",
+                          "address_rate",
+                          "rate_burst",
+                          "cert",
+                          "key",
+                          "level"}) {
     CAPTURE(key);
     CHECK_THAT(text, Catch::Contains("\n# " + std::string(key) + " = "));
   }

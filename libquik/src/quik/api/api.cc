@@ -144,11 +144,10 @@ Api::Api(Service& service, Metrics& metrics, Logger& logger, RunBlocking run_blo
       run_io_(std::move(run_io)),
       user_rate_(service.options().http.user_rate, service.options().http.rate_burst),
       address_rate_(service.options().http.address_rate, service.options().http.rate_burst),
-      login_limits_{
-          LoginLimiter(service.options().auth.login_max_failures,
-                       service.options().auth.login_failure_window),
-          LoginLimiter(service.options().auth.login_max_failures_per_address,
-                       service.options().auth.login_failure_window)},
+      login_limits_{LoginLimiter(service.options().auth.login_max_failures,
+                                 service.options().auth.login_failure_window),
+                    LoginLimiter(service.options().auth.login_max_failures_per_address,
+                                 service.options().auth.login_failure_window)},
       routes_(ApiRoutes(login_limits_)) {
   for (Route& r : routes_) {
     r.segments = SplitPath(r.pattern);
@@ -234,8 +233,8 @@ void Api::Handle(Request request, Endpoint endpoint, Reply reply) {
   }
 
   if (auto builtin = Builtin(request.method, path, endpoint)) {
-    const int metric = path == "/healthz"  ? healthz_metric_
-                       : path == "/readyz" ? readyz_metric_
+    const int metric = path == "/healthz"   ? healthz_metric_
+                       : path == "/readyz"  ? readyz_metric_
                        : path == "/metrics" ? metrics_metric_
                                             : Metrics::kUnmatched;
     Finish(request, metric == Metrics::kUnmatched ? "unmatched" : path, metric, {}, started,
@@ -249,15 +248,14 @@ void Api::Handle(Request request, Endpoint endpoint, Reply reply) {
     if (!match.allowed.empty()) {
       std::string allow;
       for (const auto& m : match.allowed) allow += (allow.empty() ? "" : ", ") + m;
-      r = ErrorResponse(405, "method_not_allowed",
-                        "method " + request.method + " is not allowed on " + path + "; use " +
-                            allow);
+      r = ErrorResponse(
+          405, "method_not_allowed",
+          "method " + request.method + " is not allowed on " + path + "; use " + allow);
       r.headers.emplace_back("Allow", allow);
     } else {
-      r = ErrorResponse(NotFound("no such route: " + request.method + " " + path +
-                                 (path.rfind(kApiPrefix, 0) == 0
-                                      ? ""
-                                      : " (API routes start with /api/v1)")));
+      r = ErrorResponse(
+          NotFound("no such route: " + request.method + " " + path +
+                   (path.rfind(kApiPrefix, 0) == 0 ? "" : " (API routes start with /api/v1)")));
     }
     Finish(request, "unmatched", Metrics::kUnmatched, {}, started, r);
     return reply(std::move(r));
@@ -292,9 +290,9 @@ void Api::Handle(Request request, Endpoint endpoint, Reply reply) {
     }
     if (header.size() <= kBearer.size() ||
         !EqualsIgnoreCase(header.substr(0, kBearer.size()), kBearer)) {
-      return fail(ErrorResponse(Unauthenticated(
-                      "the Authorization header must be \"Bearer <token>\"")),
-                  {});
+      return fail(
+          ErrorResponse(Unauthenticated("the Authorization header must be \"Bearer <token>\"")),
+          {});
     }
     call->secret = std::string(Trim(header.substr(kBearer.size())));
     auto who = service_.auth().Authenticate(call->secret);
@@ -310,8 +308,8 @@ void Api::Handle(Request request, Endpoint endpoint, Reply reply) {
   // `path` and `query` view the request now owned by the call.
   const std::string& target = call->request.target;
   call->path = std::string_view(target).substr(0, qmark);
-  call->query = qmark == std::string::npos ? std::string_view()
-                                           : std::string_view(target).substr(qmark + 1);
+  call->query =
+      qmark == std::string::npos ? std::string_view() : std::string_view(target).substr(qmark + 1);
 
   const std::string user = call->auth ? call->auth->user_id : std::string();
   Reply done = [this, call, &route, user, started, reply = std::move(reply)](Response r) {

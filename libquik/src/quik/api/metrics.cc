@@ -43,9 +43,8 @@ void Metrics::RecordRequest(int route, int http_status, std::chrono::nanoseconds
   r.by_status[static_cast<std::size_t>(status_it - kStatuses.begin())].fetch_add(
       1, std::memory_order_relaxed);
   const double seconds = std::chrono::duration<double>(took).count();
-  const auto bucket =
-      std::lower_bound(kLatencyBounds.begin(), kLatencyBounds.end(), seconds) -
-      kLatencyBounds.begin();
+  const auto bucket = std::lower_bound(kLatencyBounds.begin(), kLatencyBounds.end(), seconds) -
+                      kLatencyBounds.begin();
   r.latency[static_cast<std::size_t>(bucket)].fetch_add(1, std::memory_order_relaxed);
   r.latency_sum_ns.fetch_add(static_cast<std::uint64_t>(took.count()), std::memory_order_relaxed);
 }

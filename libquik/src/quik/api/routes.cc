@@ -166,12 +166,12 @@ Result<Response> Login(Call& c, LoginLimits& limits) {
   const bool account_ok = limits.account.Allow(account, now, &account_retry);
   const bool address_ok = limits.address.Allow(address, now, &address_retry);
   if (!account_ok || !address_ok) {
-    Response r = ErrorResponse(ResourceExhausted(
-        "too many failed logins " +
-        std::string(account_ok   ? "from this address"
-                    : address_ok ? "for this account"
-                                 : "for this account and from this address") +
-        "; try again later"));
+    Response r = ErrorResponse(
+        ResourceExhausted("too many failed logins " +
+                          std::string(account_ok   ? "from this address"
+                                      : address_ok ? "for this account"
+                                                   : "for this account and from this address") +
+                          "; try again later"));
     r.headers.emplace_back("Retry-After",
                            std::to_string(std::max(account_retry, address_retry).count()));
     return r;
@@ -336,12 +336,14 @@ Result<Response> AddMember(Call& c) {
   QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody());
   QUIK_ASSIGN_OR_RETURN(std::string user, UserRef(body));
   QUIK_ASSIGN_OR_RETURN(Role role, RoleField(body, Role::kMember));
-  QUIK_ASSIGN_OR_RETURN(Member m, c.service.workspaces().AddMember(c.actor, c.param(0), user, role));
+  QUIK_ASSIGN_OR_RETURN(Member m,
+                        c.service.workspaces().AddMember(c.actor, c.param(0), user, role));
   return Object(201, m);
 }
 
 Result<Response> GetMember(Call& c) {
-  QUIK_ASSIGN_OR_RETURN(Member m, c.service.workspaces().GetMember(c.actor, c.param(0), c.param(1)));
+  QUIK_ASSIGN_OR_RETURN(Member m,
+                        c.service.workspaces().GetMember(c.actor, c.param(0), c.param(1)));
   return Object(200, m);
 }
 
@@ -362,7 +364,8 @@ Result<Response> RemoveMember(Call& c) {
 Result<Response> CreateInvite(Call& c) {
   QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody(/*allow_empty=*/true));
   QUIK_ASSIGN_OR_RETURN(Role role, RoleField(body, Role::kMember));
-  QUIK_ASSIGN_OR_RETURN(Invite invite, c.service.workspaces().CreateInvite(c.actor, c.param(0), role));
+  QUIK_ASSIGN_OR_RETURN(Invite invite,
+                        c.service.workspaces().CreateInvite(c.actor, c.param(0), role));
   return Object(201, invite);
 }
 
@@ -471,13 +474,14 @@ void PostMessage(std::shared_ptr<Call> c, Reply reply) {
   if (!st.ok()) return reply(ErrorResponse(st));
   // `done` runs on the store's commit thread: hand the rendering (and the
   // request's log line and metrics) to a network thread.
-  c->service.messages().PostAsync(
-      c->actor, c->param(0), msg, [defer = c->defer, reply](Result<Posted> posted) {
-        defer([posted = std::move(posted), reply] {
-          if (!posted.ok()) return reply(ErrorResponse(posted.status()));
-          reply(Object(posted->created ? 201 : 200, posted->message));
-        });
-      });
+  c->service.messages().PostAsync(c->actor, c->param(0), msg,
+                                  [defer = c->defer, reply](Result<Posted> posted) {
+                                    defer([posted = std::move(posted), reply] {
+                                      if (!posted.ok())
+                                        return reply(ErrorResponse(posted.status()));
+                                      reply(Object(posted->created ? 201 : 200, posted->message));
+                                    });
+                                  });
 }
 
 Result<Response> ListMessages(Call& c) {
@@ -538,8 +542,9 @@ std::vector<Route> ApiRoutes(LoginLimits& limits) {
   constexpr Exec kBlocking = Exec::kBlocking;
   std::vector<Route> routes = {
       R("POST", "/auth/signup", kBlocking, SignUp, Access::kPublic),
-      R("POST", "/auth/login", kBlocking,
-        [&limits](Call& c) { return Login(c, limits); }, Access::kPublic),
+      R(
+          "POST", "/auth/login", kBlocking, [&limits](Call& c) { return Login(c, limits); },
+          Access::kPublic),
       R("POST", "/auth/logout", kBlocking, Logout),
 
       // Literal segments ("me") come before parameters ("{user}").

@@ -178,25 +178,25 @@ KeySpec SyncKey(std::string_view name, std::string_view help) {
 template <typename Section>
 KeySpec StringKey(std::string_view name, std::string_view help, Section Options::*section,
                   std::string Section::*field, bool allow_empty) {
-  return KeySpec{name, help,
-                 [=](const toml::node& node, Options& o) -> std::optional<std::string> {
-                   const auto* v = node.as_string();
-                   if (v == nullptr || (!allow_empty && v->get().empty())) {
-                     return std::string(allow_empty ? "expected a string"
-                                                    : "expected a non-empty string");
-                   }
-                   (o.*section).*field = v->get();
-                   return std::nullopt;
-                 },
-                 [=](const Options& o) {
-                   // TOML basic strings escape like JSON for the characters that matter here.
-                   std::string out = "\"";
-                   for (char c : (o.*section).*field) {
-                     if (c == '"' || c == '\\') out += '\\';
-                     out += c;
-                   }
-                   return out + "\"";
-                 }};
+  return KeySpec{
+      name, help,
+      [=](const toml::node& node, Options& o) -> std::optional<std::string> {
+        const auto* v = node.as_string();
+        if (v == nullptr || (!allow_empty && v->get().empty())) {
+          return std::string(allow_empty ? "expected a string" : "expected a non-empty string");
+        }
+        (o.*section).*field = v->get();
+        return std::nullopt;
+      },
+      [=](const Options& o) {
+        // TOML basic strings escape like JSON for the characters that matter here.
+        std::string out = "\"";
+        for (char c : (o.*section).*field) {
+          if (c == '"' || c == '\\') out += '\\';
+          out += c;
+        }
+        return out + "\"";
+      }};
 }
 
 // "HOST:PORT" with a port from 0 to 65535; an empty value only where allowed.
@@ -341,7 +341,8 @@ const std::vector<SectionSpec>& Sections() {
        }},
       {"log",
        {
-           LogLevelKey("level", "\"debug\", \"info\", \"warn\" or \"error\" (JSON lines on stderr)."),
+           LogLevelKey("level",
+                       "\"debug\", \"info\", \"warn\" or \"error\" (JSON lines on stderr)."),
        }},
   };
   return *sections;

@@ -67,8 +67,8 @@ class Connection {
 bool UsableRequestId(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;
   return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '.' || c == ':';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == ':';
   });
 }
 
@@ -191,8 +191,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   }
 
   void ForceClose() override {
-    asio::post(stream_.get_executor(),
-               [self = this->shared_from_this()] { self->CloseNow(); });
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] { self->CloseNow(); });
   }
 
  private:
@@ -207,16 +206,17 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     parser_->header_limit(static_cast<std::uint32_t>(server_.options().http.max_header_bytes));
     // The body limit is applied once the header is in (OnHeader), so that a
     // refusal can answer with the request's own X-Request-Id and route.
-    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());  // not boost::none: Beast 1.74 compares len > none as true
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());  // not boost::none: Beast 1.74
+                                                                     // compares len > none as true
     if (buffer_.size() > 0) return ReadHeader();
     Lowest().expires_after(server_.options().http.idle_timeout);
-    stream_.async_read_some(
-        buffer_.prepare(4096),
-        [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
-          if (ec) return self->CloseNow();  // idle timeout, peer gone, or draining
-          self->buffer_.commit(n);
-          self->ReadHeader();
-        });
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                              if (ec)
+                                return self->CloseNow();  // idle timeout, peer gone, or draining
+                              self->buffer_.commit(n);
+                              self->ReadHeader();
+                            });
   }
 
   // The whole request, head and body, must arrive within http.request_timeout.
@@ -238,13 +238,13 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     if (beast::iequals(req[http::field::expect], "100-continue")) {
       // curl and others wait for this before they send a body.
       auto interim = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
-                                                                         req.version());
-      http::async_write(stream_, *interim,
-                        [self = this->shared_from_this(), interim](beast::error_code write_ec,
-                                                                   std::size_t) {
-                          if (write_ec) return self->CloseNow();
-                          self->ReadBody();
-                        });
+                                                                        req.version());
+      http::async_write(
+          stream_, *interim,
+          [self = this->shared_from_this(), interim](beast::error_code write_ec, std::size_t) {
+            if (write_ec) return self->CloseNow();
+            self->ReadBody();
+          });
       return;
     }
     ReadBody();
@@ -321,8 +321,9 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
         std::move(r), endpoint_,
         [self = this->shared_from_this(),
          guard = std::make_shared<WorkGuard>(server_.io().get_executor())](api::Response res) {
-          asio::post(self->stream_.get_executor(),
-                     [self, guard, res = std::move(res)]() mutable { self->Write(std::move(res)); });
+          asio::post(self->stream_.get_executor(), [self, guard, res = std::move(res)]() mutable {
+            self->Write(std::move(res));
+          });
         });
   }
 
@@ -370,13 +371,13 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   }
 
   void Discard() {
-    stream_.async_read_some(buffer_.prepare(4096), [self = this->shared_from_this()](
-                                                       beast::error_code ec, std::size_t n) {
-      if (ec || self->discarded_ > (1u << 20)) return self->CloseNow();
-      self->discarded_ += n;
-      self->buffer_.consume(self->buffer_.size());
-      self->Discard();
-    });
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                              if (ec || self->discarded_ > (1u << 20)) return self->CloseNow();
+                              self->discarded_ += n;
+                              self->buffer_.consume(self->buffer_.size());
+                              self->Discard();
+                            });
   }
 
   void CloseNow() {
@@ -408,7 +409,9 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 class ServerImpl::Listener : public std::enable_shared_from_this<Listener> {
  public:
   Listener(ServerImpl& server, api::Endpoint endpoint)
-      : server_(server), endpoint_(endpoint), acceptor_(asio::make_strand(server.io())),
+      : server_(server),
+        endpoint_(endpoint),
+        acceptor_(asio::make_strand(server.io())),
         retry_(acceptor_.get_executor()) {}
 
   Status Bind(const std::string& address, tcp::endpoint* bound) {
@@ -423,8 +426,8 @@ class ServerImpl::Listener : public std::enable_shared_from_this<Listener> {
       tcp::resolver resolver(server_.io());
       auto results = resolver.resolve(parsed->host, std::to_string(parsed->port), ec);
       if (ec || results.empty()) {
-        return InvalidArgument("cannot listen on '" + address + "': unknown host '" +
-                               parsed->host + "'");
+        return InvalidArgument("cannot listen on '" + address + "': unknown host '" + parsed->host +
+                               "'");
       }
       ep = results.begin()->endpoint();
     }
@@ -501,8 +504,8 @@ Status ServerImpl::Open() {
   if (!options_.tls.cert.empty()) {
     tls_.emplace(ssl::context::tls_server);
     tls_->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                      ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                      ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+                      ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                      ssl::context::single_dh_use);
     beast::error_code ec;
     tls_->use_certificate_chain_file(options_.tls.cert, ec);
     if (ec) return InvalidArgument("tls.cert '" + options_.tls.cert + "': " + TlsError(ec));
