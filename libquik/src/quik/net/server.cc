@@ -316,15 +316,22 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     r.body = std::move(req.body());
     request_id_ = r.request_id;
     // The reply may come from any thread; it hops back onto this strand. The
-    // guard keeps the io_context running until it has.
-    server_.api().Handle(
-        std::move(r), endpoint_,
-        [self = this->shared_from_this(),
-         guard = std::make_shared<WorkGuard>(server_.io().get_executor())](api::Response res) {
-          asio::post(self->stream_.get_executor(), [self, guard, res = std::move(res)]() mutable {
-            self->Write(std::move(res));
-          });
-        });
+    // copies of the reply callback may outlive the answer on other threads
+    // (the store's commit thread drops its copy last): they share one Pending,
+    // which lets go of the session before the io_context's work count, so
+    // that run() cannot return while a session (and its timer) still exists.
+    struct Pending {
+      WorkGuard guard;
+      std::shared_ptr<Session> self;  // destroyed first: declared last
+    };
+    auto pending = std::make_shared<Pending>(
+        Pending{WorkGuard(server_.io().get_executor()), this->shared_from_this()});
+    server_.api().Handle(std::move(r), endpoint_, [pending](api::Response res) {
+      asio::post(pending->self->stream_.get_executor(),
+                 [pending, res = std::move(res)]() mutable {
+                   pending->self->Write(std::move(res));
+                 });
+    });
   }
 
   void Write(api::Response r) {
