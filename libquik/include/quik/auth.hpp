@@ -63,14 +63,17 @@ class AuthService {
   // deactivated.
   Result<Authenticated> Authenticate(std::string_view secret);
 
-  // The user themself, the system or an instance admin. Sessions and tokens
-  // already issued stay valid (revoke them with RevokeToken or Deactivate).
+  // The user themself, the system or an instance admin. Revokes the user's
+  // login sessions (whoever held the old password is logged out everywhere);
+  // API tokens stay valid (revoke them with RevokeToken or Deactivate).
   Status SetPassword(const Actor& actor, std::string_view user_ref, std::string_view password);
 
   // The user changes their own password, proving the current one
-  // (kPermissionDenied if it is wrong, or if they have none yet). Sessions and
-  // tokens already issued stay valid.
-  Status ChangePassword(const Actor& actor, std::string_view current, std::string_view password);
+  // (kPermissionDenied if it is wrong, or if they have none yet). Revokes
+  // their other login sessions, all but `keep_session_id` (the one making the
+  // change, if any); API tokens stay valid.
+  Status ChangePassword(const Actor& actor, std::string_view current, std::string_view password,
+                        std::string_view keep_session_id = {});
 
   // API tokens: for the user themself, or by the system / an instance admin.
   Result<IssuedToken> CreateToken(const Actor& actor, std::string_view user_ref,

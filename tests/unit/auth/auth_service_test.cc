@@ -201,6 +201,26 @@ TEST_CASE("auth: change password proves the current one", "[auth]") {
              StatusCode::kPermissionDenied);
 }
 
+TEST_CASE("auth: a password change ends the other login sessions, not API tokens", "[auth]") {
+  quik_test::ServiceFixture f;
+  quik::User alice = f.CreateUser("Alice", "", std::string("old password"));
+  quik::Session here = REQUIRE_VALUE(f.auth().Login(alice.email, "old password"));
+  quik::Session there = REQUIRE_VALUE(f.auth().Login(alice.email, "old password"));
+  quik::IssuedToken api = REQUIRE_VALUE(f.auth().CreateToken(As(alice), alice.id, {"ci", {}}));
+
+  REQUIRE_OK(f.auth().ChangePassword(As(alice), "old password", "new password",
+                                     here.token.token.id));
+  CHECK_OK(f.auth().Authenticate(here.token.secret));  // the one that made the change
+  CHECK_CODE(f.auth().Authenticate(there.token.secret), StatusCode::kUnauthenticated);
+  CHECK_OK(f.auth().Authenticate(api.secret));
+
+  // An operator's reset ends every session.
+  REQUIRE_OK(f.auth().SetPassword(System(), alice.id, "reset password"));
+  CHECK_CODE(f.auth().Authenticate(here.token.secret), StatusCode::kUnauthenticated);
+  CHECK_OK(f.auth().Authenticate(api.secret));
+  CHECK_OK(f.auth().Login(alice.email, "reset password"));
+}
+
 TEST_CASE("auth: passwords shorter than 8 characters are refused everywhere", "[auth]") {
   quik_test::ServiceFixture f;
   quik::NewUser spec{"short@example.test", "Short", std::string("1234567"), false};

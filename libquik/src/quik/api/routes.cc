@@ -223,7 +223,10 @@ Result<Response> ChangePassword(Call& c, LoginLimits& limits) {
     r.headers.emplace_back("Retry-After", std::to_string(retry.count()));
     return r;
   }
-  Status st = c.service.auth().ChangePassword(c.actor, current, password);
+  // The session making the change stays logged in; every other one ends.
+  const std::string keep =
+      c.auth && c.auth->kind == TokenKind::kSession ? c.auth->token_id : std::string();
+  Status st = c.service.auth().ChangePassword(c.actor, current, password, keep);
   if (st.code() == StatusCode::kPermissionDenied) limiter.RecordFailure(key, now);
   QUIK_RETURN_IF_ERROR(st);
   return NoContent();

@@ -107,12 +107,13 @@ Status AuthService::SetPassword(const Actor& actor, std::string_view user_ref,
       return PermissionDenied("only the user themself or an instance admin may set a password");
     }
     QUIK_RETURN_IF_ERROR(tx.SetPasswordHash(user.id, hash));
+    QUIK_RETURN_IF_ERROR(auth::RevokeSessionsForUser(tx, user.id, actor.user_id(), {}));
     return events::Append(tx, "user.password_changed", actor.user_id(), user);
   });
 }
 
 Status AuthService::ChangePassword(const Actor& actor, std::string_view current,
-                                   std::string_view password) {
+                                   std::string_view password, std::string_view keep_session_id) {
   if (actor.is_system()) return PermissionDenied("the system has no password; use SetPassword");
   QUIK_RETURN_IF_ERROR(users::CheckPassword(password));
   QUIK_ASSIGN_OR_RETURN(std::string stored,
@@ -130,6 +131,8 @@ Status AuthService::ChangePassword(const Actor& actor, std::string_view current,
   return ctx_->store->Write([&](store::Tx& tx) -> Status {
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
     QUIK_RETURN_IF_ERROR(tx.SetPasswordHash(who.user.id, hash));
+    QUIK_RETURN_IF_ERROR(
+        auth::RevokeSessionsForUser(tx, who.user.id, actor.user_id(), keep_session_id));
     return events::Append(tx, "user.password_changed", actor.user_id(), who.user);
   });
 }
