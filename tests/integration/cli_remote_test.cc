@@ -487,6 +487,33 @@ TEST_CASE("quikctl user set-password, offline and --server", "[cli][remote]") {
   REQUIRE(right.ok());
   CHECK(right->status == 204);
   CHECK(login("bob@remote.test", "third one!") == 200);
+
+  // Over two login sessions: the one that changes the password stays, the
+  // other is logged out, the API token lives on.
+  auto session = [&]() {
+    auto client = quik::net::HttpClient::Connect(s.url());
+    REQUIRE(client.ok());
+    auto r =
+        client->Request("POST", "/api/v1/auth/login",
+                        json({{"email", "bob@remote.test"}, {"password", "third one!"}}).dump());
+    REQUIRE(r.ok());
+    REQUIRE(r->status == 200);
+    return quik::net::HttpHeaders{
+        {"Authorization", "Bearer " + json::parse(r->body)["token"].get<std::string>()}};
+  };
+  const auto here = session(), there = session();
+  auto changed = bob->Request(
+      "PUT", "/api/v1/users/me/password",
+      json({{"current_password", "third one!"}, {"password", "fourth one!"}}).dump(), here);
+  REQUIRE(changed.ok());
+  CHECK(changed->status == 204);
+  auto me_here = bob->Request("GET", "/api/v1/users/me", {}, here);
+  auto me_there = bob->Request("GET", "/api/v1/users/me", {}, there);
+  auto me_api = bob->Request("GET", "/api/v1/users/me", {}, auth);
+  REQUIRE((me_here.ok() && me_there.ok() && me_api.ok()));
+  CHECK(me_here->status == 200);
+  CHECK(me_there->status == 401);
+  CHECK(me_api->status == 200);
 }
 
 TEST_CASE("quikctl --server: errors, exit codes and flags", "[cli][remote]") {

@@ -197,8 +197,7 @@ TEST_CASE("auth: change password proves the current one", "[auth]") {
   // Without a password there is nothing to prove: an operator sets the first one.
   CHECK_CODE(f.auth().ChangePassword(As(nopass), "", "new password"),
              StatusCode::kPermissionDenied);
-  CHECK_CODE(f.auth().ChangePassword(System(), "", "new password"),
-             StatusCode::kPermissionDenied);
+  CHECK_CODE(f.auth().ChangePassword(System(), "", "new password"), StatusCode::kPermissionDenied);
 }
 
 TEST_CASE("auth: a password change ends the other login sessions, not API tokens", "[auth]") {
@@ -208,8 +207,8 @@ TEST_CASE("auth: a password change ends the other login sessions, not API tokens
   quik::Session there = REQUIRE_VALUE(f.auth().Login(alice.email, "old password"));
   quik::IssuedToken api = REQUIRE_VALUE(f.auth().CreateToken(As(alice), alice.id, {"ci", {}}));
 
-  REQUIRE_OK(f.auth().ChangePassword(As(alice), "old password", "new password",
-                                     here.token.token.id));
+  REQUIRE_OK(
+      f.auth().ChangePassword(As(alice), "old password", "new password", here.token.token.id));
   CHECK_OK(f.auth().Authenticate(here.token.secret));  // the one that made the change
   CHECK_CODE(f.auth().Authenticate(there.token.secret), StatusCode::kUnauthenticated);
   CHECK_OK(f.auth().Authenticate(api.secret));
