@@ -52,6 +52,7 @@
 
 #include <sqlite3.h>
 
+#include "bench_common.hpp"
 #include "quik/actor.hpp"
 #include "quik/config.hpp"
 #include "quik/datadir.hpp"
@@ -77,29 +78,11 @@ struct Flags {
   bool keep = false;
 };
 
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "bench_http: %s\n", what.c_str());
-  std::exit(1);
-}
-
-template <typename T>
-T ValueOrDie(quik::Result<T> result, const std::string& what) {
-  if (!result.ok()) Die(what + ": " + result.status().ToString());
-  return std::move(result).value();
-}
-
-std::vector<std::string> SplitCommas(std::string_view s) {
-  std::vector<std::string> out;
-  while (!s.empty()) {
-    size_t comma = s.find(',');
-    out.emplace_back(s.substr(0, comma));
-    if (comma == std::string_view::npos) break;
-    s.remove_prefix(comma + 1);
-  }
-  return out;
-}
-
-const char* SyncName(quik::SyncMode m) { return m == quik::SyncMode::kFull ? "full" : "normal"; }
+using quik_bench::Die;
+using quik_bench::Percentile;
+using quik_bench::SplitCommas;
+using quik_bench::SyncName;
+using quik_bench::ValueOrDie;
 
 void Usage() {
   std::fprintf(stderr,
@@ -112,57 +95,42 @@ void Usage() {
 
 Flags ParseFlags(int argc, char** argv) {
   Flags f;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    std::string value;
-    size_t eq = arg.find('=');
-    if (eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg.resize(eq);
-    } else if (arg != "--keep" && arg != "--help" && arg != "-h") {
-      if (i + 1 >= argc) Usage();
-      value = argv[++i];
-    }
-    try {
-      if (arg == "--connections") {
-        f.connections.clear();
-        for (const auto& c : SplitCommas(value)) f.connections.push_back(std::stoi(c));
-      } else if (arg == "--seconds") {
-        f.seconds = std::stod(value);
-      } else if (arg == "--requests") {
-        f.requests = std::stoull(value);
-      } else if (arg == "--warmup") {
-        f.warmup = std::stod(value);
-      } else if (arg == "--sync") {
-        f.sync.clear();
-        for (const auto& s : SplitCommas(value)) {
-          if (s != "normal" && s != "full") Usage();
-          f.sync.push_back(s == "full" ? quik::SyncMode::kFull : quik::SyncMode::kNormal);
-        }
-      } else if (arg == "--log") {
-        f.log.clear();
-        for (const auto& s : SplitCommas(value)) {
-          auto level = quik::ParseLogLevel(s);
-          if (!level) Usage();
-          f.log.push_back(*level);
-        }
-      } else if (arg == "--io-threads") {
-        f.io_threads = std::stoi(value);
-      } else if (arg == "--users") {
-        f.users = std::stoi(value);
-      } else if (arg == "--text-bytes") {
-        f.text_bytes = std::stoi(value);
-      } else if (arg == "--data-dir") {
-        f.data_dir = value;
-      } else if (arg == "--keep") {
-        f.keep = true;
-      } else {
-        Usage();
-      }
-    } catch (const std::exception&) {
-      Usage();
-    }
-  }
+  quik_bench::ForEachFlag(argc, argv, Usage,
+                          [&f](const std::string& arg, const std::string& value) {
+                            if (arg == "--connections") {
+                              f.connections.clear();
+                              for (const auto& c : SplitCommas(value))
+                                f.connections.push_back(std::stoi(c));
+                            } else if (arg == "--seconds") {
+                              f.seconds = std::stod(value);
+                            } else if (arg == "--requests") {
+                              f.requests = std::stoull(value);
+                            } else if (arg == "--warmup") {
+                              f.warmup = std::stod(value);
+                            } else if (arg == "--sync") {
+                              return quik_bench::ParseSyncList(value, &f.sync);
+                            } else if (arg == "--log") {
+                              f.log.clear();
+                              for (const auto& s : SplitCommas(value)) {
+                                auto level = quik::ParseLogLevel(s);
+                                if (!level) return false;
+                                f.log.push_back(*level);
+                              }
+                            } else if (arg == "--io-threads") {
+                              f.io_threads = std::stoi(value);
+                            } else if (arg == "--users") {
+                              f.users = std::stoi(value);
+                            } else if (arg == "--text-bytes") {
+                              f.text_bytes = std::stoi(value);
+                            } else if (arg == "--data-dir") {
+                              f.data_dir = value;
+                            } else if (arg == "--keep") {
+                              f.keep = true;
+                            } else {
+                              return false;
+                            }
+                            return true;
+                          });
   if (f.connections.empty() || f.sync.empty() || f.log.empty() || f.seconds <= 0 || f.warmup < 0 ||
       f.io_threads < 0 || f.users < 0 || f.text_bytes < 1 || f.text_bytes > 4000) {
     Usage();
@@ -525,25 +493,14 @@ class LoadGenerator {
   Totals* totals_;
 };
 
-double Percentile(std::vector<std::uint32_t>& v, double p) {
-  if (v.empty()) return 0;
-  size_t k = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())));
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-  return v[k] / 1000.0;
-}
+// Latencies are kept in microseconds and reported in milliseconds.
+double PercentileMs(std::vector<std::uint32_t>& v, double p) { return Percentile(v, p) / 1000.0; }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   const Flags flags = ParseFlags(argc, argv);
-  std::filesystem::path parent =
-      flags.data_dir.empty() ? std::filesystem::temp_directory_path() : flags.data_dir;
-  std::error_code ec;
-  std::filesystem::create_directories(parent, ec);
-  std::string tmpl = (parent / "quik-bench-http-XXXXXX").string();
-  if (mkdtemp(tmpl.data()) == nullptr)
-    Die("mkdtemp in " + parent.string() + ": " + std::strerror(errno));
-  const std::filesystem::path root = tmpl;
+  const std::filesystem::path root = quik_bench::MakeRunDir(flags.data_dir, "quik-bench-http");
 
   quik::Options options;
   options.data_dir = root / "data";
@@ -619,8 +576,8 @@ int main(int argc, char** argv) {
             "%6llu\n",
             SyncName(sync), std::string(quik::LogLevelName(level)).c_str(), conns,
             static_cast<unsigned long long>(r.posts), r.seconds, posts / r.seconds,
-            Percentile(r.latencies_us, 0.50), Percentile(r.latencies_us, 0.99),
-            Percentile(r.latencies_us, 0.999), Percentile(r.latencies_us, 1.0),
+            PercentileMs(r.latencies_us, 0.50), PercentileMs(r.latencies_us, 0.99),
+            PercentileMs(r.latencies_us, 0.999), PercentileMs(r.latencies_us, 1.0),
             server_cpu_ns / 1000.0 / posts,
             static_cast<double>(r.generator_cpu_ns) / 1000.0 / posts, batch, commit_us,
             static_cast<unsigned long long>(slow));
@@ -649,7 +606,8 @@ int main(int argc, char** argv) {
   if (flags.keep) {
     std::printf("kept %s\n", root.c_str());
   } else {
-    std::filesystem::remove_all(root, ec);
+    std::error_code ignored;
+    std::filesystem::remove_all(root, ignored);
   }
   return ok ? 0 : 1;
 }

@@ -33,6 +33,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench_common.hpp"
 #include "quik/actor.hpp"
 #include "quik/datadir.hpp"
 #include "quik/messages.hpp"
@@ -60,29 +61,11 @@ struct Flags {
   std::vector<std::string> modes = {"threads", "async"};
 };
 
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "bench_post: %s\n", what.c_str());
-  std::exit(1);
-}
-
-template <typename T>
-T ValueOrDie(quik::Result<T> result, const std::string& what) {
-  if (!result.ok()) Die(what + ": " + result.status().ToString());
-  return std::move(result).value();
-}
-
-std::vector<std::string> SplitCommas(std::string_view s) {
-  std::vector<std::string> out;
-  while (!s.empty()) {
-    size_t comma = s.find(',');
-    out.emplace_back(s.substr(0, comma));
-    if (comma == std::string_view::npos) break;
-    s.remove_prefix(comma + 1);
-  }
-  return out;
-}
-
-const char* SyncName(quik::SyncMode m) { return m == quik::SyncMode::kFull ? "full" : "normal"; }
+using quik_bench::Die;
+using quik_bench::Percentile;
+using quik_bench::SplitCommas;
+using quik_bench::SyncName;
+using quik_bench::ValueOrDie;
 
 void Usage() {
   std::fprintf(stderr,
@@ -95,59 +78,39 @@ void Usage() {
 
 Flags ParseFlags(int argc, char** argv) {
   Flags f;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    std::string value;
-    size_t eq = arg.find('=');
-    if (eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg.resize(eq);
-    } else if (arg != "--keep" && arg != "--help" && arg != "-h") {
-      if (i + 1 >= argc) Usage();
-      value = argv[++i];
-    }
-    try {
-      if (arg == "--seconds") {
-        f.seconds = std::stod(value);
-      } else if (arg == "--warmup") {
-        f.warmup = std::stod(value);
-      } else if (arg == "--writers") {
-        f.writers.clear();
-        for (const auto& w : SplitCommas(value)) f.writers.push_back(std::stoi(w));
-      } else if (arg == "--sync") {
-        f.sync.clear();
-        for (const auto& s : SplitCommas(value)) {
-          if (s == "normal") {
-            f.sync.push_back(quik::SyncMode::kNormal);
-          } else if (s == "full") {
-            f.sync.push_back(quik::SyncMode::kFull);
-          } else {
-            Usage();
-          }
-        }
-      } else if (arg == "--channels") {
-        f.channels = std::stoi(value);
-      } else if (arg == "--text-bytes") {
-        f.text_bytes = std::stoi(value);
-      } else if (arg == "--client-ids") {
-        if (value != "on" && value != "off") Usage();
-        f.client_ids = value == "on";
-      } else if (arg == "--data-dir") {
-        f.data_dir = value;
-      } else if (arg == "--mode") {
-        f.modes = SplitCommas(value);
-        for (const auto& m : f.modes) {
-          if (m != "threads" && m != "async") Usage();
-        }
-      } else if (arg == "--keep") {
-        f.keep = true;
-      } else {
-        Usage();
-      }
-    } catch (const std::exception&) {
-      Usage();
-    }
-  }
+  quik_bench::ForEachFlag(argc, argv, Usage,
+                          [&f](const std::string& arg, const std::string& value) {
+                            if (arg == "--seconds") {
+                              f.seconds = std::stod(value);
+                            } else if (arg == "--warmup") {
+                              f.warmup = std::stod(value);
+                            } else if (arg == "--writers") {
+                              f.writers.clear();
+                              for (const auto& w : SplitCommas(value))
+                                f.writers.push_back(std::stoi(w));
+                            } else if (arg == "--sync") {
+                              return quik_bench::ParseSyncList(value, &f.sync);
+                            } else if (arg == "--channels") {
+                              f.channels = std::stoi(value);
+                            } else if (arg == "--text-bytes") {
+                              f.text_bytes = std::stoi(value);
+                            } else if (arg == "--client-ids") {
+                              if (value != "on" && value != "off") return false;
+                              f.client_ids = value == "on";
+                            } else if (arg == "--data-dir") {
+                              f.data_dir = value;
+                            } else if (arg == "--mode") {
+                              f.modes = SplitCommas(value);
+                              for (const auto& m : f.modes) {
+                                if (m != "threads" && m != "async") return false;
+                              }
+                            } else if (arg == "--keep") {
+                              f.keep = true;
+                            } else {
+                              return false;
+                            }
+                            return true;
+                          });
   if (f.seconds <= 0 || f.warmup < 0 || f.writers.empty() || f.sync.empty() || f.channels < 1 ||
       f.text_bytes < 1) {
     Usage();
@@ -354,25 +317,11 @@ CaseResult RunPostsAsync(quik::internal::Context& ctx, quik::MessageService& mes
   return r;
 }
 
-std::uint32_t Percentile(std::vector<std::uint32_t>& v, double p) {
-  if (v.empty()) return 0;
-  size_t k = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())));
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
-  return v[k];
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   Flags flags = ParseFlags(argc, argv);
-  std::filesystem::path parent =
-      flags.data_dir.empty() ? std::filesystem::temp_directory_path() : flags.data_dir;
-  std::error_code ec;
-  std::filesystem::create_directories(parent, ec);
-  std::string tmpl = (parent / "quik-bench-XXXXXX").string();
-  if (mkdtemp(tmpl.data()) == nullptr)
-    Die("mkdtemp in " + parent.string() + ": " + strerror(errno));
-  const std::filesystem::path root = tmpl;
+  const std::filesystem::path root = quik_bench::MakeRunDir(flags.data_dir, "quik-bench");
 
   quik::Options options;
   options.data_dir = root / "data";
@@ -421,7 +370,8 @@ int main(int argc, char** argv) {
   if (flags.keep) {
     std::printf("kept %s\n", root.c_str());
   } else {
-    std::filesystem::remove_all(root, ec);
+    std::error_code ignored;
+    std::filesystem::remove_all(root, ignored);
   }
   return 0;
 }

@@ -29,6 +29,8 @@
 
 extern char** environ;
 
+#include <catch2/catch.hpp>
+
 namespace quik::testing {
 
 struct CliRun {
@@ -308,3 +310,11 @@ class ServeProcess {
 };
 
 }  // namespace quik::testing
+
+// Requires a quikctl run to have exited with `code`, showing its output if not.
+#define REQUIRE_EXIT(run, code)                  \
+  do {                                           \
+    const ::quik::testing::CliRun& run_ = (run); \
+    INFO(run_.Describe());                       \
+    REQUIRE(run_.exit_code == (code));           \
+  } while (0)

@@ -4,10 +4,6 @@
 // timeouts and unreachable servers.
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -26,6 +22,7 @@
 
 #include "integration/cli_harness.hpp"
 #include "net/http_client.hpp"
+#include "testing/test_certificate.hpp"
 
 namespace {
 
@@ -34,13 +31,6 @@ using quik::testing::CliRun;
 using quik::testing::QuikctlEnv;
 using quik::testing::RunProcess;
 using quik::testing::ServeProcess;
-
-#define REQUIRE_EXIT(run, code)        \
-  do {                                 \
-    const CliRun& run_ = (run);        \
-    INFO(run_.Describe());             \
-    REQUIRE(run_.exit_code == (code)); \
-  } while (0)
 
 // The same exit code, stdout and stderr.
 #define REQUIRE_SAME(local, remote)        \
@@ -602,47 +592,10 @@ TEST_CASE("quikctl --server: errors, exit codes and flags", "[cli][remote]") {
   CHECK(s.server->Stop() == 0);
 }
 
-// Writes a self-signed certificate for IP 127.0.0.1 and its key as PEM.
-void WriteTestCertificate(const std::string& cert, const std::string& key) {
-  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> pkey(EVP_EC_gen("P-256"), EVP_PKEY_free);
-  REQUIRE(pkey);
-  std::unique_ptr<X509, decltype(&X509_free)> x509(X509_new(), X509_free);
-  REQUIRE(x509);
-  X509_set_version(x509.get(), 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(x509.get()), 1);
-  X509_gmtime_adj(X509_getm_notBefore(x509.get()), -60);
-  X509_gmtime_adj(X509_getm_notAfter(x509.get()), 3600);
-  X509_set_pubkey(x509.get(), pkey.get());
-  X509_NAME* name = X509_get_subject_name(x509.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("quikctl test"), -1, -1, 0);
-  X509_set_issuer_name(x509.get(), name);
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, x509.get(), x509.get(), nullptr, nullptr, 0);
-  for (const auto& [ext, value] :
-       {std::pair<const char*, const char*>{"subjectAltName", "IP:127.0.0.1"},
-        {"basicConstraints", "CA:TRUE"}}) {
-    X509_EXTENSION* e = X509V3_EXT_conf(nullptr, &ctx, ext, value);
-    REQUIRE(e != nullptr);
-    X509_add_ext(x509.get(), e, -1);
-    X509_EXTENSION_free(e);
-  }
-  REQUIRE(X509_sign(x509.get(), pkey.get(), EVP_sha256()) > 0);
-  struct Closer {
-    void operator()(FILE* f) const { std::fclose(f); }
-  };
-  std::unique_ptr<FILE, Closer> cf(std::fopen(cert.c_str(), "w"));
-  std::unique_ptr<FILE, Closer> kf(std::fopen(key.c_str(), "w"));
-  REQUIRE((cf && kf));
-  REQUIRE(PEM_write_X509(cf.get(), x509.get()) == 1);
-  REQUIRE(PEM_write_PrivateKey(kf.get(), pkey.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1);
-}
-
 TEST_CASE("quikctl --server https:// verifies the server against --ca-file", "[cli][remote]") {
   QuikctlEnv env;
   std::string cert = (env.root() / "cert.pem").string(), key = (env.root() / "key.pem").string();
-  WriteTestCertificate(cert, key);
+  quik_test::WriteTestCertificate(cert, key);
   env.WriteConfig(std::string(QuikctlEnv::kFastConfig) + "\n[tls]\ncert = \"" + cert +
                   "\"\nkey = \"" + key + "\"\n");
   env.Json({"user", "create", "--email", "admin@remote.test", "--name", "Admin", "--admin"});

@@ -22,13 +22,6 @@ using nlohmann::json;
 using quik::testing::CliRun;
 using quik::testing::QuikctlEnv;
 
-#define REQUIRE_EXIT(run, code)        \
-  do {                                 \
-    const CliRun& run_ = (run);        \
-    INFO(run_.Describe());             \
-    REQUIRE(run_.exit_code == (code)); \
-  } while (0)
-
 bool StartsWith(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
 std::vector<std::string> Lines(const std::string& text) {

@@ -3,12 +3,6 @@
 // The test makes its own self-signed certificate for 127.0.0.1 with OpenSSL,
 // starts the server on port 0 and talks to it with the project's HTTP client,
 // which verifies the chain and the address against that certificate.
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
-
-#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -20,45 +14,9 @@
 
 #include "net/http_client.hpp"
 #include "testing/temp_dir.hpp"
+#include "testing/test_certificate.hpp"
 
 namespace {
-
-struct FileCloser {
-  void operator()(FILE* f) const { std::fclose(f); }
-};
-
-// Writes a self-signed certificate for IP 127.0.0.1 and its key as PEM.
-void WriteSelfSignedCert(const std::filesystem::path& cert, const std::filesystem::path& key) {
-  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> pkey(EVP_EC_gen("P-256"), EVP_PKEY_free);
-  REQUIRE(pkey);
-  std::unique_ptr<X509, decltype(&X509_free)> x509(X509_new(), X509_free);
-  REQUIRE(x509);
-  X509_set_version(x509.get(), 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(x509.get()), 1);
-  X509_gmtime_adj(X509_getm_notBefore(x509.get()), -60);
-  X509_gmtime_adj(X509_getm_notAfter(x509.get()), 3600);
-  X509_set_pubkey(x509.get(), pkey.get());
-  X509_NAME* name = X509_get_subject_name(x509.get());
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("quik test"), -1, -1, 0);
-  X509_set_issuer_name(x509.get(), name);
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, x509.get(), x509.get(), nullptr, nullptr, 0);
-  for (const char* ext : {"subjectAltName", "basicConstraints"}) {
-    const char* value = std::string_view(ext) == "subjectAltName" ? "IP:127.0.0.1" : "CA:TRUE";
-    X509_EXTENSION* e = X509V3_EXT_conf(nullptr, &ctx, ext, value);
-    REQUIRE(e != nullptr);
-    X509_add_ext(x509.get(), e, -1);
-    X509_EXTENSION_free(e);
-  }
-  REQUIRE(X509_sign(x509.get(), pkey.get(), EVP_sha256()) > 0);
-  std::unique_ptr<FILE, FileCloser> cf(std::fopen(cert.c_str(), "w"));
-  std::unique_ptr<FILE, FileCloser> kf(std::fopen(key.c_str(), "w"));
-  REQUIRE((cf && kf));
-  REQUIRE(PEM_write_X509(cf.get(), x509.get()) == 1);
-  REQUIRE(PEM_write_PrivateKey(kf.get(), pkey.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1);
-}
 
 quik::Options TestOptions(const std::filesystem::path& dir) {
   quik::Options o;
@@ -77,7 +35,7 @@ TEST_CASE("with tls.cert and tls.key the server speaks HTTPS only", "[tls]") {
   quik::Options options = TestOptions(tmp.path());
   options.tls.cert = (tmp.path() / "cert.pem").string();
   options.tls.key = (tmp.path() / "key.pem").string();
-  WriteSelfSignedCert(options.tls.cert, options.tls.key);
+  quik_test::WriteTestCertificate(options.tls.cert, options.tls.key);
   REQUIRE(quik::InitDataDir(options).ok());
   auto server = quik::Server::Create(options);
   REQUIRE(server.ok());
