@@ -1,10 +1,10 @@
 #include "api/api.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <utility>
 
+#include "common/text.hpp"
 #include "quik/json.hpp"
 #include "service/context.hpp"
 
@@ -55,26 +55,13 @@ std::optional<std::string> PercentDecode(std::string_view in, bool plus_is_space
   return out;
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
+}  // namespace
 
 Response TooMany(std::string_view message, std::chrono::seconds retry_after) {
   Response r = ErrorResponse(ResourceExhausted(std::string(message)));
   r.headers.emplace_back("Retry-After", std::to_string(retry_after.count()));
   return r;
 }
-
-}  // namespace
 
 Response JsonResponse(int http_status, const json& body) {
   Response r;
@@ -115,7 +102,7 @@ std::optional<std::string> Call::Query(std::string_view key) const {
 }
 
 Result<json> Call::JsonBody(bool allow_empty) const {
-  if (Trim(request.body).empty()) {
+  if (internal::TrimWhitespace(request.body).empty()) {
     if (allow_empty) return json::object();
     return InvalidArgument("the request body must be a JSON object");
   }
@@ -281,7 +268,7 @@ void Api::Handle(Request request, Endpoint endpoint, Reply reply) {
   }
 
   if (route.access == Access::kUser) {
-    const std::string_view header = Trim(request.authorization);
+    const std::string_view header = internal::TrimWhitespace(request.authorization);
     constexpr std::string_view kBearer = "bearer ";
     if (header.empty()) {
       return fail(ErrorResponse(Unauthenticated(
@@ -289,12 +276,12 @@ void Api::Handle(Request request, Endpoint endpoint, Reply reply) {
                   {});
     }
     if (header.size() <= kBearer.size() ||
-        !EqualsIgnoreCase(header.substr(0, kBearer.size()), kBearer)) {
+        internal::AsciiLower(header.substr(0, kBearer.size())) != kBearer) {
       return fail(
           ErrorResponse(Unauthenticated("the Authorization header must be \"Bearer <token>\"")),
           {});
     }
-    call->secret = std::string(Trim(header.substr(kBearer.size())));
+    call->secret = std::string(internal::TrimWhitespace(header.substr(kBearer.size())));
     auto who = service_.auth().Authenticate(call->secret);
     if (!who.ok()) return fail(ErrorResponse(who.status()), {});
     if (user_rate_.enabled() && !user_rate_.Allow(who->user_id, started, &retry)) {

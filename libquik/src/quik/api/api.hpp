@@ -62,6 +62,8 @@ Response ErrorResponse(const Status& status);
 // An error whose code is not a quik::StatusCode (payload_too_large).
 Response ErrorResponse(int http_status, std::string_view code, std::string_view message);
 Response JsonResponse(int http_status, const nlohmann::json& body);
+// 429 rate_limited with Retry-After (at least 1 second).
+Response TooMany(std::string_view message, std::chrono::seconds retry_after);
 
 // One request being answered: the matched route's inputs.
 struct Call {

@@ -3,12 +3,12 @@
 // model's one JSON mapping (quik/json.hpp). Permission rules live in the
 // services, never here.
 #include <algorithm>
-#include <cctype>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "api/api.hpp"
+#include "common/text.hpp"
 #include "quik/config.hpp"
 #include "quik/json.hpp"
 
@@ -136,11 +136,6 @@ json SessionJson(const Session& s) {
   return j;
 }
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // ---- handlers ---------------------------------------------------------------
 
 Result<Response> SignUp(Call& c) {
@@ -159,22 +154,19 @@ Result<Response> Login(Call& c, LoginLimits& limits) {
   QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody());
   QUIK_ASSIGN_OR_RETURN(std::string email, RequiredString(body, "email"));
   QUIK_ASSIGN_OR_RETURN(std::string password, RequiredString(body, "password"));
-  const std::string account = "account:" + Lower(email);
+  const std::string account = "account:" + internal::AsciiLower(email);
   const std::string address = "address:" + c.request.remote_address;
   const auto now = Clock::now();
   std::chrono::seconds account_retry{}, address_retry{};
   const bool account_ok = limits.account.Allow(account, now, &account_retry);
   const bool address_ok = limits.address.Allow(address, now, &address_retry);
   if (!account_ok || !address_ok) {
-    Response r = ErrorResponse(
-        ResourceExhausted("too many failed logins " +
-                          std::string(account_ok   ? "from this address"
-                                      : address_ok ? "for this account"
-                                                   : "for this account and from this address") +
-                          "; try again later"));
-    r.headers.emplace_back("Retry-After",
-                           std::to_string(std::max(account_retry, address_retry).count()));
-    return r;
+    return TooMany("too many failed logins " +
+                       std::string(account_ok   ? "from this address"
+                                   : address_ok ? "for this account"
+                                                : "for this account and from this address") +
+                       "; try again later",
+                   std::max(account_retry, address_retry));
   }
   auto session = c.service.auth().Login(email, password);
   if (!session.ok()) {
@@ -218,10 +210,7 @@ Result<Response> ChangePassword(Call& c, LoginLimits& limits) {
   const auto now = Clock::now();
   std::chrono::seconds retry{};
   if (!limiter.Allow(key, now, &retry)) {
-    Response r = ErrorResponse(
-        ResourceExhausted("too many wrong current passwords for this user; try again later"));
-    r.headers.emplace_back("Retry-After", std::to_string(retry.count()));
-    return r;
+    return TooMany("too many wrong current passwords for this user; try again later", retry);
   }
   // The session making the change stays logged in; every other one ends.
   const std::string keep =
@@ -447,7 +436,8 @@ Result<Response> AddChannelMember(Call& c) {
   QUIK_RETURN_IF_ERROR(c.service.channels().AddMember(c.actor, c.param(0), user));
   QUIK_ASSIGN_OR_RETURN(auto members, c.service.channels().ListMembers(c.actor, c.param(0)));
   for (const ChannelMember& m : members) {
-    if (m.user_id == user || Lower(m.email) == Lower(user)) return Object(201, m);
+    if (m.user_id == user || internal::AsciiLower(m.email) == internal::AsciiLower(user))
+      return Object(201, m);
   }
   return Internal("the new channel member is missing from the member list");
 }
