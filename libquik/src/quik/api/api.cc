@@ -259,7 +259,7 @@ void Api::Handle(Request request, Endpoint endpoint, Reply reply) {
     return fail(TooMany("too many requests from " + request.remote_address, retry), {});
   }
 
-  auto call = std::make_shared<Call>(service_, service_.options());
+  auto call = std::make_shared<Call>(service_);
   call->defer = run_io_;
   for (auto& p : match.params) {
     auto decoded = PercentDecode(p, false);

@@ -67,10 +67,9 @@ Response TooMany(std::string_view message, std::chrono::seconds retry_after);
 
 // One request being answered: the matched route's inputs.
 struct Call {
-  Call(Service& s, const Options& o) : service(s), options(o) {}
+  explicit Call(Service& s) : service(s) {}
 
   Service& service;
-  const Options& options;
   Request request;
   std::string_view path;
   std::string_view query;
