@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace quik {
 
@@ -31,6 +32,12 @@ struct StorageOptions {
   // write lock before failing with kUnavailable.
   // Default: 5000
   int busy_timeout_ms = 5000;
+
+  // storage.cache_mib: the page cache of each database connection the server
+  // holds (the write connection's keeps hot b-tree pages between commits;
+  // reads go through a memory map).
+  // Default: 32
+  int cache_mib = 32;
 
   // storage.auto_migrate: apply pending schema migrations when the data dir is
   // opened. When false, opening a data dir with pending migrations fails and
@@ -178,6 +185,62 @@ struct LogOptions {
   LogLevel level = LogLevel::kInfo;
 };
 
+struct RealtimeOptions {
+  // realtime.event_retention: how long durable events are kept for clients
+  // that resume with ?after=SEQ; an older cursor gets resync_required.
+  // Default: 7 days
+  std::chrono::seconds event_retention = std::chrono::hours(24 * 7);
+
+  // realtime.max_queue_bytes: how far (in bytes of frames) a connection may
+  // fall behind. A queue past it for a second, or past sixteen times it at
+  // once, marks a slow consumer: it is closed (code 1008) and resumes with
+  // ?after=SEQ. A burst (one page of events) above it is fine.
+  // Default: 1 MiB
+  std::int64_t max_queue_bytes = 1 << 20;
+
+  // realtime.max_frame_bytes: the largest frame a client may send (close
+  // code 1009 past it).
+  // Default: 4096
+  std::int64_t max_frame_bytes = 4096;
+
+  // realtime.auth_timeout: how long a connection without an Authorization
+  // header has to send its {"type":"auth"} frame.
+  // Default: 10 seconds
+  std::chrono::seconds auth_timeout = std::chrono::seconds(10);
+
+  // realtime.idle_timeout: a connection that sends nothing, not even a pong,
+  // for this long is closed; the server pings it halfway through.
+  // Default: 60 seconds
+  std::chrono::seconds idle_timeout = std::chrono::seconds(60);
+
+  // realtime.allowed_origins: the Origin header values a browser may connect
+  // from, such as "https://chat.example.com"; empty allows any (tokens, not
+  // cookies, authenticate, so a foreign page cannot borrow a session).
+  // Default: {} (any origin)
+  std::vector<std::string> allowed_origins;
+
+  // realtime.max_connections_per_user: open WebSocket and long-poll
+  // connections one user may hold; further ones are refused (a WebSocket is
+  // closed with 1008, a long-poll answered 429).
+  // Default: 32
+  int max_connections_per_user = 32;
+
+  // realtime.client_frame_rate: frames per second a connection may send,
+  // with bursts of twice that; past it the connection is closed (1008).
+  // Default: 20
+  int client_frame_rate = 20;
+
+  // realtime.typing_interval: at most one typing event per user and channel
+  // per interval; more are dropped.
+  // Default: 2 seconds
+  std::chrono::seconds typing_interval = std::chrono::seconds(2);
+
+  // realtime.presence_grace: how long after a user's last connection closes
+  // before they show offline (a reconnect within it changes nothing).
+  // Default: 10 seconds
+  std::chrono::seconds presence_grace = std::chrono::seconds(10);
+};
+
 struct Options {
   // The data directory: quik.toml, quik.db (SQLite), lmdb/ and, later, blobs.
   // Default: "quik-data", relative to the working directory (quikctl uses
@@ -191,6 +254,7 @@ struct Options {
   HttpOptions http;
   TlsOptions tls;
   LogOptions log;
+  RealtimeOptions realtime;
 };
 
 }  // namespace quik

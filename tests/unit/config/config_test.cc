@@ -43,7 +43,18 @@ bool SameOptions(const Options& a, const Options& b) {
          a.http.request_timeout == b.http.request_timeout &&
          a.http.idle_timeout == b.http.idle_timeout && a.http.user_rate == b.http.user_rate &&
          a.http.address_rate == b.http.address_rate && a.http.rate_burst == b.http.rate_burst &&
-         a.tls.cert == b.tls.cert && a.tls.key == b.tls.key && a.log.level == b.log.level;
+         a.tls.cert == b.tls.cert && a.tls.key == b.tls.key && a.log.level == b.log.level &&
+         a.storage.cache_mib == b.storage.cache_mib &&
+         a.realtime.event_retention == b.realtime.event_retention &&
+         a.realtime.max_queue_bytes == b.realtime.max_queue_bytes &&
+         a.realtime.max_frame_bytes == b.realtime.max_frame_bytes &&
+         a.realtime.auth_timeout == b.realtime.auth_timeout &&
+         a.realtime.idle_timeout == b.realtime.idle_timeout &&
+         a.realtime.allowed_origins == b.realtime.allowed_origins &&
+         a.realtime.max_connections_per_user == b.realtime.max_connections_per_user &&
+         a.realtime.client_frame_rate == b.realtime.client_frame_rate &&
+         a.realtime.typing_interval == b.realtime.typing_interval &&
+         a.realtime.presence_grace == b.realtime.presence_grace;
 }
 
 // Options with every field away from its default.
@@ -84,6 +95,17 @@ Options NonDefaultOptions() {
   o.tls.cert = "/etc/quik/cert \"1\".pem";
   o.tls.key = "C:\\key.pem";
   o.log.level = LogLevel::kDebug;
+  o.storage.cache_mib = 109;
+  o.realtime.event_retention = seconds(113);
+  o.realtime.max_queue_bytes = 12700;
+  o.realtime.max_frame_bytes = 1310;
+  o.realtime.auth_timeout = seconds(137);
+  o.realtime.idle_timeout = seconds(139);
+  o.realtime.allowed_origins = {"https://a.example", "https://\"b\".example"};
+  o.realtime.max_connections_per_user = 149;
+  o.realtime.client_frame_rate = 151;
+  o.realtime.typing_interval = seconds(157);
+  o.realtime.presence_grace = seconds(163);
   return o;
 }
 
@@ -247,6 +269,19 @@ TEST_CASE("config: values out of range are errors", "[config]") {
       ParseOptions("[auth]\nscrypt_log2_n = 22\n[storage]\nmax_batch = 1\n", "t.toml", &o).ok());
   CHECK(o.auth.scrypt_log2_n == 22);
   CHECK(o.storage.max_batch == 1);
+}
+
+TEST_CASE("config: realtime.allowed_origins is an array of strings", "[config]") {
+  Options o;
+  REQUIRE(ParseOptions("[realtime]\nallowed_origins = [\"https://x.example\"]\n", "t.toml", &o)
+              .ok());
+  CHECK(o.realtime.allowed_origins == std::vector<std::string>{"https://x.example"});
+  CHECK(ErrorOf("[realtime]\nallowed_origins = \"https://x.example\"\n") ==
+        "t.toml:2: key 'realtime.allowed_origins': expected an array of non-empty strings");
+  CHECK(ErrorOf("[realtime]\nallowed_origins = [1]\n") ==
+        "t.toml:2: key 'realtime.allowed_origins': expected an array of non-empty strings");
+  CHECK(ErrorOf("[realtime]\nmax_queue_bytes = 10\n") ==
+        "t.toml:2: key 'realtime.max_queue_bytes': expected an integer from 4096 to 4294967296");
 }
 
 TEST_CASE("config: a bad sync value", "[config]") {
@@ -438,7 +473,7 @@ TEST_CASE("config: the default text parses and equals the defaults", "[config]")
     }
     uncommented += line + "\n";
   }
-  CHECK(keys == 34);
+  CHECK(keys == 45);
   Options all = NonDefaultOptions();
   Status s2 = ParseOptions(uncommented, "quik.toml", &all);
   INFO(s2.message());

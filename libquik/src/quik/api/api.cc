@@ -84,6 +84,19 @@ Response ErrorResponse(int http_status, std::string_view code, std::string_view 
   return JsonResponse(http_status, {{"error", {{"code", code}, {"message", message}}}});
 }
 
+Result<std::string> BearerSecret(std::string_view authorization) {
+  const std::string_view header = internal::TrimWhitespace(authorization);
+  constexpr std::string_view kBearer = "bearer ";
+  if (header.empty()) {
+    return Unauthenticated("missing bearer token: send \"Authorization: Bearer <token>\"");
+  }
+  if (header.size() <= kBearer.size() ||
+      internal::AsciiLower(header.substr(0, kBearer.size())) != kBearer) {
+    return Unauthenticated("the Authorization header must be \"Bearer <token>\"");
+  }
+  return std::string(internal::TrimWhitespace(header.substr(kBearer.size())));
+}
+
 std::optional<std::string> Call::Query(std::string_view key) const {
   std::string_view q = query;
   while (!q.empty()) {
@@ -261,6 +274,8 @@ void Api::Handle(Request request, Endpoint endpoint, Reply reply) {
 
   auto call = std::make_shared<Call>(service_);
   call->defer = run_io_;
+  call->blocking = run_blocking_;
+  call->hub = hub_;
   for (auto& p : match.params) {
     auto decoded = PercentDecode(p, false);
     if (!decoded) return fail(ErrorResponse(InvalidArgument("malformed %-escape in path")), {});
@@ -268,20 +283,9 @@ void Api::Handle(Request request, Endpoint endpoint, Reply reply) {
   }
 
   if (route.access == Access::kUser) {
-    const std::string_view header = internal::TrimWhitespace(request.authorization);
-    constexpr std::string_view kBearer = "bearer ";
-    if (header.empty()) {
-      return fail(ErrorResponse(Unauthenticated(
-                      "missing bearer token: send \"Authorization: Bearer <token>\"")),
-                  {});
-    }
-    if (header.size() <= kBearer.size() ||
-        internal::AsciiLower(header.substr(0, kBearer.size())) != kBearer) {
-      return fail(
-          ErrorResponse(Unauthenticated("the Authorization header must be \"Bearer <token>\"")),
-          {});
-    }
-    call->secret = std::string(internal::TrimWhitespace(header.substr(kBearer.size())));
+    auto secret = BearerSecret(request.authorization);
+    if (!secret.ok()) return fail(ErrorResponse(secret.status()), {});
+    call->secret = std::move(*secret);
     auto who = service_.auth().Authenticate(call->secret);
     if (!who.ok()) return fail(ErrorResponse(who.status()), {});
     if (user_rate_.enabled() && !user_rate_.Allow(who->user_id, started, &retry)) {

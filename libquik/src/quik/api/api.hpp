@@ -25,6 +25,11 @@
 #include "quik/auth.hpp"
 #include "quik/service.hpp"
 #include "quik/status.hpp"
+#include "realtime/frames.hpp"
+
+namespace quik::realtime {
+class Hub;
+}
 
 namespace quik::api {
 
@@ -35,6 +40,19 @@ struct Request {
   std::string authorization;  // the Authorization header, if any
   std::string remote_address;
   std::string request_id;  // the X-Request-Id to answer with
+  // A WebSocket handshake (Connection: upgrade, Upgrade: websocket), with its
+  // Origin and Sec-WebSocket-Protocol headers.
+  bool websocket = false;
+  std::string origin;
+  std::string websocket_protocols;
+};
+
+// The go-ahead for a WebSocket handshake (a 101 Response): the transport
+// completes it and hands the connection to the realtime hub.
+struct WebSocketUpgrade {
+  std::optional<Authenticated> auth;  // from the Authorization header, if sent
+  std::optional<std::int64_t> after;  // ?after=SEQ
+  realtime::Encoding encoding = realtime::Encoding::kJson;
 };
 
 struct Response {
@@ -42,6 +60,7 @@ struct Response {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // e.g. Retry-After, Allow
+  std::optional<WebSocketUpgrade> websocket;                  // status 101 only
 };
 
 // Called exactly once per request, from any thread (possibly before Handle
@@ -80,6 +99,9 @@ struct Call {
   // Runs a task on a network thread: completions that arrive on the store's
   // commit thread render their response there, not on the serial commit path.
   RunBlocking defer;
+  // Runs a task that may block (a long-poll's replay page).
+  RunBlocking blocking;
+  realtime::Hub* hub = nullptr;  // the server's; null where nothing serves realtime
 
   const std::string& param(std::size_t i) const { return params.at(i); }
   // A query parameter, percent-decoded ('+' is a space); nullopt if absent.
@@ -120,6 +142,16 @@ struct LoginLimits {
 // changes consult and feed `limits`.
 std::vector<Route> ApiRoutes(LoginLimits& limits);
 
+// The realtime routes (api/realtime_routes.cc): GET /ws checks a WebSocket
+// handshake and answers 101 with a WebSocketUpgrade for the transport; GET
+// /events is its long-poll twin.
+Result<Response> WebSocketHandshake(Call& call);
+void LongPoll(std::shared_ptr<Call> call, Reply reply);
+
+// The secret of an "Authorization: Bearer <token>" header; Unauthenticated
+// (saying what is wrong) if the header is missing or not of that form.
+Result<std::string> BearerSecret(std::string_view authorization);
+
 class Api {
  public:
   // `run_blocking` runs tasks on worker threads, `run_io` on network threads.
@@ -135,6 +167,9 @@ class Api {
 
   // /readyz answers 503 once draining.
   void set_draining() { draining_.store(true, std::memory_order_relaxed); }
+
+  // The realtime hub behind /ws and /events (set before serving).
+  void set_hub(realtime::Hub* hub) { hub_ = hub; }
 
   Metrics& metrics() { return metrics_; }
   Logger& logger() { return logger_; }
@@ -161,6 +196,7 @@ class Api {
   LoginLimits login_limits_;
   std::vector<Route> routes_;  // after login_limits_, which they use
   std::atomic<bool> draining_{false};
+  realtime::Hub* hub_ = nullptr;
   int healthz_metric_, readyz_metric_, metrics_metric_;
 };
 

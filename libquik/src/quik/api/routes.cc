@@ -598,9 +598,14 @@ std::vector<Route> ApiRoutes(LoginLimits& limits) {
       R("DELETE", "/messages/{msg}/pin", kInline, NotYet("pins")),
 
       R("GET", "/files/{file}", kInline, NotYet("file download")),
-      R("GET", "/events", kInline, NotYet("the event long-poll")),
-      R("GET", "/ws", kInline, NotYet("the WebSocket")),
+      R("GET", "/ws", kInline, WebSocketHandshake, Access::kPublic),
   };
+  Route events;
+  events.method = "GET";
+  events.pattern = "/api/v1/events";
+  events.exec = Exec::kAsync;
+  events.async = LongPoll;
+  routes.push_back(std::move(events));
   Route post;
   post.method = "POST";
   post.pattern = "/api/v1/channels/{ch}/messages";

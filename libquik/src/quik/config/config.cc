@@ -87,11 +87,16 @@ std::string FormatDuration(std::chrono::seconds d) {
   return std::to_string(s) + "s";
 }
 
+// A TOML basic string; they escape like JSON for the characters that matter here.
 std::string Quoted(std::string_view s) {
   std::string out;
   out.reserve(s.size() + 2);
-  out.append(1, '"').append(s).append(1, '"');
-  return out;
+  out += '"';
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + '"';
 }
 
 // Applies a TOML value to the options; returns the "expected ..." text when
@@ -188,15 +193,35 @@ KeySpec StringKey(std::string_view name, std::string_view help, Section Options:
         (o.*section).*field = v->get();
         return std::nullopt;
       },
-      [=](const Options& o) {
-        // TOML basic strings escape like JSON for the characters that matter here.
-        std::string out = "\"";
-        for (char c : (o.*section).*field) {
-          if (c == '"' || c == '\\') out += '\\';
-          out += c;
-        }
-        return out + "\"";
-      }};
+      [=](const Options& o) { return Quoted((o.*section).*field); }};
+}
+
+// An array of non-empty strings.
+template <typename Section>
+KeySpec StringListKey(std::string_view name, std::string_view help, Section Options::*section,
+                      std::vector<std::string> Section::*field) {
+  return KeySpec{name, help,
+                 [=](const toml::node& node, Options& o) -> std::optional<std::string> {
+                   const auto* array = node.as_array();
+                   const std::string expected = "expected an array of non-empty strings";
+                   if (array == nullptr) return expected;
+                   std::vector<std::string> values;
+                   for (const toml::node& item : *array) {
+                     const auto* v = item.as_string();
+                     if (v == nullptr || v->get().empty()) return expected;
+                     values.push_back(v->get());
+                   }
+                   (o.*section).*field = std::move(values);
+                   return std::nullopt;
+                 },
+                 [=](const Options& o) {
+                   std::string out = "[";
+                   for (const std::string& v : (o.*section).*field) {
+                     if (out.size() > 1) out += ", ";
+                     out += Quoted(v);
+                   }
+                   return out + "]";
+                 }};
 }
 
 // "HOST:PORT" with a port from 0 to 65535; an empty value only where allowed.
@@ -248,6 +273,8 @@ const std::vector<SectionSpec>& Sections() {
            IntKey("busy_timeout_ms",
                   "Milliseconds a write waits for another process's write lock before giving up.",
                   &Options::storage, &StorageOptions::busy_timeout_ms, 0, kIntMax),
+           IntKey("cache_mib", "Page cache of each database connection, in MiB (1-65536).",
+                  &Options::storage, &StorageOptions::cache_mib, 1, 65536),
            BoolKey("auto_migrate",
                    "Apply pending schema migrations on open; if false, run `quikctl migrate up`.",
                    &Options::storage, &StorageOptions::auto_migrate),
@@ -343,6 +370,32 @@ const std::vector<SectionSpec>& Sections() {
        {
            LogLevelKey("level",
                        "\"debug\", \"info\", \"warn\" or \"error\" (JSON lines on stderr)."),
+       }},
+      {"realtime",
+       {
+           DurationKey("event_retention",
+                       "How long events are kept for resuming clients (older: resync_required).",
+                       &Options::realtime, &RealtimeOptions::event_retention),
+           IntKey("max_queue_bytes",
+                  "Bytes a connection may fall behind by (past it for 1s, or 16x it: closed, 1008).",
+                  &Options::realtime, &RealtimeOptions::max_queue_bytes, 4096, 1LL << 32),
+           IntKey("max_frame_bytes", "Largest frame a client may send (close 1009 past it).",
+                  &Options::realtime, &RealtimeOptions::max_frame_bytes, 256, 1 << 20),
+           DurationKey("auth_timeout", "How long a connection has to send its auth frame.",
+                       &Options::realtime, &RealtimeOptions::auth_timeout),
+           DurationKey("idle_timeout", "A silent connection is pinged, then closed after this.",
+                       &Options::realtime, &RealtimeOptions::idle_timeout),
+           StringListKey("allowed_origins",
+                         "Origin values browsers may connect from ([]: any origin).",
+                         &Options::realtime, &RealtimeOptions::allowed_origins),
+           IntKey("max_connections_per_user", "Open realtime connections per user; further ones are refused.",
+                  &Options::realtime, &RealtimeOptions::max_connections_per_user, 1, 100000),
+           IntKey("client_frame_rate", "Frames per second a client may send (burst: twice).",
+                  &Options::realtime, &RealtimeOptions::client_frame_rate, 1, 100000),
+           DurationKey("typing_interval", "At most one typing event per user and channel per this.",
+                       &Options::realtime, &RealtimeOptions::typing_interval),
+           DurationKey("presence_grace", "How long after the last connection closes until offline.",
+                       &Options::realtime, &RealtimeOptions::presence_grace),
        }},
   };
   return *sections;

@@ -1,6 +1,7 @@
 #include "events/event_log.hpp"
 
 #include "common/ids.hpp"
+#include "quik/json.hpp"
 #include "quik/v1/events.pb.h"
 
 namespace quik::events {
@@ -118,6 +119,105 @@ Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, c
   t->set_expires_at(v.expires_at);
   t->set_revoked_at(v.revoked_at);
   return Write(tx, type, actor_id, "", "", p);
+}
+
+namespace {
+
+std::optional<ChannelKind> ParseChannelKind(std::string_view name) {
+  for (ChannelKind k :
+       {ChannelKind::kPublic, ChannelKind::kPrivate, ChannelKind::kDirect, ChannelKind::kGroup}) {
+    if (ChannelKindName(k) == name) return k;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+nlohmann::json PayloadJson(const quik::v1::EventPayload& p) {
+  using B = quik::v1::EventPayload;
+  switch (p.body_case()) {
+    case B::kUser: {
+      const auto& u = p.user();
+      return ToJson(User{u.id(), u.email(), u.name(), u.active(), u.is_admin(), u.created_at(),
+                         u.deactivated_at()});
+    }
+    case B::kWorkspace: {
+      const auto& w = p.workspace();
+      return ToJson(Workspace{w.id(), w.name(), w.slug(), w.created_at()});
+    }
+    case B::kMember: {
+      const auto& m = p.member();
+      Member v;
+      v.workspace_id = m.workspace_id();
+      v.user_id = m.user_id();
+      v.role = ParseRole(m.role()).value_or(Role::kGuest);
+      v.joined_at = m.joined_at();
+      return ToJson(v);
+    }
+    case B::kInvite: {
+      const auto& i = p.invite();
+      Invite v;
+      v.id = i.id();
+      v.workspace_id = i.workspace_id();
+      v.role = ParseRole(i.role()).value_or(Role::kGuest);
+      v.created_by = i.created_by();
+      v.created_at = i.created_at();
+      v.expires_at = i.expires_at();
+      return ToJson(v);
+    }
+    case B::kChannel: {
+      const auto& c = p.channel();
+      Channel v;
+      v.id = c.id();
+      v.workspace_id = c.workspace_id();
+      v.name = c.name();
+      v.topic = c.topic();
+      v.kind = ParseChannelKind(c.kind()).value_or(ChannelKind::kPrivate);
+      v.archived = c.archived();
+      v.created_by = c.created_by();
+      v.created_at = c.created_at();
+      return ToJson(v);
+    }
+    case B::kChannelMember: {
+      const auto& m = p.channel_member();
+      ChannelMember v;
+      v.channel_id = m.channel_id();
+      v.user_id = m.user_id();
+      v.joined_at = m.joined_at();
+      return ToJson(v);
+    }
+    case B::kMessage: {
+      const auto& m = p.message();
+      Message v;
+      v.id = m.id();
+      v.channel_id = m.channel_id();
+      v.workspace_id = m.workspace_id();
+      v.user_id = m.user_id();
+      v.text = m.text();
+      v.client_msg_id = m.client_msg_id();
+      v.thread_root_id = m.thread_root_id();
+      v.reply_count = m.reply_count();
+      v.created_at = m.created_at();
+      v.edited_at = m.edited_at();
+      v.deleted_at = m.deleted_at();
+      return ToJson(v);
+    }
+    case B::kToken: {
+      const auto& t = p.token();
+      Token v;
+      v.id = t.id();
+      v.user_id = t.user_id();
+      v.name = t.name();
+      v.kind = t.kind() == "session" ? TokenKind::kSession : TokenKind::kApi;
+      v.created_at = t.created_at();
+      v.expires_at = t.expires_at();
+      v.revoked_at = t.revoked_at();
+      return ToJson(v);
+    }
+    case B::BODY_NOT_SET:
+      break;
+  }
+  return nlohmann::json::object();
 }
 
 }  // namespace quik::events

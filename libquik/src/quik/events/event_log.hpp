@@ -4,8 +4,14 @@
 
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "quik/types.hpp"
 #include "store/tx.hpp"
+
+namespace quik::v1 {
+class EventPayload;
+}
 
 namespace quik::events {
 
@@ -19,5 +25,9 @@ Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id,
               const ChannelMember& v, std::string_view workspace_id);
 Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, const Message& v);
 Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, const Token& v);
+
+// The inverse: the object a payload carries, in its JSON form (quik/json.hpp),
+// as the realtime frames' "data" shows it; {} for an empty payload.
+nlohmann::json PayloadJson(const quik::v1::EventPayload& payload);
 
 }  // namespace quik::events

@@ -24,4 +24,13 @@ Result<std::int64_t> EventService::LatestSeq() {
   });
 }
 
+Result<std::uint64_t> EventService::Subscribe(EventListener listener) {
+  if (!listener) return InvalidArgument("Subscribe needs a listener");
+  return ctx_->bus->AddListener([listener = std::move(listener)](const std::vector<Event>& page) {
+    for (const Event& e : page) listener(e);
+  });
+}
+
+void EventService::Unsubscribe(std::uint64_t id) { ctx_->bus->RemoveListener(id); }
+
 }  // namespace quik

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "quik/options.hpp"
+#include "events/bus.hpp"
 #include "quik/service.hpp"
 #include "store/store.hpp"
 
@@ -14,6 +15,9 @@ namespace quik::internal {
 struct Context {
   Options options;
   std::unique_ptr<store::Store> store;
+  // The event thread; started by the first listener (a server, on_event).
+  // After store: stopped before the store closes.
+  std::unique_ptr<events::Bus> bus;
 
   // A password hash at the configured cost, for constant-time failed logins.
   std::once_flag dummy_hash_once;

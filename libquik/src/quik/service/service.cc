@@ -89,6 +89,7 @@ Result<std::unique_ptr<Service>> Service::Open(const Options& options) {
     QUIK_RETURN_IF_ERROR(MigrateUp(options, /*dry_run=*/false).status());
   }
   QUIK_RETURN_IF_ERROR(RebuildTokenIndexIfMissing(*ctx->store));
+  ctx->bus = std::make_unique<events::Bus>(*ctx->store, options);
   return std::unique_ptr<Service>(new ServiceImpl(std::move(ctx)));
 }
 

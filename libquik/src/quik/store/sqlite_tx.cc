@@ -1,5 +1,7 @@
 #include "store/sqlite_tx.hpp"
 
+#include <algorithm>
+
 namespace quik::store {
 namespace {
 
@@ -202,6 +204,14 @@ Result<std::vector<Workspace>> SqliteTx::ListUserWorkspaces(std::string_view use
   return All<Workspace>(s, ReadWorkspace);
 }
 
+Result<std::vector<Member>> SqliteTx::ListUserMemberships(std::string_view user_id) {
+  PREPARE(s,
+          "SELECT workspace_id, user_id, role, joined_at, '', '' FROM members "
+          "WHERE user_id = ? ORDER BY workspace_id");
+  s.Bind(1, user_id);
+  return All<Member>(s, ReadMember);
+}
+
 Status SqliteTx::InsertWorkspace(const Workspace& ws) {
   PREPARE(s, "INSERT INTO workspaces(id, name, slug, created_at) VALUES(?, ?, ?, ?)");
   s.Bind(1, ws.id).Bind(2, ws.name).Bind(3, ws.slug).Bind(4, ws.created_at);
@@ -397,6 +407,15 @@ Result<bool> SqliteTx::DeleteChannelMember(std::string_view channel_id, std::str
   return sqlite3_changes(conn_.raw()) > 0;
 }
 
+Result<std::vector<std::pair<std::string, std::string>>> SqliteTx::ListUserChannels(std::string_view user_id) {
+  PREPARE(s,
+          "SELECT cm.channel_id, c.workspace_id FROM channel_members cm "
+          "JOIN channels c ON c.id = cm.channel_id WHERE cm.user_id = ?");
+  s.Bind(1, user_id);
+  return All<std::pair<std::string, std::string>>(
+      s, [](const Stmt& r) { return std::make_pair(r.Text(0), r.Text(1)); });
+}
+
 Result<std::vector<ChannelMember>> SqliteTx::ListChannelMembers(std::string_view channel_id) {
   PREPARE(s,
           "SELECT cm.channel_id, cm.user_id, cm.joined_at, u.email, u.name "
@@ -490,6 +509,31 @@ Result<std::int64_t> SqliteTx::LatestSeq() {
   PREPARE(s, "SELECT coalesce(max(seq), 0) FROM events");
   QUIK_ASSIGN_OR_RETURN(bool row, s.Step());
   return row ? s.Int(0) : 0;
+}
+
+Result<std::int64_t> SqliteTx::OldestSeq() {
+  PREPARE(s, "SELECT coalesce(min(seq), 0) FROM events");
+  QUIK_ASSIGN_OR_RETURN(bool row, s.Step());
+  return row ? s.Int(0) : 0;
+}
+
+Result<std::int64_t> SqliteTx::PruneEvents(Timestamp before, int limit) {
+  // Only ever a prefix of the log goes (a hole would be a silent gap for a
+  // resuming client): the rows before the first one, among the oldest
+  // `limit`, created at or after `before`; created_at has no index.
+  QUIK_ASSIGN_OR_RETURN(std::int64_t oldest, OldestSeq());
+  QUIK_ASSIGN_OR_RETURN(std::int64_t latest, LatestSeq());
+  if (oldest == 0) return 0;
+  PREPARE(s,
+          "SELECT coalesce(min(seq), ?2 + ?3) FROM events "
+          "WHERE seq >= ?2 AND seq < ?2 + ?3 AND created_at >= ?1");
+  s.Bind(1, before).Bind(2, oldest).Bind(3, static_cast<std::int64_t>(limit));
+  QUIK_ASSIGN_OR_RETURN(bool row, s.Step());
+  const std::int64_t end = std::min(row ? s.Int(0) : oldest, latest);
+  PREPARE(d, "DELETE FROM events WHERE seq < ?");
+  d.Bind(1, end);
+  QUIK_RETURN_IF_ERROR(d.Exec());
+  return static_cast<std::int64_t>(sqlite3_changes(conn_.raw()));
 }
 
 // ---- tokens

@@ -45,6 +45,7 @@ class SqliteTx final : public Tx {
   Result<std::optional<Workspace>> GetWorkspaceBySlug(std::string_view slug) override;
   Result<std::vector<Workspace>> ListWorkspaces() override;
   Result<std::vector<Workspace>> ListUserWorkspaces(std::string_view user_id) override;
+  Result<std::vector<Member>> ListUserMemberships(std::string_view user_id) override;
   Status InsertWorkspace(const Workspace& ws) override;
   Status DeleteWorkspace(std::string_view id) override;
   Result<std::optional<Member>> GetMember(std::string_view workspace_id,
@@ -75,6 +76,7 @@ class SqliteTx final : public Tx {
   Status InsertChannelMember(const ChannelMember& member) override;
   Result<bool> DeleteChannelMember(std::string_view channel_id, std::string_view user_id) override;
   Result<std::vector<ChannelMember>> ListChannelMembers(std::string_view channel_id) override;
+  Result<std::vector<std::pair<std::string, std::string>>> ListUserChannels(std::string_view user_id) override;
 
   Result<std::optional<Message>> GetMessage(std::string_view id) override;
   Result<std::optional<Message>> GetMessageByClientId(std::string_view channel_id,
@@ -89,6 +91,8 @@ class SqliteTx final : public Tx {
   Status AppendEvent(Event& event) override;
   Result<std::vector<Event>> ReadEvents(std::int64_t after_seq, int limit) override;
   Result<std::int64_t> LatestSeq() override;
+  Result<std::int64_t> OldestSeq() override;
+  Result<std::int64_t> PruneEvents(Timestamp before, int limit) override;
 
   Status InsertToken(const TokenRecord& record) override;
   Result<std::optional<TokenRecord>> GetToken(std::string_view id) override;

@@ -37,9 +37,18 @@ Result<std::unique_ptr<Store>> Store::Open(const Options& options) {
   return store;
 }
 
+Result<std::unique_ptr<Connection>> Store::OpenConnection(const Options& options,
+                                                         Connection::Mode mode) {
+  QUIK_ASSIGN_OR_RETURN(auto conn, Connection::Open(options.data_dir / "quik.db", mode,
+                                                    options.storage.sync == SyncMode::kFull,
+                                                    options.storage.busy_timeout_ms));
+  QUIK_RETURN_IF_ERROR(conn->Exec("PRAGMA cache_size=-" +
+                                  std::to_string(std::int64_t{options.storage.cache_mib} * 1024)));
+  return conn;
+}
+
 Result<std::unique_ptr<Connection>> Store::OpenWriteConnection(const Options& options) {
-  return Connection::Open(options.data_dir / "quik.db", Connection::Mode::kReadWrite,
-                          options.storage.sync == SyncMode::kFull, options.storage.busy_timeout_ms);
+  return OpenConnection(options, Connection::Mode::kReadWrite);
 }
 
 Store::Store(const Options& options, std::unique_ptr<Connection> write_conn,
@@ -258,7 +267,33 @@ void Store::CommitBatch(std::vector<Writer*>& batch) {
   Status commit;
   if (!lmdb_batch.empty()) commit = lmdb_->Apply(lmdb_batch);
   if (commit.ok()) commit = ExecPrepared(conn, "COMMIT");
-  if (!commit.ok()) fail_all(commit);
+  if (!commit.ok()) return fail_all(commit);
+  std::function<void()> listener;
+  {
+    std::lock_guard lock(listener_mu_);
+    listener = commit_listener_;
+  }
+  if (listener) listener();
+}
+
+void Store::set_commit_listener(std::function<void()> listener) {
+  std::lock_guard lock(listener_mu_);
+  commit_listener_ = std::move(listener);
+}
+
+Result<bool> Store::ChangeWatch::Changed() {
+  QUIK_ASSIGN_OR_RETURN(Stmt s, conn_->Prepare("PRAGMA data_version"));
+  QUIK_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return Internal("PRAGMA data_version returned no row");
+  const std::int64_t version = s.Int(0);
+  const bool changed = version != version_;
+  version_ = version;
+  return changed;
+}
+
+Result<std::unique_ptr<Store::ChangeWatch>> Store::WatchChanges() {
+  QUIK_ASSIGN_OR_RETURN(auto conn, OpenConnection(options_, Connection::Mode::kReadOnly));
+  return std::make_unique<ChangeWatch>(std::move(conn));
 }
 
 void Store::ReopenWriteConnection() {
@@ -280,9 +315,7 @@ Result<std::unique_ptr<Connection>> Store::AcquireReader() {
       return conn;
     }
   }
-  return Connection::Open(options_.data_dir / "quik.db", Connection::Mode::kReadOnly,
-                          options_.storage.sync == SyncMode::kFull,
-                          options_.storage.busy_timeout_ms);
+  return OpenConnection(options_, Connection::Mode::kReadOnly);
 }
 
 void Store::ReleaseReader(std::unique_ptr<Connection> conn) {

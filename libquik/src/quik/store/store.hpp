@@ -68,6 +68,25 @@ class Store {
   // Runs `fn` in a read-only snapshot on the calling thread.
   Status Read(const std::function<Status(Tx&)>& fn);
 
+  // Called after every commit of this Store, on the committing thread and
+  // outside its locks; must not block. Replaces any earlier listener.
+  void set_commit_listener(std::function<void()> listener);
+
+  // Opens a connection that tells when any other connection, in this process
+  // or another, has committed (PRAGMA data_version): a cheap check of the
+  // WAL index, not a read of the data.
+  class ChangeWatch {
+   public:
+    explicit ChangeWatch(std::unique_ptr<Connection> conn) : conn_(std::move(conn)) {}
+    // True when a commit happened since the previous call (and on the first).
+    Result<bool> Changed();
+
+   private:
+    std::unique_ptr<Connection> conn_;
+    std::int64_t version_ = -1;
+  };
+  Result<std::unique_ptr<ChangeWatch>> WatchChanges();
+
   LmdbEnv& lmdb() { return *lmdb_; }
   WriteStats write_stats();
 
@@ -86,6 +105,9 @@ class Store {
   // Runs `batch` (the front of writers_) as one transaction on the write
   // connection, adding writers that queue meanwhile (leader only).
   void CommitBatch(std::vector<Writer*>& batch);
+  // A connection to quik.db with the storage options applied.
+  static Result<std::unique_ptr<Connection>> OpenConnection(const Options& options,
+                                                            Connection::Mode mode);
   static Result<std::unique_ptr<Connection>> OpenWriteConnection(const Options& options);
   void ReopenWriteConnection();
   void AttachCheckpointer();
@@ -105,6 +127,9 @@ class Store {
   bool committer_wanted_ = false;
   bool stopping_ = false;
   std::thread committer_;  // started by the first WriteAsync
+
+  std::mutex listener_mu_;
+  std::function<void()> commit_listener_;
 
   std::mutex read_mu_;
   std::vector<std::unique_ptr<Connection>> readers_;  // idle read connections

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "quik/status.hpp"
@@ -58,6 +59,8 @@ class Tx {
   virtual Result<std::optional<Workspace>> GetWorkspaceBySlug(std::string_view slug) = 0;
   virtual Result<std::vector<Workspace>> ListWorkspaces() = 0;
   virtual Result<std::vector<Workspace>> ListUserWorkspaces(std::string_view user_id) = 0;
+  // Every membership of one user (without the display fields).
+  virtual Result<std::vector<Member>> ListUserMemberships(std::string_view user_id) = 0;
   virtual Status InsertWorkspace(const Workspace& ws) = 0;
   virtual Status DeleteWorkspace(std::string_view id) = 0;  // and everything in it
   virtual Result<std::optional<Member>> GetMember(std::string_view workspace_id,
@@ -96,6 +99,8 @@ class Tx {
   virtual Result<bool> DeleteChannelMember(std::string_view channel_id,
                                            std::string_view user_id) = 0;  // false if absent
   virtual Result<std::vector<ChannelMember>> ListChannelMembers(std::string_view channel_id) = 0;
+  // Every channel (of any kind) `user_id` belongs to: (channel id, workspace id).
+  virtual Result<std::vector<std::pair<std::string, std::string>>> ListUserChannels(std::string_view user_id) = 0;
 
   // Messages.
   virtual Result<std::optional<Message>> GetMessage(std::string_view id) = 0;
@@ -116,6 +121,12 @@ class Tx {
   virtual Status AppendEvent(Event& event) = 0;
   virtual Result<std::vector<Event>> ReadEvents(std::int64_t after_seq, int limit) = 0;
   virtual Result<std::int64_t> LatestSeq() = 0;
+  // The seq of the oldest event still kept (0 when the log is empty).
+  virtual Result<std::int64_t> OldestSeq() = 0;
+  // Deletes up to `limit` of the oldest events created before `before`, never
+  // the newest one (seq is max+1: the log must never look empty); returns how
+  // many went.
+  virtual Result<std::int64_t> PruneEvents(Timestamp before, int limit) = 0;
 
   // Tokens.
   virtual Status InsertToken(const TokenRecord& record) = 0;

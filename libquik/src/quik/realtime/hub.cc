@@ -1,0 +1,362 @@
+#include "realtime/hub.hpp"
+
+#include <algorithm>
+#include <future>
+
+#include "service/context.hpp"
+
+namespace quik::realtime {
+namespace {
+
+bool IsChannelInfo(std::string_view type) {
+  return type == "channel.created" || type == "channel.updated" || type == "channel.archived";
+}
+
+// RFC 6455 7.4.1: an endpoint is terminating the connection because it
+// received a message that violates its policy.
+constexpr int kPolicyViolation = 1008;
+
+}  // namespace
+
+// ---- Replayer ----------------------------------------------------------------
+
+Result<std::vector<FramePtr>> Replayer::Next(int page_size) {
+  std::vector<Event> page;
+  QUIK_RETURN_IF_ERROR(ctx_.store->Read([&](store::Tx& tx) {
+    QUIK_ASSIGN_OR_RETURN(page, tx.ReadEvents(cursor_, page_size));
+    return Status::Ok();
+  }));
+  std::vector<FramePtr> frames;
+  for (Event& e : page) {
+    const std::int64_t seq = e.seq;
+    DecodedEvent d = Decode(std::move(e));
+    if (view_.Step(d)) {
+      frames.push_back(
+          EventFrame(d, encoding_ == Encoding::kJson, encoding_ == Encoding::kProto));
+    }
+    cursor_ = seq;
+  }
+  done_ = static_cast<int>(page.size()) < page_size;
+  return frames;
+}
+
+// ---- Hub -----------------------------------------------------------------------
+
+Hub::Hub(internal::Context& ctx) : ctx_(ctx), options_(ctx.options.realtime) {}
+
+Hub::~Hub() { Stop(); }
+
+Status Hub::Start() {
+  if (listener_) return Status::Ok();
+  QUIK_ASSIGN_OR_RETURN(std::uint64_t id, ctx_.bus->AddListener(
+                                              [this](const std::vector<Event>& page) {
+                                                OnPage(page);
+                                              }));
+  listener_ = id;
+  std::promise<void> started;
+  ctx_.bus->Post([this, &started] {
+    seq_ = ctx_.bus->published();
+    started.set_value();
+  });
+  started.get_future().wait();
+  return Status::Ok();
+}
+
+void Hub::Stop() {
+  if (!listener_) return;
+  ctx_.bus->RemoveListener(*listener_);
+  listener_.reset();
+  // The state (and its timers) belongs to the event thread.
+  std::promise<void> cleared;
+  ctx_.bus->Post([this, &cleared] {
+    users_.clear();
+    by_channel_.clear();
+    by_workspace_.clear();
+    ring_.clear();
+    ring_bytes_ = 0;
+    cleared.set_value();
+  });
+  cleared.get_future().wait();
+}
+
+std::int64_t Hub::seq() const { return ctx_.bus->published(); }
+
+void Hub::Attach(SubscriberPtr sub, std::optional<std::int64_t> after, bool hello) {
+  ctx_.bus->Post([this, sub = std::move(sub), after, hello] { AttachNow(sub, after, hello); });
+}
+
+void Hub::Detach(SubscriberPtr sub, std::function<void(std::int64_t)> done) {
+  ctx_.bus->Post([this, sub = std::move(sub), done = std::move(done)] {
+    DetachNow(sub);
+    if (done) done(seq_);
+  });
+}
+
+void Hub::Typing(SubscriberPtr sub, std::string channel_id) {
+  ctx_.bus->Post([this, sub = std::move(sub), channel_id = std::move(channel_id)] {
+    auto it = users_.find(sub->user_id);
+    if (it == users_.end()) return;
+    UserState* user = it->second.get();
+    if (!user->view.InChannel(channel_id)) {
+      sub->Send({ErrorFrame(sub->encoding,
+                            NotFound("typing: no channel '" + channel_id + "' among yours"))},
+                -1);
+      return;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    auto& last = user->typing[channel_id];
+    if (last != std::chrono::steady_clock::time_point{} && now - last < options_.typing_interval) {
+      return;  // at most one per realtime.typing_interval
+    }
+    last = now;
+    const std::string& workspace_id = user->view.channels().at(channel_id);
+    FramePtr frames[2];
+    for (UserState* other : by_channel_[channel_id]) {
+      if (other == user) continue;
+      for (Entry& e : other->entries) {
+        if (!e.live) continue;
+        FramePtr& f = frames[e.sub->encoding == Encoding::kJson ? 0 : 1];
+        if (!f) f = TypingFrame(e.sub->encoding, workspace_id, channel_id, sub->user_id);
+        e.sub->Send({f}, -1);
+      }
+    }
+  });
+}
+
+void Hub::SetPresence(SubscriberPtr sub, std::string status) {
+  ctx_.bus->Post([sub = std::move(sub), status = std::move(status)] {
+    sub->Send({ErrorFrame(sub->encoding, Unimplemented("presence is not implemented yet"))}, -1);
+  });
+}
+
+Result<Hub::UserState*> Hub::LoadUser(const std::string& user_id) {
+  auto it = users_.find(user_id);
+  if (it != users_.end()) return it->second.get();
+  std::vector<Member> memberships;
+  std::vector<std::pair<std::string, std::string>> channels;
+  QUIK_RETURN_IF_ERROR(ctx_.store->Read([&](store::Tx& tx) {
+    QUIK_ASSIGN_OR_RETURN(memberships, tx.ListUserMemberships(user_id));
+    QUIK_ASSIGN_OR_RETURN(channels, tx.ListUserChannels(user_id));
+    return Status::Ok();
+  }));
+  auto state = std::make_unique<UserState>();
+  state->view = View(user_id);
+  View::Change change;
+  for (const Member& m : memberships) {
+    state->view.AddWorkspace(m.workspace_id, m.role);
+    change.joined_workspaces.push_back(m.workspace_id);
+  }
+  for (const auto& [channel_id, workspace_id] : channels) {
+    state->view.AddChannel(channel_id, workspace_id);
+    change.joined_channels.push_back(channel_id);
+  }
+  UserState* user = state.get();
+  users_.emplace(user_id, std::move(state));
+  Index(user, change);
+  return user;
+}
+
+void Hub::ForgetUser(const std::string& user_id) {
+  auto it = users_.find(user_id);
+  if (it == users_.end()) return;
+  UserState* user = it->second.get();
+  View::Change change;
+  for (const auto& [w, role] : user->view.workspaces()) change.left_workspaces.push_back(w);
+  for (const auto& [c, w] : user->view.channels()) change.left_channels.push_back(c);
+  Index(user, change);
+  users_.erase(it);
+}
+
+void Hub::Index(UserState* user, const View::Change& change) {
+  auto add = [&](auto& index, const std::vector<std::string>& keys) {
+    for (const auto& k : keys) index[k].insert(user);
+  };
+  auto remove = [&](auto& index, const std::vector<std::string>& keys) {
+    for (const auto& k : keys) {
+      auto it = index.find(k);
+      if (it == index.end()) continue;
+      it->second.erase(user);
+      if (it->second.empty()) index.erase(it);
+    }
+  };
+  add(by_workspace_, change.joined_workspaces);
+  add(by_channel_, change.joined_channels);
+  remove(by_workspace_, change.left_workspaces);
+  remove(by_channel_, change.left_channels);
+}
+
+void Hub::AttachNow(const SubscriberPtr& sub, std::optional<std::int64_t> after, bool hello) {
+  ctx_.bus->CatchUp();  // seq_ is the end of the log as of now
+  auto loaded = LoadUser(sub->user_id);
+  if (!loaded.ok()) return sub->Refuse(loaded.status());
+  UserState* user = *loaded;
+  auto entry = std::find_if(user->entries.begin(), user->entries.end(),
+                            [&](const Entry& e) { return e.sub == sub; });
+  if (entry == user->entries.end()) {
+    if (static_cast<int>(user->entries.size()) >= options_.max_connections_per_user) {
+      if (user->entries.empty()) ForgetUser(sub->user_id);
+      return sub->Refuse(ResourceExhausted(
+          "too many realtime connections for this user (realtime.max_connections_per_user = " +
+          std::to_string(options_.max_connections_per_user) + ")"));
+    }
+    user->grace.reset();  // a reconnect within the grace period
+    user->entries.push_back(Entry{sub, false, {}});
+    entry = std::prev(user->entries.end());
+    if (sub->encoding == Encoding::kProto) ++proto_subscribers_;
+  }
+  std::vector<FramePtr> frames;
+  if (hello) frames.push_back(HelloFrame(sub->encoding, sub->user_id, seq_));
+  auto go_live = [&] {
+    entry->live = true;
+    sub->Send(std::move(frames), seq_);
+  };
+  if (!after) return go_live();
+  const std::int64_t cursor = *after;
+  std::int64_t oldest = 0;
+  Status st = ctx_.store->Read([&](store::Tx& tx) {
+    QUIK_ASSIGN_OR_RETURN(oldest, tx.OldestSeq());
+    return Status::Ok();
+  });
+  if (!st.ok()) {
+    DetachNow(sub);
+    return sub->Refuse(st);
+  }
+  if (cursor > seq_ || (oldest > 0 && cursor < oldest - 1)) {
+    frames.push_back(ResyncRequiredFrame(sub->encoding));
+    return go_live();
+  }
+  const std::int64_t ring_start = ring_.empty() ? seq_ : ring_.front().event.event.seq - 1;
+  if (cursor >= ring_start) {
+    View view = user->view;
+    for (RingEntry& r : ring_) {
+      if (r.event.event.seq <= cursor) continue;
+      if (view.Step(r.event)) frames.push_back(FrameFor(r, sub->encoding));
+    }
+    return go_live();
+  }
+  if (!frames.empty()) sub->Send(std::move(frames), cursor);
+  sub->Replay(std::make_unique<Replayer>(ctx_, user->view, cursor, sub->encoding));
+}
+
+void Hub::DetachNow(const SubscriberPtr& sub) {
+  auto it = users_.find(sub->user_id);
+  if (it == users_.end()) return;
+  UserState* user = it->second.get();
+  auto entry = std::find_if(user->entries.begin(), user->entries.end(),
+                            [&](const Entry& e) { return e.sub == sub; });
+  if (entry == user->entries.end()) return;
+  if (sub->encoding == Encoding::kProto) --proto_subscribers_;
+  user->entries.erase(entry);
+  if (!user->entries.empty()) return;
+  // Keep the user's state through realtime.presence_grace, for a reconnect.
+  user->grace.emplace(ctx_.bus->io());
+  user->grace->expires_after(options_.presence_grace);
+  user->grace->async_wait([this, user_id = sub->user_id](const boost::system::error_code& ec) {
+    if (ec) return;
+    auto again = users_.find(user_id);
+    if (again != users_.end() && again->second->entries.empty()) ForgetUser(user_id);
+  });
+}
+
+FramePtr Hub::FrameFor(RingEntry& entry, Encoding encoding) {
+  if (!entry.frame) entry.frame = EventFrame(entry.event, true, proto_subscribers_ > 0);
+  if (encoding == Encoding::kProto && entry.frame->proto.empty()) {
+    entry.frame = WithProto(entry.frame, entry.event);
+  }
+  return entry.frame;
+}
+
+void Hub::CloseWhere(UserState* user, std::string_view token_id, int code,
+                     const std::string& reason) {
+  for (Entry& e : user->entries) {
+    if (token_id.empty() || e.sub->token_id == token_id) e.sub->Close(code, reason);
+  }
+}
+
+void Hub::Dispatch(RingEntry& entry, std::vector<Entry*>& touched) {
+  const DecodedEvent& d = entry.event;
+  const Event& ev = d.event;
+  UserState* subject = nullptr;
+  if (!d.subject.empty()) {
+    auto it = users_.find(d.subject);
+    if (it != users_.end()) subject = it->second.get();
+  }
+  if (subject != nullptr) {
+    View::Change change;
+    subject->view.ApplyBefore(d, &change);
+    if (!change.empty()) Index(subject, change);
+  }
+
+  ++stamp_;
+  auto visit = [&](UserState* u) {
+    if (u->stamp == stamp_) return;
+    u->stamp = stamp_;
+    if (!u->view.MaySee(d)) return;
+    for (Entry& e : u->entries) {
+      if (!e.live) continue;
+      if (e.pending.empty()) touched.push_back(&e);
+      e.pending.push_back(FrameFor(entry, e.sub->encoding));
+    }
+  };
+  auto visit_all = [&](auto& index, const std::string& key) {
+    auto it = index.find(key);
+    if (it == index.end()) return;
+    for (UserState* u : it->second) visit(u);
+  };
+  if (!ev.channel_id.empty()) {
+    visit_all(by_channel_, ev.channel_id);
+    if (IsChannelInfo(ev.type)) visit_all(by_workspace_, ev.workspace_id);
+  } else if (!ev.workspace_id.empty()) {
+    visit_all(by_workspace_, ev.workspace_id);
+  }
+  if (subject != nullptr) visit(subject);
+
+  if (subject != nullptr) {
+    View::Change change;
+    subject->view.ApplyAfter(d, &change);
+    if (!change.empty()) Index(subject, change);
+  }
+  if (ev.type == "workspace.deleted") {
+    auto it = by_workspace_.find(ev.workspace_id);
+    if (it != by_workspace_.end()) {
+      const std::vector<UserState*> members(it->second.begin(), it->second.end());
+      for (UserState* u : members) {
+        View::Change change;
+        u->view.ApplyAfter(d, &change);
+        Index(u, change);
+      }
+    }
+  }
+  if (subject != nullptr && d.decoded) {
+    if (ev.type == "user.deactivated") {
+      CloseWhere(subject, "", kPolicyViolation, "the account was deactivated");
+    } else if (ev.type == "token.revoked" || ev.type == "session.revoked") {
+      CloseWhere(subject, d.payload.token().id(), kPolicyViolation, "the token was revoked");
+    }
+  }
+}
+
+void Hub::OnPage(const std::vector<Event>& page) {
+  std::vector<Entry*> touched;
+  for (const Event& e : page) {
+    if (e.seq <= seq_) continue;  // published before this hub started
+    ring_.push_back(RingEntry{Decode(e), nullptr, 0});
+    RingEntry& entry = ring_.back();
+    Dispatch(entry, touched);
+    // What the entry holds: its payload (twice: decoded and, once made, in
+    // the frames).
+    entry.bytes = e.payload.size() * 3 + 256;
+    ring_bytes_ += entry.bytes;
+    seq_ = e.seq;
+  }
+  while (ring_.size() > kRingSize || (ring_bytes_ > kRingBytes && ring_.size() > 1)) {
+    ring_bytes_ -= ring_.front().bytes;
+    ring_.pop_front();
+  }
+  for (Entry* e : touched) {
+    e->sub->Send(std::move(e->pending), seq_);
+    e->pending.clear();
+  }
+}
+
+}  // namespace quik::realtime

@@ -1,0 +1,78 @@
+// realtime::View: what one user belongs to, and so which events reach them.
+//
+// The rules of CONTRACT.md section 3, in one place (MaySee): a channel's
+// events go to its members; a public channel's creation and updates to every
+// non-guest member of the workspace; workspace events to its members (invites
+// to its owners and admins only); account events to the user they are about;
+// token and session events to nobody. Membership is taken at the time of the
+// event: the view follows the membership events in seq order, joins before the
+// visibility check (the joiner sees their own join) and leaves after it (the
+// leaver sees their own leave).
+//
+// Thread safety: a plain value.
+#pragma once
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "quik/types.hpp"
+#include "quik/v1/events.pb.h"
+
+namespace quik::realtime {
+
+// An event with its payload decoded once, and the user it is about.
+struct DecodedEvent {
+  Event event;
+  v1::EventPayload payload;
+  // The member who joined, left or changed role, the user or token owner of
+  // account events, the creator of workspaces and channels; "" otherwise.
+  std::string subject;
+  bool decoded = false;  // false: the payload did not parse (nobody sees it)
+};
+DecodedEvent Decode(Event event);
+
+class View {
+ public:
+  // What Apply changed, for the hub's indexes of connected users.
+  struct Change {
+    std::vector<std::string> joined_workspaces, left_workspaces;
+    std::vector<std::string> joined_channels, left_channels;
+    bool empty() const {
+      return joined_workspaces.empty() && left_workspaces.empty() && joined_channels.empty() &&
+             left_channels.empty();
+    }
+  };
+
+  View() = default;
+  explicit View(std::string user_id) : user_id_(std::move(user_id)) {}
+
+  const std::string& user_id() const { return user_id_; }
+  void AddWorkspace(const std::string& workspace_id, Role role) {
+    workspaces_[workspace_id] = role;
+  }
+  void AddChannel(const std::string& channel_id, const std::string& workspace_id) {
+    channels_[channel_id] = workspace_id;
+  }
+  bool InChannel(const std::string& channel_id) const;  // and still in its workspace
+  const std::unordered_map<std::string, Role>& workspaces() const { return workspaces_; }
+  const std::unordered_map<std::string, std::string>& channels() const { return channels_; }
+
+  // The membership changes `e` makes to this user that count before it is
+  // delivered (joins, role changes) and after (leaves, deletions).
+  void ApplyBefore(const DecodedEvent& e, Change* change = nullptr);
+  void ApplyAfter(const DecodedEvent& e, Change* change = nullptr);
+  bool MaySee(const DecodedEvent& e) const;
+
+  // ApplyBefore, MaySee, ApplyAfter: one step of a replay.
+  bool Step(const DecodedEvent& e);
+
+ private:
+  void LeaveWorkspace(const std::string& workspace_id, Change* change);
+
+  std::string user_id_;
+  std::unordered_map<std::string, Role> workspaces_;
+  std::unordered_map<std::string, std::string> channels_;  // channel id -> workspace id
+};
+
+}  // namespace quik::realtime
