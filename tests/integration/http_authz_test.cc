@@ -197,6 +197,11 @@ TEST_CASE("HTTP authz: every role gets exactly what the rules allow", "[http][au
        },
        {204, 204, 403, 403, 404, 401}},
       {"create invite", same({"POST", ws + "/invites"}), {201, 201, 403, 403, 404, 401}},
+      {"workspace presence", same({"GET", ws + "/presence"}), {200, 200, 200, 200, 404, 401}},
+      // One's own presence: anyone signed in, in a workspace or not.
+      {"set own presence",
+       same({"PUT", "/users/me/presence", {{"status", "away"}}}),
+       {200, 200, 200, 200, 200, 401}},
 
       // Channels.
       {"list channels", same({"GET", ws + "/channels"}), {200, 200, 200, 200, 404, 401}},
@@ -398,6 +403,8 @@ TEST_CASE("HTTP authz: a hidden object looks exactly like a missing one", "[http
        [](const std::string& id) { return "/workspaces/" + id + "/members"; }},
       {"workspace channels", &outsider, t.ws.id,
        [](const std::string& id) { return "/workspaces/" + id + "/channels"; }},
+      {"workspace presence", &outsider, t.ws.id,
+       [](const std::string& id) { return "/workspaces/" + id + "/presence"; }},
       {"private channel", &admin, t.secret.id,
        [](const std::string& id) { return "/channels/" + id; }},
       {"dm", &admin, t.dm.id, [](const std::string& id) { return "/channels/" + id; }},

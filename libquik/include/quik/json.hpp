@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "quik/presence.hpp"
 #include "quik/status.hpp"
 #include "quik/types.hpp"
 
@@ -18,6 +19,8 @@ nlohmann::json ToJson(const ChannelMember& member);
 nlohmann::json ToJson(const Message& message);
 nlohmann::json ToJson(const Token& token);
 nlohmann::json ToJson(const IssuedToken& token);  // {"id":...,"token":SECRET,...}
+// {"user_id":...,"status":"away","last_seen":...}; last_seen omitted when never seen.
+nlohmann::json ToJson(const Presence& presence);
 // {"error":{"code":...,"message":...}}
 nlohmann::json ErrorJson(const Status& status);
 

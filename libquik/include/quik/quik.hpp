@@ -10,6 +10,7 @@
 #include "quik/json.hpp"
 #include "quik/messages.hpp"
 #include "quik/options.hpp"
+#include "quik/presence.hpp"
 #include "quik/service.hpp"
 #include "quik/status.hpp"
 #include "quik/types.hpp"

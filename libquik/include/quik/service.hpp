@@ -15,6 +15,7 @@
 #include "quik/events.hpp"
 #include "quik/messages.hpp"
 #include "quik/options.hpp"
+#include "quik/presence.hpp"
 #include "quik/status.hpp"
 #include "quik/users.hpp"
 #include "quik/workspaces.hpp"
@@ -38,6 +39,7 @@ class Service {
   virtual ChannelService& channels() = 0;
   virtual MessageService& messages() = 0;
   virtual EventService& events() = 0;
+  virtual PresenceService& presence() = 0;
 
  protected:
   Service() = default;

@@ -330,6 +330,26 @@ TEST_CASE("json: IssuedToken carries the secret as \"token\"", "[api]") {
   CheckRoundTrips(j);
 }
 
+TEST_CASE("json: Presence", "[api]") {
+  quik::Presence p;
+  p.user_id = "U1";
+
+  SECTION("a user never seen: offline, no last_seen") {
+    json j = quik::ToJson(p);
+    CHECK(j == json{{"user_id", "U1"}, {"status", "offline"}});
+  }
+  SECTION("a manual status with its time; the manual choice is not shown") {
+    p.status = quik::PresenceStatus::kDnd;
+    p.manual = quik::PresenceStatus::kDnd;
+    p.last_seen = kT2;
+    json j = quik::ToJson(p);
+    CHECK(Keys(j) == std::set<std::string>{"user_id", "status", "last_seen"});
+    CHECK(j["status"] == "dnd");
+    CHECK(j["last_seen"] == "2024-01-02T10:01:01.005Z");
+    CheckRoundTrips(j);
+  }
+}
+
 TEST_CASE("json: ErrorJson has the shape of CONTRACT.md section 2", "[api]") {
   SECTION("one object with code and message") {
     json j = quik::ErrorJson(quik::NotFound("no such channel 'C9'"));

@@ -398,5 +398,78 @@ TEST_CASE("Open failures name the path", "[lmdb]") {
   CHECK(zero.status().code() == StatusCode::kInvalidArgument);
 }
 
+TEST_CASE("Update reads and writes one key in one transaction", "[lmdb]") {
+  TempDir tmp("quik-lmdb-test");
+  auto env = OpenOrFail(tmp.path());
+  using Value = std::optional<std::string>;
+  auto append = [](const Value& old) -> Result<Value> { return Value(old.value_or("") + "x"); };
+  REQUIRE(env->Update(Db::kPresence, "k", append).ok());
+  REQUIRE(env->Update(Db::kPresence, "k", append).ok());
+  CHECK(GetOrFail(*env, Db::kPresence, "k") == "xx");
+
+  // nullopt leaves the key alone; so does an error, which Update returns.
+  Value seen;
+  REQUIRE(env->Update(Db::kPresence, "k",
+                      [&](const Value& old) -> Result<Value> {
+                        seen = old;
+                        return Value();
+                      })
+              .ok());
+  CHECK(seen == "xx");
+  Status failed =
+      env->Update(Db::kPresence, "k", [](const Value&) -> Result<Value> { return Internal("no"); });
+  CHECK(failed.code() == StatusCode::kInternal);
+  CHECK(GetOrFail(*env, Db::kPresence, "k") == "xx");
+  CHECK(env->Update(Db::kPresence, "", append).code() == StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("GetMany reads keys in order, absent ones as nullopt", "[lmdb]") {
+  TempDir tmp("quik-lmdb-test");
+  auto env = OpenOrFail(tmp.path());
+  REQUIRE(env->Put(Db::kPresence, "a", "1").ok());
+  REQUIRE(env->Put(Db::kPresence, "c", "3").ok());
+  auto values = env->GetMany(Db::kPresence, {"c", "b", "a"});
+  REQUIRE(values.ok());
+  CHECK(*values == std::vector<std::optional<std::string>>{"3", std::nullopt, "1"});
+  auto none = env->GetMany(Db::kPresence, {});
+  REQUIRE(none.ok());
+  CHECK(none->empty());
+  CHECK(env->GetMany(Db::kPresence, {"a", ""}).status().code() == StatusCode::kInvalidArgument);
+}
+
+// A data dir made before the presence database existed: its environment has
+// only tokens, counters and meta. It opens, keeps its data and gains presence.
+TEST_CASE("An environment made before the presence database opens", "[lmdb]") {
+  TempDir tmp("quik-lmdb-test");
+  {
+    MDB_env* raw = nullptr;
+    REQUIRE(mdb_env_create(&raw) == 0);
+    REQUIRE(mdb_env_set_maxdbs(raw, 16) == 0);
+    REQUIRE(mdb_env_open(raw, tmp.path().c_str(), MDB_NOTLS, 0600) == 0);
+    MDB_txn* txn = nullptr;
+    REQUIRE(mdb_txn_begin(raw, nullptr, 0, &txn) == 0);
+    MDB_dbi meta = 0;
+    for (const char* name : {"tokens", "counters", "meta"}) {
+      MDB_dbi dbi = 0;
+      REQUIRE(mdb_dbi_open(txn, name, MDB_CREATE, &dbi) == 0);
+      if (std::string_view(name) == "meta") meta = dbi;
+    }
+    std::string key = "lmdb_format_version", version = "1", k2 = "m", v2 = "old";
+    MDB_val k{key.size(), key.data()}, v{version.size(), version.data()};
+    REQUIRE(mdb_put(txn, meta, &k, &v, 0) == 0);
+    MDB_val mk{k2.size(), k2.data()}, mv{v2.size(), v2.data()};
+    REQUIRE(mdb_put(txn, meta, &mk, &mv, 0) == 0);
+    REQUIRE(mdb_txn_commit(txn) == 0);
+    mdb_env_close(raw);
+  }
+  auto env = OpenOrFail(tmp.path());
+  CHECK(GetOrFail(*env, Db::kMeta, "m") == "old");
+  CHECK(GetOrFail(*env, Db::kPresence, "u") == std::nullopt);
+  REQUIRE(env->Put(Db::kPresence, "u", "p").ok());
+  env.reset();
+  env = OpenOrFail(tmp.path());
+  CHECK(GetOrFail(*env, Db::kPresence, "u") == "p");
+}
+
 }  // namespace
 }  // namespace quik::store

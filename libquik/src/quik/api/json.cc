@@ -139,6 +139,15 @@ nlohmann::json ToJson(const IssuedToken& token) {
   return j;
 }
 
+nlohmann::json ToJson(const Presence& presence) {
+  json j = {
+      {"user_id", presence.user_id},
+      {"status", std::string(PresenceStatusName(presence.status))},
+  };
+  SetTimeIfSet(j, "last_seen", presence.last_seen);
+  return j;
+}
+
 nlohmann::json ErrorJson(const Status& status) {
   return {{"error",
            {

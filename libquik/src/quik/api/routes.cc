@@ -100,6 +100,14 @@ bool TrueParam(const Call& call, std::string_view key) {
   return v && (*v == "true" || *v == "1" || v->empty());
 }
 
+// Missing, not a string or unknown: one message naming the accepted values.
+Result<PresenceStatus> PresenceStatusField(const json& body) {
+  auto name = OptionalString(body, "status");
+  auto status = name.ok() && *name ? ParsePresenceStatus(**name) : std::nullopt;
+  if (!status) return FieldError("status", "must be \"online\", \"away\", \"dnd\" or \"offline\"");
+  return *status;
+}
+
 // ---- response rendering -----------------------------------------------------
 
 template <typename T>
@@ -258,6 +266,21 @@ Result<Response> CreateUser(Call& c) {
 Result<Response> DeactivateUser(Call& c) {
   QUIK_ASSIGN_OR_RETURN(User u, c.service.users().Deactivate(c.actor, c.param(0)));
   return Object(200, u);
+}
+
+// Presence.
+
+Result<Response> SetPresence(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody());
+  QUIK_ASSIGN_OR_RETURN(PresenceStatus status, PresenceStatusField(body));
+  QUIK_ASSIGN_OR_RETURN(Presence p, c.service.presence().Set(c.actor, status));
+  // The realtime hub broadcasts presence.changed (wired in realtime/).
+  return Object(200, p);
+}
+
+Result<Response> ListPresence(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(auto list, c.service.presence().ListWorkspace(c.actor, c.param(0)));
+  return Items(list);
 }
 
 // Tokens.
@@ -545,7 +568,7 @@ std::vector<Route> ApiRoutes(LoginLimits& limits) {
       R("PATCH", "/users/me", kBlocking, PatchMe),
       R("PUT", "/users/me/password", kBlocking,
         [&limits](Call& c) { return ChangePassword(c, limits); }),
-      R("PUT", "/users/me/presence", kInline, NotYet("presence")),
+      R("PUT", "/users/me/presence", kBlocking, SetPresence),
       R("GET", "/users", kInline, ListUsers),
       R("POST", "/users", kBlocking, CreateUser),
       R("GET", "/users/{user}", kInline, GetUser),
@@ -574,7 +597,7 @@ std::vector<Route> ApiRoutes(LoginLimits& limits) {
       R("GET", "/workspaces/{ws}/unreads", kInline, NotYet("read state")),
       R("GET", "/workspaces/{ws}/search", kInline, NotYet("search")),
       R("POST", "/workspaces/{ws}/files", kInline, NotYet("file upload")),
-      R("GET", "/workspaces/{ws}/presence", kInline, NotYet("presence")),
+      R("GET", "/workspaces/{ws}/presence", kInline, ListPresence),
 
       R("GET", "/channels/{ch}", kInline, GetChannel),
       R("PATCH", "/channels/{ch}", kBlocking, PatchChannel),

@@ -43,7 +43,8 @@ class ServiceImpl final : public Service {
         workspaces_(ctx_.get()),
         channels_(ctx_.get()),
         messages_(ctx_.get()),
-        events_(ctx_.get()) {}
+        events_(ctx_.get()),
+        presence_(ctx_.get()) {}
 
   const Options& options() const override { return ctx_->options; }
   UserService& users() override { return users_; }
@@ -52,6 +53,7 @@ class ServiceImpl final : public Service {
   ChannelService& channels() override { return channels_; }
   MessageService& messages() override { return messages_; }
   EventService& events() override { return events_; }
+  PresenceService& presence() override { return presence_; }
 
   internal::Context* context() { return ctx_.get(); }
 
@@ -63,6 +65,7 @@ class ServiceImpl final : public Service {
   ChannelService channels_;
   MessageService messages_;
   EventService events_;
+  PresenceService presence_;
 };
 
 }  // namespace

@@ -20,7 +20,7 @@ constexpr unsigned int kMaxDbs = 16;  // room for databases added later
 constexpr std::string_view kFormatVersionKey = "lmdb_format_version";
 
 // The databases in the order of enum Db.
-constexpr std::array<const char*, 3> kDbNames = {"tokens", "counters", "meta"};
+constexpr std::array<const char*, 4> kDbNames = {"tokens", "counters", "meta", "presence"};
 
 size_t DbIndex(Db db) { return static_cast<size_t>(db); }
 
@@ -256,6 +256,24 @@ Result<std::optional<std::string>> LmdbEnv::Get(Db db, std::string_view key) {
   return std::optional<std::string>(ToView(v));
 }
 
+Result<std::vector<std::optional<std::string>>> LmdbEnv::GetMany(
+    Db db, const std::vector<std::string>& keys) {
+  for (const std::string& key : keys) QUIK_RETURN_IF_ERROR(CheckKey(key));
+  std::vector<std::optional<std::string>> out;
+  out.reserve(keys.size());
+  Txn txn;
+  int rc = txn.Begin(handles_->env, MDB_RDONLY);
+  if (rc != 0) return MdbError(rc, "begin read", dir_);
+  for (const std::string& key : keys) {
+    MDB_val k = ToVal(key);
+    MDB_val v{};
+    rc = mdb_get(txn.get(), handles_->dbi(db), &k, &v);
+    if (rc != 0 && rc != MDB_NOTFOUND) return MdbError(rc, "get", dir_);
+    out.push_back(rc == 0 ? std::optional<std::string>(ToView(v)) : std::nullopt);
+  }
+  return out;
+}
+
 Status LmdbEnv::Delete(Db db, std::string_view key) {
   WriteBatch batch;
   batch.Delete(db, key);
@@ -283,42 +301,50 @@ Status LmdbEnv::Apply(const WriteBatch& batch) {
   return Status::Ok();
 }
 
-Result<int64_t> LmdbEnv::AddCounter(std::string_view key, int64_t delta) {
+Status LmdbEnv::Update(Db db, std::string_view key, const UpdateFn& fn) {
   QUIK_RETURN_IF_ERROR(CheckKey(key));
   Txn txn;
   int rc = txn.Begin(handles_->env, 0);
   if (rc != 0) return MdbError(rc, "begin write", dir_);
-  const MDB_dbi dbi = handles_->dbi(Db::kCounters);
   MDB_val k = ToVal(key);
   MDB_val v{};
-  int64_t value = 0;
-  rc = mdb_get(txn.get(), dbi, &k, &v);
-  if (rc == 0) {
-    if (v.mv_size != 8) {
-      return Internal("counter '" + std::string(key) + "' in " + dir_.string() + " is corrupt (" +
-                      std::to_string(v.mv_size) + " bytes)");
-    }
-    value = DecodeInt64(ToView(v));
-  } else if (rc != MDB_NOTFOUND) {
-    return MdbError(rc, "get counter", dir_);
+  rc = mdb_get(txn.get(), handles_->dbi(db), &k, &v);
+  if (rc != 0 && rc != MDB_NOTFOUND) return MdbError(rc, "get", dir_);
+  QUIK_ASSIGN_OR_RETURN(std::optional<std::string> next,
+                        fn(rc == 0 ? std::optional<std::string>(ToView(v)) : std::nullopt));
+  if (!next) return Status::Ok();  // unchanged: the Txn aborts
+  MDB_val nv = ToVal(*next);
+  if ((rc = mdb_put(txn.get(), handles_->dbi(db), &k, &nv, 0)) != 0) {
+    return MdbError(rc, "put", dir_);
   }
-  if (__builtin_add_overflow(value, delta, &value)) {
-    return InvalidArgument("counter '" + std::string(key) + "' would overflow");
-  }
-  const std::string encoded = EncodeInt64(value);
-  MDB_val nv = ToVal(encoded);
-  if ((rc = mdb_put(txn.get(), dbi, &k, &nv, 0)) != 0) return MdbError(rc, "put counter", dir_);
   if ((rc = txn.Commit()) != 0) return MdbError(rc, "commit", dir_);
+  return Status::Ok();
+}
+
+Status LmdbEnv::CorruptCounter(std::string_view key, size_t size) const {
+  return Internal("counter '" + std::string(key) + "' in " + dir_.string() + " is corrupt (" +
+                  std::to_string(size) + " bytes)");
+}
+
+Result<int64_t> LmdbEnv::AddCounter(std::string_view key, int64_t delta) {
+  int64_t value = 0;
+  QUIK_RETURN_IF_ERROR(
+      Update(Db::kCounters, key,
+             [&](const std::optional<std::string>& old) -> Result<std::optional<std::string>> {
+               if (old && old->size() != 8) return CorruptCounter(key, old->size());
+               if (old) value = DecodeInt64(*old);
+               if (__builtin_add_overflow(value, delta, &value)) {
+                 return InvalidArgument("counter '" + std::string(key) + "' would overflow");
+               }
+               return std::optional<std::string>(EncodeInt64(value));
+             }));
   return value;
 }
 
 Result<int64_t> LmdbEnv::GetCounter(std::string_view key) {
   QUIK_ASSIGN_OR_RETURN(std::optional<std::string> bytes, Get(Db::kCounters, key));
   if (!bytes) return int64_t{0};
-  if (bytes->size() != 8) {
-    return Internal("counter '" + std::string(key) + "' in " + dir_.string() + " is corrupt (" +
-                    std::to_string(bytes->size()) + " bytes)");
-  }
+  if (bytes->size() != 8) return CorruptCounter(key, bytes->size());
   return DecodeInt64(*bytes);
 }
 

@@ -1,6 +1,6 @@
-// quik::store::LmdbEnv: the LMDB environment behind sessions, API tokens and
-// counters (the seed's Redis), with a small typed API so no LMDB type leaves
-// libquik/src/quik/store/.
+// quik::store::LmdbEnv: the LMDB environment behind sessions, API tokens,
+// counters and presence (the seed's Redis), with a small typed API so no LMDB
+// type leaves libquik/src/quik/store/.
 //
 // On-disk layout, format version 1 (kLmdbFormatVersion):
 //   tokens   key: SHA-256 of a secret (32 raw bytes)  value: serialized record
@@ -9,6 +9,16 @@
 //                                                            little-endian
 //   meta     key: name                                value: bytes; the key
 //            "lmdb_format_version" is reserved and holds "1"
+//   presence key: user id (26 bytes)                  value: 11 bytes, layout
+//            version 1 (presence/presence_internal.hpp):
+//              [0]     layout version, 1
+//              [1]     effective status: 0 online, 1 away, 2 dnd, 3 offline
+//              [2]     manual status (same codes; 0xff: none)
+//              [3..10] last_seen, int64 ms since the epoch, little-endian
+//
+// Adding a database keeps the format version: Open creates any that a data
+// dir made by an older build lacks, and older builds ignore the ones they do
+// not know.
 //
 // Thread and process safety: an LmdbEnv may be used from any number of
 // threads at once, and several processes may open the same directory; every
@@ -21,6 +31,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,7 +44,7 @@ namespace quik::store {
 
 inline constexpr std::string_view kLmdbFormatVersion = "1";
 
-enum class Db { kTokens, kCounters, kMeta };
+enum class Db { kTokens, kCounters, kMeta, kPresence };
 
 // Writes to apply atomically with LmdbEnv::Apply, in the order added.
 // Not thread-safe; a plain value.
@@ -77,10 +88,23 @@ class LmdbEnv {
   Status Put(Db db, std::string_view key, std::string_view value);
   // nullopt if the key is absent.
   Result<std::optional<std::string>> Get(Db db, std::string_view key);
+  // Get for each of `keys` in one read transaction (one snapshot), in order.
+  Result<std::vector<std::optional<std::string>>> GetMany(Db db,
+                                                          const std::vector<std::string>& keys);
   // Deleting an absent key is ok.
   Status Delete(Db db, std::string_view key);
   // All of `batch` in one write transaction: every write happens, or none.
   Status Apply(const WriteBatch& batch);
+
+  // Reads key `key` and writes what `fn` makes of it, in one write
+  // transaction, so concurrent updates from threads or processes never lose
+  // one. `fn` gets the current value (nullopt if absent) and returns the new
+  // one, or nullopt to leave the key as it is, or an error, which Update
+  // returns (in both cases nothing is written). `fn` runs under LMDB's write
+  // lock: it must be quick and must not call this LmdbEnv.
+  using UpdateFn =
+      std::function<Result<std::optional<std::string>>(const std::optional<std::string>&)>;
+  Status Update(Db db, std::string_view key, const UpdateFn& fn);
 
   // Adds `delta` to counter `key` (absent counts as 0) in one write
   // transaction, so concurrent adds from threads or processes never lose an
@@ -99,6 +123,7 @@ class LmdbEnv {
   LmdbEnv(std::filesystem::path dir, std::unique_ptr<Handles> handles, int stale_readers_cleared);
 
   Status CheckKey(std::string_view key) const;
+  Status CorruptCounter(std::string_view key, size_t size) const;
 
   std::filesystem::path dir_;
   std::unique_ptr<Handles> handles_;
