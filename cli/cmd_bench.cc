@@ -58,6 +58,7 @@
 #include <quik/workspaces.hpp>
 
 #include "cli.hpp"
+#include "common/child_process.hpp"
 #include "net/http_client.hpp"
 
 namespace quikctl {
@@ -284,20 +285,7 @@ class ServerChild {
 
   void Stop() {
     if (pid_ <= 0) return;
-    kill(pid_, SIGTERM);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    int status = 0;
-    for (;;) {
-      const pid_t r = waitpid(pid_, &status, WNOHANG);
-      if (r == pid_ || (r < 0 && errno != EINTR)) break;
-      if (std::chrono::steady_clock::now() > deadline) {
-        kill(pid_, SIGKILL);
-        while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-        }
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    quik::internal::StopChild(pid_, std::chrono::seconds(20));
     Forget();
   }
 
