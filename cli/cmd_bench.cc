@@ -231,6 +231,17 @@ std::optional<std::uint64_t> ProcessCpuUs(pid_t pid) {
   return (utime + stime) * 1'000'000u / static_cast<std::uint64_t>(ticks > 0 ? ticks : 100);
 }
 
+// This process's CPU time (all threads), in microseconds.
+std::uint64_t OwnCpuUs() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto us = [](const timeval& tv) {
+    return static_cast<std::uint64_t>(tv.tv_sec) * 1'000'000u +
+           static_cast<std::uint64_t>(tv.tv_usec);
+  };
+  return us(usage.ru_utime) + us(usage.ru_stime);
+}
+
 // `quikctl --data-dir DIR serve --listen 127.0.0.1:0` as a child process; the
 // destructor stops (SIGTERM, SIGKILL after a grace period) and reaps it. The
 // child dies with this thread (PR_SET_PDEATHSIG) should quikctl itself die.
@@ -520,8 +531,9 @@ class SubscriberPool {
 
  private:
   struct Sub {
-    explicit Sub(asio::io_context& io) : ws(io) {}
-    websocket::stream<tcp::socket> ws;
+    explicit Sub(asio::io_context& io) : ws(io.get_executor()) {}
+    // The io_context's own executor type, not the polymorphic default: cheaper per read.
+    websocket::stream<asio::basic_stream_socket<tcp, asio::io_context::executor_type>> ws;
     beast::flat_buffer buffer;
     websocket::response_type upgrade;
     bool hello = false;
@@ -824,6 +836,7 @@ quik::Result<Printable> BenchWs(Cli& cli, const WsFlags& flags) {
   const std::uint64_t rss_idle = StatusKiB(server->pid(), "VmRSS").value_or(0);
 
   const std::optional<std::uint64_t> cpu_before = ProcessCpuUs(server->pid());
+  const std::uint64_t client_cpu_before = OwnCpuUs();
   Publishing publishing;
   Publish(server->url(), fx, flags, &publishing);
   if (g_interrupted.load()) return Interrupted();
@@ -843,6 +856,7 @@ quik::Result<Printable> BenchWs(Cli& cli, const WsFlags& flags) {
   if (!waited.ok() && !server->Running()) return server_error(waited);
   // A stall (events that never come) is reported with the figures below.
   const std::optional<std::uint64_t> cpu_after = ProcessCpuUs(server->pid());
+  const double client_cpu_us = static_cast<double>(OwnCpuUs() - client_cpu_before);
   io.Stop();  // the counters and latencies are final from here on
 
   const std::uint64_t delivered = deliveries.delivered.load();
@@ -888,6 +902,8 @@ quik::Result<Printable> BenchWs(Cli& cli, const WsFlags& flags) {
       {"server_cpu_seconds", Round(cpu_us / 1e6, 3)},
       {"server_cpu_us_per_event",
        delivered > 0 ? Round(cpu_us / static_cast<double>(delivered), 3) : 0.0},
+      {"client_cpu_us_per_event",
+       delivered > 0 ? Round(client_cpu_us / static_cast<double>(delivered), 3) : 0.0},
   };
   if (flags.keep) doc["dir"] = run->path().string();
 
@@ -944,8 +960,10 @@ quik::Result<Printable> BenchWs(Cli& cli, const WsFlags& flags) {
   note(std::snprintf(line, sizeof line,
                      "latency      p50 %.2f ms  p90 %.2f ms  p99 %.2f ms  max %.2f ms", pct(0.50),
                      pct(0.90), pct(0.99), pct(1.0)));
-  note(std::snprintf(line, sizeof line, "server cpu   %.2f us per event (%.2f s)",
-                     doc["server_cpu_us_per_event"].get<double>(), cpu_us / 1e6));
+  note(std::snprintf(line, sizeof line,
+                     "cpu          server %.2f us per event (%.2f s), this client %.2f us",
+                     doc["server_cpu_us_per_event"].get<double>(), cpu_us / 1e6,
+                     doc["client_cpu_us_per_event"].get<double>()));
   if (flags.keep) p.notes.push_back("kept         " + run->path().string());
   return p;
 }
