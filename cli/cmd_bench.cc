@@ -83,7 +83,7 @@ constexpr int kProvisionThreads = 16;
 struct WsFlags {
   int subscribers = 1000;
   int messages = 2000;
-  double rate = 500;
+  double rate = 100;  // x 1000 subscribers: the 100,000 events/s target
   int publishers = 4;
   double idle_seconds = 2;
   std::string sync = "normal";
@@ -985,7 +985,7 @@ void AddBenchCommands(CLI::App& app, Action* selected) {
       ->option_text("N");
   ws->add_option("--messages", flags->messages, "Messages posted in all (default: 2000)")
       ->option_text("M");
-  ws->add_option("--rate", flags->rate, "Posts per second, open loop (default: 500)")
+  ws->add_option("--rate", flags->rate, "Posts per second, open loop (default: 100)")
       ->option_text("R");
   ws->add_option("--publishers", flags->publishers,
                  "Keep-alive HTTP connections that post (default: 4)")

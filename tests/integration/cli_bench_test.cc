@@ -48,6 +48,7 @@ TEST_CASE("quikctl bench ws delivers every post to every subscriber", "[cli][ben
   CHECK(latency["p50"].get<double>() <= latency["p99"].get<double>());
   CHECK(latency["p99"].get<double>() <= latency["max"].get<double>());
   CHECK(j["server_cpu_us_per_event"].get<double>() > 0);
+  CHECK(j["client_cpu_us_per_event"].get<double>() > 0);
   REQUIRE(j.contains("rss_kib_per_connection"));
   CHECK(j["rss_kib_per_connection"].is_number());
   CHECK(j["rss_kib_idle"].get<double>() > 0);
@@ -64,6 +65,7 @@ TEST_CASE("quikctl bench ws prints a summary and keeps the run dir with --keep",
   CHECK(r.out.find("delivered    50 of 50 events") != std::string::npos);
   CHECK(r.out.find("latency      p50 ") != std::string::npos);
   CHECK(r.out.find("KiB per connection") != std::string::npos);
+  CHECK(r.out.find("us per event") != std::string::npos);
   REQUIRE(!IsEmptyDir(runs));
   for (const auto& entry : std::filesystem::directory_iterator(runs)) {
     CHECK(std::filesystem::exists(entry.path() / "data" / "quik.db"));
