@@ -146,6 +146,7 @@ void AddChannelCommands(CLI::App& app, Action* selected);
 void AddTokenCommands(CLI::App& app, Action* selected);
 void AddPostCommand(CLI::App& app, Action* selected);
 void AddServeCommand(CLI::App& app, Action* selected);
+void AddBenchCommands(CLI::App& app, Action* selected);  // bench ws
 
 // A user (id or email) as JSON, from the service (as the system) or the server.
 quik::Result<nlohmann::json> GetUser(Cli& cli, const std::string& ref);

@@ -33,6 +33,8 @@ constexpr const char* kFooter = R"(Commands:
   quikctl channel add-member C U | remove-member C U
   quikctl token create --user U [--name N] [--ttl 30d] | list [--user U] | revoke ID
   quikctl post --channel C [--as U] [--thread ID] TEXT
+  quikctl bench ws [--subscribers N] [--messages M] [--rate R] [--publishers P]
+                   [--idle-seconds S] [--sync normal|full] [--dir DIR] [--keep]
 
 Names: a workspace W is its id or slug, a user U their id or email, a channel C
 its id or WORKSPACE/#NAME (e.g. acme/#general).
@@ -178,6 +180,7 @@ int Run(int argc, char** argv) {
   AddTokenCommands(app, &selected);
   AddPostCommand(app, &selected);
   AddServeCommand(app, &selected);
+  AddBenchCommands(app, &selected);
   app.footer(kFooter);
 
   bool json_errors = WantsJson(argc, argv);

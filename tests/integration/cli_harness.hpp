@@ -25,6 +25,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/child_process.hpp"
 #include "testing/temp_dir.hpp"
 
 extern char** environ;
@@ -280,22 +281,9 @@ class ServeProcess {
   // `grace`. -1 if it was already stopped.
   int Stop(std::chrono::milliseconds grace = std::chrono::seconds(20)) {
     if (pid_ <= 0) return -1;
-    kill(pid_, SIGTERM);
-    auto deadline = std::chrono::steady_clock::now() + grace;
-    int status = 0;
-    for (;;) {
-      pid_t r = waitpid(pid_, &status, WNOHANG);
-      if (r == pid_ || (r < 0 && errno != EINTR)) break;
-      if (std::chrono::steady_clock::now() > deadline) {
-        kill(pid_, SIGKILL);
-        while (waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-        }
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    const int code = quik::internal::StopChild(pid_, grace);
     pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return code;
   }
 
  private:
