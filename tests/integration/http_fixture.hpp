@@ -127,6 +127,7 @@ class Api {
     return Send("PATCH", target, body.dump());
   }
   Resp Delete(std::string_view target) { return Send("DELETE", target); }
+  Resp Put(std::string_view target, const json& body) { return Send("PUT", target, body.dump()); }
 
   quik::net::HttpClient& raw() { return *client_; }
 

@@ -265,6 +265,70 @@ TEST_CASE("typing reaches the channel's other members only, at a limited rate", 
   CHECK(e["error"]["code"] == "not_found");
 }
 
+TEST_CASE("presence changes reach the people who share a workspace", "[realtime]") {
+  HttpFixture fx([](quik::Options& o) { o.realtime.presence_grace = std::chrono::seconds(1); });
+  Pair p(fx);
+  quik::User stranger = fx.CreateUser("Stranger");  // shares no workspace with alice
+  WsClient::Options keep;
+  keep.drop = nullptr;
+  keep.token = fx.Token(p.bob);
+  auto b = Open(fx, keep);
+  keep.token = fx.Token(stranger);
+  auto s = Open(fx, keep);
+  Expect(*b, "hello");
+  Expect(*s, "hello");
+
+  // Alice's changes, skipping everyone else's (bob's own "online" first).
+  auto next_of_alice = [&](WsClient& ws, std::chrono::milliseconds timeout = 10s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::optional<json> f;
+    while (std::chrono::steady_clock::now() < deadline) {
+      f = ws.NextOfType("presence.changed", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                 deadline - std::chrono::steady_clock::now()));
+      if (!f || (*f)["user_id"] == p.alice.id) return f;
+    }
+    return std::optional<json>();
+  };
+  const std::string alice_token = fx.Token(p.alice);
+  auto a = Open(fx, alice_token);
+  Expect(*a, "hello");
+  auto online = next_of_alice(*b);
+  REQUIRE(online);
+  CHECK((*online)["user_id"] == p.alice.id);
+  CHECK((*online)["status"] == "online");
+  CHECK(online->count("seq") == 0);  // ephemeral
+
+  a->SendText(R"({"type":"presence","status":"away"})");
+  auto away = next_of_alice(*b);
+  REQUIRE(away);
+  CHECK((*away)["status"] == "away");
+  auto listed = fx.Client(fx.Token(p.bob)).Get("/workspaces/" + p.ws.id + "/presence");
+  REQUIRE(listed.status == 200);
+  bool found = false;
+  for (const auto& item : listed.Items()) {
+    if (item["user_id"] == p.alice.id) {
+      found = true;
+      CHECK(item["status"] == "away");
+    }
+  }
+  CHECK(found);
+
+  a->SendText(R"({"type":"presence","status":"sleepy"})");
+  CHECK(a->NextOfType("error"));
+
+  REQUIRE(fx.Client(alice_token).Put("/users/me/presence", {{"status", "dnd"}}).status == 200);
+  auto dnd = next_of_alice(*b);
+  REQUIRE(dnd);
+  CHECK((*dnd)["status"] == "dnd");
+
+  a.reset();  // offline once the grace period (1 s here) has passed
+  auto offline = next_of_alice(*b, 5s);
+  REQUIRE(offline);
+  CHECK((*offline)["status"] == "offline");
+  CHECK(offline->contains("last_seen"));
+  CHECK_FALSE(next_of_alice(*s, 200ms));
+}
+
 TEST_CASE("revoking the token or deactivating the user closes its connections", "[realtime]") {
   HttpFixture fx;
   Pair p(fx);
@@ -326,6 +390,10 @@ TEST_CASE("the quik.v1.proto subprotocol carries the same frames as Protobuf", "
   WsClient::Options o;
   o.token = fx.Token(p.alice);
   o.protocol = "quik.v1.proto";
+  o.drop = [](const std::string& data, bool) {
+    quik::v1::ServerFrame f;
+    return f.ParseFromString(data) && f.has_presence_changed();
+  };
   auto a = Open(fx, o);
   auto next = [&] {
     auto f = a->NextRaw();

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -44,6 +45,12 @@ class WsClient {
     bool read = true;                    // false: never read (a slow consumer)
     int receive_buffer = 0;              // SO_RCVBUF when > 0
     std::string path = "/api/v1/ws";
+    // Frames to ignore; by default the JSON presence.changed frames that
+    // every connect and disconnect sends around (tests of presence clear it).
+    std::function<bool(const std::string& data, bool binary)> drop = [](const std::string& data,
+                                                                          bool binary) {
+      return !binary && data.find("\"type\":\"presence.changed\"") != std::string::npos;
+    };
   };
 
   struct Frame {
@@ -222,7 +229,8 @@ class WsClient {
         cv_.notify_all();
         return;
       }
-      frames_.push_back(Frame{boost::beast::buffers_to_string(buffer_.data()), ws_.got_binary()});
+      Frame f{boost::beast::buffers_to_string(buffer_.data()), ws_.got_binary()};
+      if (!options_.drop || !options_.drop(f.data, f.binary)) frames_.push_back(std::move(f));
       ++received_;
       buffer_.consume(buffer_.size());
       cv_.notify_all();

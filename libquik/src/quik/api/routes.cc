@@ -11,6 +11,7 @@
 #include "common/text.hpp"
 #include "quik/config.hpp"
 #include "quik/json.hpp"
+#include "realtime/hub.hpp"
 
 namespace quik::api {
 namespace {
@@ -274,7 +275,7 @@ Result<Response> SetPresence(Call& c) {
   QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody());
   QUIK_ASSIGN_OR_RETURN(PresenceStatus status, PresenceStatusField(body));
   QUIK_ASSIGN_OR_RETURN(Presence p, c.service.presence().Set(c.actor, status));
-  // The realtime hub broadcasts presence.changed (wired in realtime/).
+  if (c.hub != nullptr) c.hub->PresenceChanged(p);  // presence.changed to who shares a workspace
   return Object(200, p);
 }
 

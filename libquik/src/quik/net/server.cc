@@ -911,14 +911,15 @@ Status ServerImpl::StartListening() {
     listeners_.clear();
     return st;
   }
-  st = hub_->Start();
+  workers_ = std::make_unique<asio::thread_pool>(
+      static_cast<std::size_t>(std::max(1, options_.server.worker_threads)));
+  st = hub_->Start([this](std::function<void()> task) { RunBlocking(std::move(task)); });
   if (!st.ok()) {
     listeners_.clear();
+    workers_->join();
     return st;
   }
   api_->set_hub(hub_.get());
-  workers_ = std::make_unique<asio::thread_pool>(
-      static_cast<std::size_t>(std::max(1, options_.server.worker_threads)));
   {
     std::lock_guard lock(mu_);
     started_ = true;

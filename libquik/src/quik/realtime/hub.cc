@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <future>
 
+#include "presence/presence_internal.hpp"
 #include "service/context.hpp"
 
 namespace quik::realtime {
@@ -46,8 +47,9 @@ Hub::Hub(internal::Context& ctx) : ctx_(ctx), options_(ctx.options.realtime) {}
 
 Hub::~Hub() { Stop(); }
 
-Status Hub::Start() {
+Status Hub::Start(RunBlocking run_blocking) {
   if (listener_) return Status::Ok();
+  run_blocking_ = std::move(run_blocking);
   QUIK_ASSIGN_OR_RETURN(std::uint64_t id, ctx_.bus->AddListener(
                                               [this](const std::vector<Event>& page) {
                                                 OnPage(page);
@@ -69,6 +71,10 @@ void Hub::Stop() {
   // The state (and its timers) belongs to the event thread.
   std::promise<void> cleared;
   ctx_.bus->Post([this, &cleared] {
+    // Whoever was connected through this server is not any more.
+    for (const auto& [user_id, state] : users_) {
+      presence::MarkDisconnected(ctx_, user_id).status().IgnoreError();
+    }
     users_.clear();
     by_channel_.clear();
     by_workspace_.clear();
@@ -124,9 +130,64 @@ void Hub::Typing(SubscriberPtr sub, std::string channel_id) {
 }
 
 void Hub::SetPresence(SubscriberPtr sub, std::string status) {
-  ctx_.bus->Post([sub = std::move(sub), status = std::move(status)] {
-    sub->Send({ErrorFrame(sub->encoding, Unimplemented("presence is not implemented yet"))}, -1);
+  auto parsed = ParsePresenceStatus(status);
+  if (!parsed) {
+    sub->Send({ErrorFrame(sub->encoding,
+                          InvalidArgument("presence: status must be \"online\", \"away\", "
+                                          "\"dnd\" or \"offline\""))},
+              -1);
+    return;
+  }
+  run_blocking_([this, sub = std::move(sub), status = *parsed] {
+    auto p = PresenceService(&ctx_).Set(Actor::ForUser(sub->user_id), status);
+    if (!p.ok()) return sub->Send({ErrorFrame(sub->encoding, p.status())}, -1);
+    PresenceChanged(std::move(*p));
   });
+}
+
+void Hub::PresenceChanged(Presence p) {
+  ctx_.bus->Post([this, p = std::move(p)] { BroadcastPresence(p); });
+}
+
+void Hub::MarkPresence(const std::string& user_id, bool connected) {
+  run_blocking_([this, user_id, connected] {
+    auto changed = connected ? presence::MarkConnected(ctx_, user_id)
+                             : presence::MarkDisconnected(ctx_, user_id);
+    if (changed.ok() && *changed) PresenceChanged(std::move(**changed));
+  });
+}
+
+void Hub::BroadcastPresence(const Presence& p) {
+  std::vector<std::string> workspaces;
+  auto it = users_.find(p.user_id);
+  if (it != users_.end()) {
+    for (const auto& [w, role] : it->second->view.workspaces()) workspaces.push_back(w);
+  } else {
+    std::vector<Member> memberships;
+    Status st = ctx_.store->Read([&](store::Tx& tx) {
+      QUIK_ASSIGN_OR_RETURN(memberships, tx.ListUserMemberships(p.user_id));
+      return Status::Ok();
+    });
+    if (!st.ok()) return;
+    for (const Member& m : memberships) workspaces.push_back(m.workspace_id);
+  }
+  const std::string status(PresenceStatusName(p.status));
+  FramePtr frames[2];
+  ++stamp_;
+  for (const std::string& w : workspaces) {
+    auto members = by_workspace_.find(w);
+    if (members == by_workspace_.end()) continue;
+    for (UserState* u : members->second) {
+      if (u->stamp == stamp_) continue;
+      u->stamp = stamp_;
+      for (Entry& e : u->entries) {
+        if (!e.live) continue;
+        FramePtr& f = frames[e.sub->encoding == Encoding::kJson ? 0 : 1];
+        if (!f) f = PresenceFrame(e.sub->encoding, p.user_id, status, p.last_seen);
+        e.sub->Send({f}, -1);
+      }
+    }
+  }
 }
 
 Result<Hub::UserState*> Hub::LoadUser(const std::string& user_id) {
@@ -187,6 +248,7 @@ void Hub::Index(UserState* user, const View::Change& change) {
 
 void Hub::AttachNow(const SubscriberPtr& sub, std::optional<std::int64_t> after, bool hello) {
   ctx_.bus->CatchUp();  // seq_ is the end of the log as of now
+  const bool was_connected = users_.count(sub->user_id) > 0;  // or in its grace period
   auto loaded = LoadUser(sub->user_id);
   if (!loaded.ok()) return sub->Refuse(loaded.status());
   UserState* user = *loaded;
@@ -203,6 +265,7 @@ void Hub::AttachNow(const SubscriberPtr& sub, std::optional<std::int64_t> after,
     user->entries.push_back(Entry{sub, false, {}});
     entry = std::prev(user->entries.end());
     if (sub->encoding == Encoding::kProto) ++proto_subscribers_;
+    if (!was_connected) MarkPresence(sub->user_id, /*connected=*/true);
   }
   std::vector<FramePtr> frames;
   if (hello) frames.push_back(HelloFrame(sub->encoding, sub->user_id, seq_));
@@ -254,7 +317,10 @@ void Hub::DetachNow(const SubscriberPtr& sub) {
   user->grace->async_wait([this, user_id = sub->user_id](const boost::system::error_code& ec) {
     if (ec) return;
     auto again = users_.find(user_id);
-    if (again != users_.end() && again->second->entries.empty()) ForgetUser(user_id);
+    if (again != users_.end() && again->second->entries.empty()) {
+      ForgetUser(user_id);
+      MarkPresence(user_id, /*connected=*/false);
+    }
   });
 }
 

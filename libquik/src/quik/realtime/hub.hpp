@@ -35,6 +35,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "quik/options.hpp"
+#include "quik/presence.hpp"
 #include "quik/status.hpp"
 #include "realtime/frames.hpp"
 #include "realtime/view.hpp"
@@ -103,8 +104,11 @@ class Hub {
   Hub(const Hub&) = delete;
   Hub& operator=(const Hub&) = delete;
 
+  // Runs a task that may block (presence writes to LMDB sync to disk).
+  using RunBlocking = std::function<void(std::function<void()>)>;
+
   // Starts following the event log (and the event thread).
-  Status Start();
+  Status Start(RunBlocking run_blocking);
   // Stops following it; attached subscribers are forgotten, not closed.
   void Stop();
 
@@ -119,6 +123,9 @@ class Hub {
   void Typing(SubscriberPtr sub, std::string channel_id);
   // A presence frame from `sub`'s user ({"type":"presence","status":...}).
   void SetPresence(SubscriberPtr sub, std::string status);
+  // Sends presence.changed for `p` to every connected user who shares a
+  // workspace with its user (them included).
+  void PresenceChanged(Presence p);
 
   // The seq of the newest event the hub has handled.
   std::int64_t seq() const;
@@ -151,9 +158,13 @@ class Hub {
   void Index(UserState* user, const View::Change& change);
   FramePtr FrameFor(RingEntry& entry, Encoding encoding);
   void CloseWhere(UserState* user, std::string_view token_id, int code, const std::string& reason);
+  // Presence writes go to a worker; a change comes back as a broadcast.
+  void MarkPresence(const std::string& user_id, bool connected);
+  void BroadcastPresence(const Presence& p);
 
   internal::Context& ctx_;
   const RealtimeOptions options_;
+  RunBlocking run_blocking_;
   std::optional<std::uint64_t> listener_;
 
   // Event thread only.
