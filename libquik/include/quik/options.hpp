@@ -239,6 +239,13 @@ struct RealtimeOptions {
   // before they show offline (a reconnect within it changes nothing).
   // Default: 10 seconds
   std::chrono::seconds presence_grace = std::chrono::seconds(10);
+
+  // realtime.presence_broadcast_max: presence.changed goes to the connected
+  // members of each workspace the user is in, but not in a workspace with
+  // more members connected than this (every connect would cost a frame to
+  // each of them); clients there read GET /workspaces/{id}/presence.
+  // Default: 500
+  int presence_broadcast_max = 500;
 };
 
 struct Options {

@@ -54,7 +54,8 @@ bool SameOptions(const Options& a, const Options& b) {
          a.realtime.max_connections_per_user == b.realtime.max_connections_per_user &&
          a.realtime.client_frame_rate == b.realtime.client_frame_rate &&
          a.realtime.typing_interval == b.realtime.typing_interval &&
-         a.realtime.presence_grace == b.realtime.presence_grace;
+         a.realtime.presence_grace == b.realtime.presence_grace &&
+         a.realtime.presence_broadcast_max == b.realtime.presence_broadcast_max;
 }
 
 // Options with every field away from its default.
@@ -106,6 +107,7 @@ Options NonDefaultOptions() {
   o.realtime.client_frame_rate = 151;
   o.realtime.typing_interval = seconds(157);
   o.realtime.presence_grace = seconds(163);
+  o.realtime.presence_broadcast_max = 167;
   return o;
 }
 
@@ -473,7 +475,7 @@ TEST_CASE("config: the default text parses and equals the defaults", "[config]")
     }
     uncommented += line + "\n";
   }
-  CHECK(keys == 45);
+  CHECK(keys == 46);
   Options all = NonDefaultOptions();
   Status s2 = ParseOptions(uncommented, "quik.toml", &all);
   INFO(s2.message());

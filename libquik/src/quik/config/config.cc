@@ -396,6 +396,9 @@ const std::vector<SectionSpec>& Sections() {
                        &Options::realtime, &RealtimeOptions::typing_interval),
            DurationKey("presence_grace", "How long after the last connection closes until offline.",
                        &Options::realtime, &RealtimeOptions::presence_grace),
+           IntKey("presence_broadcast_max",
+                  "No presence.changed in workspaces with more members connected than this.",
+                  &Options::realtime, &RealtimeOptions::presence_broadcast_max, 0, 1000000),
        }},
   };
   return *sections;

@@ -39,29 +39,33 @@ struct Change {
   bool status_changed = false;
 };
 
-// Applies `change` to the user's stored presence and moves last_seen to now,
-// in one LMDB write transaction.
-Result<Change> Apply(internal::Context& ctx, std::string_view user_id,
-                     const std::function<void(Presence&)>& change) {
-  Change out;
-  QUIK_RETURN_IF_ERROR(ctx.store->lmdb().Update(
-      store::Db::kPresence, user_id,
-      [&](const std::optional<std::string>& old) -> Result<std::optional<std::string>> {
-        QUIK_ASSIGN_OR_RETURN(Presence p, FromStored(user_id, old));
+// Applies `change(i, presence)` to the stored presence of each user and moves
+// last_seen to now, in one LMDB write transaction.
+Result<std::vector<Change>> ApplyMany(internal::Context& ctx,
+                                      const std::vector<std::string>& user_ids,
+                                      const std::function<void(std::size_t, Presence&)>& change) {
+  std::vector<Change> out(user_ids.size());
+  QUIK_RETURN_IF_ERROR(ctx.store->lmdb().UpdateMany(
+      store::Db::kPresence, user_ids,
+      [&](std::size_t i,
+          const std::optional<std::string>& old) -> Result<std::optional<std::string>> {
+        QUIK_ASSIGN_OR_RETURN(Presence p, FromStored(user_ids[i], old));
         const PresenceStatus before = p.status;
-        change(p);
+        change(i, p);
         p.last_seen = std::max(p.last_seen, internal::NowMillis());  // never backwards
-        out.status_changed = p.status != before;
-        out.after = p;
+        out[i].status_changed = p.status != before;
+        out[i].after = p;
         return std::optional<std::string>(presence::EncodePresence(p));
       }));
   return out;
 }
 
-Result<std::optional<Presence>> IfChanged(Result<Change> change) {
-  if (!change.ok()) return change.status();
-  if (!change->status_changed) return std::optional<Presence>();
-  return std::optional<Presence>(std::move(change->after));
+Result<Change> Apply(internal::Context& ctx, std::string_view user_id,
+                     const std::function<void(Presence&)>& change) {
+  QUIK_ASSIGN_OR_RETURN(auto changes,
+                        ApplyMany(ctx, {std::string(user_id)},
+                                  [&](std::size_t, Presence& p) { change(p); }));
+  return std::move(changes.front());
 }
 
 }  // namespace
@@ -110,12 +114,29 @@ Result<Presence> DecodePresence(std::string_view user_id, std::string_view b) {
 }
 
 Result<std::optional<Presence>> MarkConnected(internal::Context& ctx, std::string_view user_id) {
-  return IfChanged(Apply(
-      ctx, user_id, [](Presence& p) { p.status = p.manual.value_or(PresenceStatus::kOnline); }));
+  QUIK_ASSIGN_OR_RETURN(auto changed, MarkMany(ctx, {std::string(user_id)}, {true}));
+  if (changed.empty()) return std::optional<Presence>();
+  return std::optional<Presence>(std::move(changed.front()));
 }
 
 Result<std::optional<Presence>> MarkDisconnected(internal::Context& ctx, std::string_view user_id) {
-  return IfChanged(Apply(ctx, user_id, [](Presence& p) { p.status = PresenceStatus::kOffline; }));
+  QUIK_ASSIGN_OR_RETURN(auto changed, MarkMany(ctx, {std::string(user_id)}, {false}));
+  if (changed.empty()) return std::optional<Presence>();
+  return std::optional<Presence>(std::move(changed.front()));
+}
+
+Result<std::vector<Presence>> MarkMany(internal::Context& ctx,
+                                       const std::vector<std::string>& user_ids,
+                                       const std::vector<bool>& connected) {
+  QUIK_ASSIGN_OR_RETURN(auto changes, ApplyMany(ctx, user_ids, [&](std::size_t i, Presence& p) {
+                          p.status = connected[i] ? p.manual.value_or(PresenceStatus::kOnline)
+                                                  : PresenceStatus::kOffline;
+                        }));
+  std::vector<Presence> changed;
+  for (auto& c : changes) {
+    if (c.status_changed) changed.push_back(std::move(c.after));
+  }
+  return changed;
 }
 
 }  // namespace presence

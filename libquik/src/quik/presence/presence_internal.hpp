@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "quik/presence.hpp"
 #include "service/context.hpp"
@@ -35,6 +36,12 @@ Result<std::optional<Presence>> MarkDisconnected(internal::Context& ctx, std::st
 // 11 bytes: version (1) | status | manual (0xff: none) | last_seen (int64
 // little-endian); status codes 0 online, 1 away, 2 dnd, 3 offline. Never
 // renumber a code; a new field means a new layout version.
+// MarkConnected (connected[i]) or MarkDisconnected for each user, in one
+// LMDB transaction (one sync); returns the presences whose status changed.
+Result<std::vector<Presence>> MarkMany(internal::Context& ctx,
+                                       const std::vector<std::string>& user_ids,
+                                       const std::vector<bool>& connected);
+
 std::string EncodePresence(const Presence& presence);
 // kInternal for bytes of another size, layout version or code.
 Result<Presence> DecodePresence(std::string_view user_id, std::string_view bytes);

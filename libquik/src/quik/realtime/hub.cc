@@ -72,9 +72,12 @@ void Hub::Stop() {
   std::promise<void> cleared;
   ctx_.bus->Post([this, &cleared] {
     // Whoever was connected through this server is not any more.
-    for (const auto& [user_id, state] : users_) {
-      presence::MarkDisconnected(ctx_, user_id).status().IgnoreError();
-    }
+    presence_timer_.reset();
+    std::vector<std::string> users;
+    for (const auto& [user_id, state] : users_) users.push_back(user_id);
+    presence::MarkMany(ctx_, users, std::vector<bool>(users.size(), false)).status().IgnoreError();
+    presence_users_.clear();
+    presence_connected_.clear();
     users_.clear();
     by_channel_.clear();
     by_workspace_.clear();
@@ -150,11 +153,26 @@ void Hub::PresenceChanged(Presence p) {
 }
 
 void Hub::MarkPresence(const std::string& user_id, bool connected) {
-  run_blocking_([this, user_id, connected] {
-    auto changed = connected ? presence::MarkConnected(ctx_, user_id)
-                             : presence::MarkDisconnected(ctx_, user_id);
-    if (changed.ok() && *changed) PresenceChanged(std::move(**changed));
+  presence_users_.push_back(user_id);
+  presence_connected_.push_back(connected);
+  if (presence_timer_) return;  // a flush is due
+  presence_timer_.emplace(ctx_.bus->io());
+  presence_timer_->expires_after(kPresenceFlush);
+  presence_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) FlushPresence();
   });
+}
+
+void Hub::FlushPresence() {
+  presence_timer_.reset();
+  run_blocking_([this, users = std::move(presence_users_),
+                 connected = std::move(presence_connected_)] {
+    auto changed = presence::MarkMany(ctx_, users, connected);
+    if (!changed.ok()) return;
+    for (Presence& p : *changed) PresenceChanged(std::move(p));
+  });
+  presence_users_.clear();
+  presence_connected_.clear();
 }
 
 void Hub::BroadcastPresence(const Presence& p) {
@@ -177,6 +195,9 @@ void Hub::BroadcastPresence(const Presence& p) {
   for (const std::string& w : workspaces) {
     auto members = by_workspace_.find(w);
     if (members == by_workspace_.end()) continue;
+    if (members->second.size() > static_cast<std::size_t>(options_.presence_broadcast_max)) {
+      continue;  // too many to tell each time: they read GET /workspaces/{id}/presence
+    }
     for (UserState* u : members->second) {
       if (u->stamp == stamp_) continue;
       u->stamp = stamp_;

@@ -158,8 +158,11 @@ class Hub {
   void Index(UserState* user, const View::Change& change);
   FramePtr FrameFor(RingEntry& entry, Encoding encoding);
   void CloseWhere(UserState* user, std::string_view token_id, int code, const std::string& reason);
-  // Presence writes go to a worker; a change comes back as a broadcast.
+  // Presence marks are batched for kPresenceFlush and written on a worker in
+  // one LMDB transaction; the changes come back as broadcasts.
+  static constexpr std::chrono::milliseconds kPresenceFlush{50};
   void MarkPresence(const std::string& user_id, bool connected);
+  void FlushPresence();
   void BroadcastPresence(const Presence& p);
 
   internal::Context& ctx_;
@@ -175,6 +178,9 @@ class Hub {
   std::size_t ring_bytes_ = 0;
   std::uint64_t stamp_ = 0;
   int proto_subscribers_ = 0;
+  std::vector<std::string> presence_users_;  // marks waiting for FlushPresence
+  std::vector<bool> presence_connected_;
+  std::optional<boost::asio::steady_timer> presence_timer_;
 };
 
 }  // namespace quik::realtime

@@ -302,21 +302,31 @@ Status LmdbEnv::Apply(const WriteBatch& batch) {
 }
 
 Status LmdbEnv::Update(Db db, std::string_view key, const UpdateFn& fn) {
-  QUIK_RETURN_IF_ERROR(CheckKey(key));
+  return UpdateMany(db, {std::string(key)},
+                    [&](std::size_t, const std::optional<std::string>& old) { return fn(old); });
+}
+
+Status LmdbEnv::UpdateMany(Db db, const std::vector<std::string>& keys, const UpdateManyFn& fn) {
+  for (const auto& key : keys) QUIK_RETURN_IF_ERROR(CheckKey(key));
   Txn txn;
   int rc = txn.Begin(handles_->env, 0);
   if (rc != 0) return MdbError(rc, "begin write", dir_);
-  MDB_val k = ToVal(key);
-  MDB_val v{};
-  rc = mdb_get(txn.get(), handles_->dbi(db), &k, &v);
-  if (rc != 0 && rc != MDB_NOTFOUND) return MdbError(rc, "get", dir_);
-  QUIK_ASSIGN_OR_RETURN(std::optional<std::string> next,
-                        fn(rc == 0 ? std::optional<std::string>(ToView(v)) : std::nullopt));
-  if (!next) return Status::Ok();  // unchanged: the Txn aborts
-  MDB_val nv = ToVal(*next);
-  if ((rc = mdb_put(txn.get(), handles_->dbi(db), &k, &nv, 0)) != 0) {
-    return MdbError(rc, "put", dir_);
+  bool wrote = false;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    MDB_val k = ToVal(keys[i]);
+    MDB_val v{};
+    rc = mdb_get(txn.get(), handles_->dbi(db), &k, &v);
+    if (rc != 0 && rc != MDB_NOTFOUND) return MdbError(rc, "get", dir_);
+    QUIK_ASSIGN_OR_RETURN(std::optional<std::string> next,
+                          fn(i, rc == 0 ? std::optional<std::string>(ToView(v)) : std::nullopt));
+    if (!next) continue;  // unchanged
+    MDB_val nv = ToVal(*next);
+    if ((rc = mdb_put(txn.get(), handles_->dbi(db), &k, &nv, 0)) != 0) {
+      return MdbError(rc, "put", dir_);
+    }
+    wrote = true;
   }
+  if (!wrote) return Status::Ok();  // nothing to write: the Txn aborts
   if ((rc = txn.Commit()) != 0) return MdbError(rc, "commit", dir_);
   return Status::Ok();
 }

@@ -105,6 +105,11 @@ class LmdbEnv {
   using UpdateFn =
       std::function<Result<std::optional<std::string>>(const std::optional<std::string>&)>;
   Status Update(Db db, std::string_view key, const UpdateFn& fn);
+  // The same for several keys in one write transaction (one sync): `fn` gets
+  // each key's index and value in turn; an error writes none of them.
+  using UpdateManyFn = std::function<Result<std::optional<std::string>>(
+      std::size_t index, const std::optional<std::string>&)>;
+  Status UpdateMany(Db db, const std::vector<std::string>& keys, const UpdateManyFn& fn);
 
   // Adds `delta` to counter `key` (absent counts as 0) in one write
   // transaction, so concurrent adds from threads or processes never lose an
