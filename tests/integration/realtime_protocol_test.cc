@@ -104,9 +104,10 @@ TEST_CASE("bad credentials are refused before or right after the handshake", "[r
     CHECK(ws->close_code() == 1008);
     CHECK(ws->close_reason().find("authenticate first") != std::string::npos);
   }
-  SECTION("a plain GET: 426 with Upgrade") {
+  SECTION("a plain GET: 400 with Upgrade") {
     auto r = fx.Client(fx.Token(p.alice)).Get("/ws");
-    CHECK(r.status == 426);
+    CHECK(r.status == 400);
+    CHECK(r.code() == "invalid_argument");
     CHECK(r.header("Upgrade") == "websocket");
   }
   SECTION("a bad after: 400") {

@@ -297,7 +297,7 @@ TEST_CASE("embedders get every event in order through EventService::Subscribe", 
   std::mutex mu;
   std::condition_variable cv;
   std::vector<quik::Event> seen;
-  auto id = fx.svc().events().Subscribe([&](const quik::Event& e) {
+  auto id = fx.server().on_event([&](const quik::Event& e) {
     std::lock_guard lock(mu);
     seen.push_back(e);
     cv.notify_all();
@@ -336,4 +336,22 @@ TEST_CASE("embedders get every event in order through EventService::Subscribe", 
   std::this_thread::sleep_for(200ms);
   std::lock_guard lock(mu);
   CHECK(seen.size() == before);
+}
+
+TEST_CASE("a large backlog is replayed at the client's pace, not closed as slow", "[realtime]") {
+  HttpFixture fx([](quik::Options& o) { o.realtime.max_queue_bytes = 64 << 10; });
+  Room room(fx);
+  const std::string token = fx.Token(room.alice);
+  std::int64_t cursor = 0;
+  {
+    auto a = Connect(fx, token);
+    cursor = Hello(*a, room.alice.id);
+  }
+  // 1,000 posts of 2,000 characters: 2 MB, thirty times the queue limit.
+  PostMany(fx, room.bob, room.general.id, 1000, std::string(2000, 'x') + " ");
+  auto a = Connect(fx, token, "after=" + std::to_string(cursor));
+  Hello(*a, room.alice.id);
+  auto texts = ReadPosts(*a, 1000);
+  CHECK(texts.size() == 1000);
+  CHECK_FALSE(a->WaitClosed(100ms));
 }

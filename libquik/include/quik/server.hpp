@@ -24,6 +24,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "quik/options.hpp"
 #include "quik/service.hpp"
@@ -53,6 +54,14 @@ class Server {
 
   // The in-process API over the same data dir.
   virtual Service& service() = 0;
+
+  // Calls `listener` with every event committed from now on by any process
+  // on the data dir, in seq order, on the library's event thread (the rules
+  // of EventService::Subscribe in quik/events.hpp). Returns the id for
+  // service().events().Unsubscribe.
+  Result<std::uint64_t> on_event(EventListener listener) {
+    return service().events().Subscribe(std::move(listener));
+  }
 
   // Where log records go (default: stderr, one line each, at options.log.level
   // and above). Set before Start.

@@ -5,7 +5,9 @@
 #include <thread>
 #include <vector>
 
+#include "common/ids.hpp"
 #include "quik/events.hpp"
+#include "service/context.hpp"
 #include "unit/testing/service_fixture.hpp"
 
 using quik::StatusCode;
@@ -313,4 +315,38 @@ TEST_CASE("events: concurrent writers get distinct, rising seqs", "[events]") {
   CHECK(events.size() == 150);
   CheckStrictlyRising(events);
   CHECK(f.LatestSeq() == events.back().seq);
+}
+
+TEST_CASE("events: retention deletes a prefix of the log, never the newest event", "[events]") {
+  quik_test::ServiceFixture f;
+  quik_test::Team t = f.MakeTeam();
+  auto* ctx = quik::internal::ContextOf(f.svc());
+  REQUIRE(ctx != nullptr);
+  auto prune = [&](quik::Timestamp before, int limit) {
+    std::int64_t deleted = 0;
+    REQUIRE_OK(ctx->store->Write([&](quik::store::Tx& tx) {
+      QUIK_ASSIGN_OR_RETURN(deleted, tx.PruneEvents(before, limit));
+      return quik::Status::Ok();
+    }));
+    return deleted;
+  };
+  auto bounds = [&] {
+    std::pair<std::int64_t, std::int64_t> out;
+    REQUIRE_OK(ctx->store->Read([&](quik::store::Tx& tx) {
+      QUIK_ASSIGN_OR_RETURN(out.first, tx.OldestSeq());
+      QUIK_ASSIGN_OR_RETURN(out.second, tx.LatestSeq());
+      return quik::Status::Ok();
+    }));
+    return out;
+  };
+  const auto [oldest, latest] = bounds();
+  REQUIRE(latest - oldest > 5);
+  CHECK(prune(0, 1000) == 0);  // nothing is older than the epoch
+  CHECK(prune(quik::internal::NowMillis() + 1000, 3) == 3);  // at most `limit`
+  CHECK(bounds().first == oldest + 3);
+  CHECK(prune(quik::internal::NowMillis() + 1000, 100000) == latest - oldest - 3);
+  CHECK(bounds() == std::make_pair(latest, latest));  // the newest stays
+  // And seq goes on from there.
+  f.CreateUser("Later");
+  CHECK(bounds().second == latest + 1);
 }

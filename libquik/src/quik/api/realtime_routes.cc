@@ -94,7 +94,9 @@ class PollSubscriber final : public realtime::Subscriber,
   void Fail(const Status& status) {
     if (answered_.exchange(true)) return;
     hub_.Detach(shared_from_this());
-    reply_(ErrorResponse(status));
+    reply_(status.code() == StatusCode::kResourceExhausted
+               ? TooMany(status.message(), std::chrono::seconds(1))
+               : ErrorResponse(status));
   }
 
   std::shared_ptr<Call> call_;
@@ -109,9 +111,9 @@ class PollSubscriber final : public realtime::Subscriber,
 
 Result<Response> WebSocketHandshake(Call& call) {
   if (!call.request.websocket) {
-    Response r = ErrorResponse(426, "upgrade_required",
-                               "GET /api/v1/ws is a WebSocket: send \"Connection: Upgrade\" and "
-                               "\"Upgrade: websocket\" (CONTRACT.md section 3)");
+    Response r = ErrorResponse(
+        InvalidArgument("GET /api/v1/ws is a WebSocket: send \"Connection: Upgrade\" and "
+                        "\"Upgrade: websocket\" (CONTRACT.md section 3)"));
     r.headers.emplace_back("Upgrade", "websocket");
     return r;
   }

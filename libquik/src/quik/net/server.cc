@@ -249,8 +249,10 @@ class WsSession final : public Connection,
   void Refuse(const Status& status) override {
     asio::post(ws_.get_executor(), [self = this->shared_from_this(), status] {
       self->attached_ = false;
-      self->CloseWith(kClosePolicy, std::string(StatusCodeName(status.code())) + ": " +
-                                        status.message());
+      // Over a limit: the client's doing (1008); anything else is ours (1011).
+      self->CloseWith(status.code() == StatusCode::kResourceExhausted ? kClosePolicy
+                                                                       : kCloseInternal,
+                      std::string(StatusCodeName(status.code())) + ": " + status.message());
     });
   }
   void Close(int code, std::string reason) override {

@@ -309,14 +309,22 @@ void Hub::AttachNow(const SubscriberPtr& sub, std::optional<std::int64_t> after,
     frames.push_back(ResyncRequiredFrame(sub->encoding));
     return go_live();
   }
+  // From the ring when what is missed is small (it goes out at once, like a
+  // live burst); else through a Replayer, paced by the client's reading.
   const std::int64_t ring_start = ring_.empty() ? seq_ : ring_.front().event.event.seq - 1;
   if (cursor >= ring_start) {
     View view = user->view;
+    std::size_t bytes = 0;
+    const std::size_t hello_frames = frames.size();
     for (RingEntry& r : ring_) {
       if (r.event.event.seq <= cursor) continue;
-      if (view.Step(r.event)) frames.push_back(FrameFor(r, sub->encoding));
+      if (!view.Step(r.event)) continue;
+      frames.push_back(FrameFor(r, sub->encoding));
+      bytes += frames.back()->bytes(sub->encoding).size();
+      if (bytes > static_cast<std::size_t>(options_.max_queue_bytes) / 2) break;
     }
-    return go_live();
+    if (bytes <= static_cast<std::size_t>(options_.max_queue_bytes) / 2) return go_live();
+    frames.resize(hello_frames);
   }
   if (!frames.empty()) sub->Send(std::move(frames), cursor);
   sub->Replay(std::make_unique<Replayer>(ctx_, user->view, cursor, sub->encoding));
