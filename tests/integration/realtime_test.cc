@@ -63,6 +63,12 @@ std::int64_t Hello(WsClient& ws, const std::string& user_id) {
   return (*hello)["seq"].get<std::int64_t>();
 }
 
+// Connects once, reads hello and disconnects: the cursor to resume from.
+std::int64_t CursorNow(HttpFixture& fx, const std::string& token, const std::string& user_id) {
+  auto ws = Connect(fx, token);
+  return Hello(*ws, user_id);
+}
+
 // Posts as the system-side service; faster than HTTP for bulk setup.
 void PostMany(HttpFixture& fx, const quik::User& author, const std::string& channel, int n,
               const std::string& prefix) {
@@ -167,11 +173,7 @@ TEST_CASE("a resume older than the in-memory ring replays from the log", "[realt
   HttpFixture fx;
   Room room(fx);
   const std::string token = fx.Token(room.carol);
-  std::int64_t cursor = 0;
-  {
-    auto c = Connect(fx, token);
-    cursor = Hello(*c, room.carol.id);
-  }
+  const std::int64_t cursor = CursorNow(fx, token, room.carol.id);
   const int n = static_cast<int>(quik::realtime::Hub::kRingSize) + 700;
   PostMany(fx, room.bob, room.general.id, n, "m");
   // Private channel traffic in between must not reach carol, even on replay.
@@ -342,11 +344,7 @@ TEST_CASE("a large backlog is replayed at the client's pace, not closed as slow"
   HttpFixture fx([](quik::Options& o) { o.realtime.max_queue_bytes = 64 << 10; });
   Room room(fx);
   const std::string token = fx.Token(room.alice);
-  std::int64_t cursor = 0;
-  {
-    auto a = Connect(fx, token);
-    cursor = Hello(*a, room.alice.id);
-  }
+  const std::int64_t cursor = CursorNow(fx, token, room.alice.id);
   // 1,000 posts of 2,000 characters: 2 MB, thirty times the queue limit.
   PostMany(fx, room.bob, room.general.id, 1000, std::string(2000, 'x') + " ");
   auto a = Connect(fx, token, "after=" + std::to_string(cursor));

@@ -552,6 +552,13 @@ Route R(std::string method, std::string pattern, Exec exec, SyncHandler fn,
   return r;
 }
 
+// A route whose handler replies when it is done (Exec::kAsync).
+Route RAsync(std::string method, std::string pattern, AsyncHandler fn) {
+  Route r = R(std::move(method), std::move(pattern), Exec::kAsync, nullptr);
+  r.async = std::move(fn);
+  return r;
+}
+
 }  // namespace
 
 std::vector<Route> ApiRoutes(LoginLimits& limits) {
@@ -623,19 +630,9 @@ std::vector<Route> ApiRoutes(LoginLimits& limits) {
 
       R("GET", "/files/{file}", kInline, NotYet("file download")),
       R("GET", "/ws", kInline, WebSocketHandshake, Access::kPublic),
+      RAsync("GET", "/events", LongPoll),
+      RAsync("POST", "/channels/{ch}/messages", PostMessage),
   };
-  Route events;
-  events.method = "GET";
-  events.pattern = "/api/v1/events";
-  events.exec = Exec::kAsync;
-  events.async = LongPoll;
-  routes.push_back(std::move(events));
-  Route post;
-  post.method = "POST";
-  post.pattern = "/api/v1/channels/{ch}/messages";
-  post.exec = Exec::kAsync;
-  post.async = PostMessage;
-  routes.push_back(std::move(post));
   return routes;
 }
 
