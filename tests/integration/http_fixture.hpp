@@ -158,6 +158,29 @@ class HttpFixture {
     auto init = quik::InitDataDir(options_);
     INFO("InitDataDir -> " << init.status().ToString());
     REQUIRE(init.ok());
+    StartServer();
+  }
+
+  // Stops the server and starts a new one on the same data dir (on a new
+  // port): a restart, as clients see it.
+  void Restart() {
+    server_->Shutdown();
+    server_->Wait();
+    server_.reset();
+    StartServer();
+  }
+  ~HttpFixture() {
+    if (server_) {
+      server_->Shutdown();
+      server_->Wait();
+      server_.reset();  // before tmp_ removes the data dir
+    }
+  }
+  HttpFixture(const HttpFixture&) = delete;
+  HttpFixture& operator=(const HttpFixture&) = delete;
+
+ private:
+  void StartServer() {
     auto created = quik::Server::Create(options_);
     INFO("Server::Create -> " << created.status().ToString());
     REQUIRE(created.ok());
@@ -170,15 +193,8 @@ class HttpFixture {
     INFO("Server::Start -> " << started.ToString());
     REQUIRE(started.ok());
   }
-  ~HttpFixture() {
-    if (server_) {
-      server_->Shutdown();
-      server_->Wait();
-      server_.reset();  // before tmp_ removes the data dir
-    }
-  }
-  HttpFixture(const HttpFixture&) = delete;
-  HttpFixture& operator=(const HttpFixture&) = delete;
+
+ public:
 
   quik::Server& server() { return *server_; }
   quik::Service& svc() { return server_->service(); }

@@ -128,6 +128,23 @@ TEST_CASE("a connection that never authenticates is closed after auth_timeout", 
   CHECK(ws->close_reason().find("auth") != std::string::npos);
 }
 
+TEST_CASE("a client that answers no ping is closed after idle_timeout", "[realtime]") {
+  HttpFixture fx([](quik::Options& o) { o.realtime.idle_timeout = std::chrono::seconds(2); });
+  Pair p(fx);
+  WsClient::Options deaf;
+  deaf.token = fx.Token(p.alice);
+  deaf.read = false;  // sees no ping, so answers none
+  auto gone = Open(fx, deaf);
+  auto alive = Open(fx, fx.Token(p.bob));  // Beast answers the pings
+  Expect(*alive, "hello");
+  std::this_thread::sleep_for(4s);
+  gone->StartReading();
+  CHECK(gone->WaitClosed(3s));
+  CHECK_FALSE(alive->WaitClosed(0ms));
+  fx.PostAs(p.alice, p.general.id, "still there");
+  CHECK(Expect(*alive, "message.posted")["data"]["text"] == "still there");
+}
+
 TEST_CASE("malformed frames get an error frame and others are unaffected", "[realtime]") {
   HttpFixture fx;
   Pair p(fx);

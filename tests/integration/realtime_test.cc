@@ -286,8 +286,11 @@ TEST_CASE("a quikctl post from another process arrives on an open WebSocket", "[
       "", {{"QUIK_DATA_DIR", ""}});
   INFO(r.Describe());
   REQUIRE(r.exit_code == 0);
+  // Within 100 ms of the other process's commit (it has exited by now).
+  const auto exited = std::chrono::steady_clock::now();
   auto f = a->NextOfType("message.posted", 5s);
   REQUIRE(f);
+  CHECK(std::chrono::steady_clock::now() - exited < 100ms);
   CHECK((*f)["data"]["text"] == "from another process");
   CHECK((*f)["data"]["user_id"] == room.bob.id);
   CHECK(std::chrono::steady_clock::now() - started < 5s);
@@ -352,4 +355,32 @@ TEST_CASE("a large backlog is replayed at the client's pace, not closed as slow"
   auto texts = ReadPosts(*a, 1000);
   CHECK(texts.size() == 1000);
   CHECK_FALSE(a->WaitClosed(100ms));
+}
+
+TEST_CASE("a client resumes across a server restart and misses nothing", "[realtime]") {
+  HttpFixture fx;
+  Room room(fx);
+  const std::string token = fx.Token(room.alice);
+  auto a = Connect(fx, token);
+  Hello(*a, room.alice.id);
+  fx.PostAs(room.bob, room.general.id, "before");
+  std::int64_t cursor = 0;
+  REQUIRE(ReadPosts(*a, 1, &cursor) == std::vector<std::string>{"before"});
+  fx.server().Shutdown();  // the client is told to go away
+  REQUIRE(a->WaitClosed());
+  CHECK(a->close_code() == 1001);
+  fx.server().Wait();
+  // While the server is down, a script posts through quikctl.
+  auto r = quik::testing::RunProcess(
+      QUIKCTL_PATH,
+      {"--data-dir", fx.options().data_dir.string(), "post", "--channel", room.general.id, "--as",
+       room.bob.id, "while down"},
+      "", {{"QUIK_DATA_DIR", ""}});
+  REQUIRE(r.exit_code == 0);
+  fx.Restart();
+  auto again = Connect(fx, token, "after=" + std::to_string(cursor));
+  Hello(*again, room.alice.id);
+  CHECK(ReadPosts(*again, 1) == std::vector<std::string>{"while down"});
+  fx.PostAs(room.bob, room.general.id, "after");
+  CHECK(ReadPosts(*again, 1) == std::vector<std::string>{"after"});
 }
