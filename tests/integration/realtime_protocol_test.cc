@@ -245,7 +245,13 @@ TEST_CASE("clients that never read are closed and memory stays bounded", "[realt
   // The stated bound, 24 MiB: the hub's ring of recent events (8 MiB), the
   // page caches (2 MiB each) and the slow clients' queues (at most 16 times
   // realtime.max_queue_bytes each, and closed within a second past it).
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer's quarantine keeps freed memory resident: the normal
+  // build checks the bound.
+  WARN("RSS bound not checked under AddressSanitizer");
+#else
   CHECK(rss_after - rss_before < 24 * 1024);
+#endif
 
   for (auto& ws : slow) {
     ws->StartReading();
