@@ -490,3 +490,21 @@ TEST_CASE("GET /events is the long-poll twin of the WebSocket", "[realtime]") {
             .Json()["events"][0]["type"] == "resync_required");
   CHECK(fx.Client().Get("/events").status == 401);
 }
+
+TEST_CASE("a waiting long-poll is answered when the server shuts down", "[realtime]") {
+  HttpFixture fx;
+  Pair p(fx);
+  auto api = fx.Client(fx.Token(p.alice));
+  const auto seq = api.Get("/events").Json()["seq"].get<std::int64_t>();
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(500ms);
+    fx.server().Shutdown();
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = api.Get("/events?wait=60&after=" + std::to_string(seq));
+  stopper.join();
+  CHECK(std::chrono::steady_clock::now() - t0 < 5s);
+  CHECK(r.status == 200);
+  CHECK(r.Json()["events"].empty());
+  CHECK(r.Json()["seq"] == seq);  // nothing skipped: poll again from here
+}

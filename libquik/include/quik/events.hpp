@@ -11,7 +11,8 @@
 // on the same data dir (those within about 20 ms), once each and in seq order.
 // Callbacks run on the library's event thread, one at a time and never under
 // a library lock; they may call the services, but a slow callback delays
-// every realtime client, so hand long work to a thread of your own.
+// every realtime client, so hand long work to a thread of your own. A
+// callback must not throw (an exception leaving it ends the process).
 #pragma once
 
 #include <cstdint>

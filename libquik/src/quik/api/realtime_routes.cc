@@ -44,11 +44,13 @@ class PollSubscriber final : public realtime::Subscriber,
   }
 
   void Begin(std::optional<std::int64_t> after) {
+    if (after) served_through_ = *after;
     hub_.Attach(shared_from_this(), after, /*hello=*/false);
   }
 
   void Send(std::vector<realtime::FramePtr> frames, std::int64_t through) override {
     if (through < 0) return;  // ephemeral frames are for WebSockets
+    served_through_ = through;
     if (frames.empty() && wait_.count() > 0) {
       // Attached with nothing to say yet: wait for the first event.
       timer_.expires_after(wait_);
@@ -73,7 +75,16 @@ class PollSubscriber final : public realtime::Subscriber,
 
   void Refuse(const Status& status) override { Fail(status); }
 
-  void Close(int, std::string reason) override { Fail(Unauthenticated(reason)); }
+  // A shutting-down server (1001) answers with nothing new: the client polls
+  // again, from the same seq. Otherwise the token or user is no longer valid.
+  void Close(int code, std::string reason) override {
+    if (code == 1001) {
+      // Never past what this poll was served (it may be mid-replay).
+      const std::int64_t seq = served_through_.load();
+      return Answer({}, seq >= 0 ? seq : hub_.seq());
+    }
+    Fail(Unauthenticated(reason));
+  }
 
  private:
   void Answer(std::vector<realtime::FramePtr> frames, std::int64_t seq) {
@@ -105,6 +116,7 @@ class PollSubscriber final : public realtime::Subscriber,
   boost::asio::steady_timer timer_;  // on the event thread
   const std::chrono::seconds wait_;
   std::atomic<bool> answered_{false};
+  std::atomic<std::int64_t> served_through_{-1};  // the cursor so far; -1: live only, none yet
 };
 
 }  // namespace

@@ -1030,6 +1030,7 @@ void ServerImpl::Shutdown() {
     });
   }
   for (auto& l : listeners_) l->Stop();
+  hub_->CloseAll(1001, "the server is shutting down; reconnect with after=SEQ");
   for (auto& c : open) c->Drain();
   open.clear();  // a session's last reference may go here: Unregister takes mu_
   std::lock_guard lock(mu_);

@@ -101,6 +101,12 @@ void Hub::Detach(SubscriberPtr sub, std::function<void(std::int64_t)> done) {
   });
 }
 
+void Hub::CloseAll(int code, std::string reason) {
+  ctx_.bus->Post([this, code, reason = std::move(reason)] {
+    for (auto& [user_id, user] : users_) CloseWhere(user.get(), "", code, reason);
+  });
+}
+
 void Hub::Typing(SubscriberPtr sub, std::string channel_id) {
   ctx_.bus->Post([this, sub = std::move(sub), channel_id = std::move(channel_id)] {
     auto it = users_.find(sub->user_id);

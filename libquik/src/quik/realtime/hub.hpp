@@ -119,6 +119,9 @@ class Hub {
   // Stops serving `sub`; `done`, if given, gets the seq through which it was
   // served (on the event thread).
   void Detach(SubscriberPtr sub, std::function<void(std::int64_t through)> done = {});
+  // Closes every attached subscriber (a shutting-down server: long-polls
+  // answer at once instead of waiting out their `wait`).
+  void CloseAll(int code, std::string reason);
   // A typing notice from `sub`'s user, for the other members of the channel.
   void Typing(SubscriberPtr sub, std::string channel_id);
   // A presence frame from `sub`'s user ({"type":"presence","status":...}).
