@@ -384,3 +384,28 @@ TEST_CASE("a client resumes across a server restart and misses nothing", "[realt
   fx.PostAs(room.bob, room.general.id, "after");
   CHECK(ReadPosts(*again, 1) == std::vector<std::string>{"after"});
 }
+
+TEST_CASE("a resume follows membership at the time of each missed event", "[realtime]") {
+  HttpFixture fx;
+  Room room(fx);
+  fx.AddChannelMember(room.secret, room.carol);
+  const std::string token = fx.Token(room.carol);
+  const std::int64_t cursor = CursorNow(fx, token, room.carol.id);
+  fx.PostAs(room.bob, room.secret.id, "while a member");
+  REQUIRE_OK(fx.svc().channels().RemoveMember(quik::Actor::System(), room.secret.id,
+                                             room.carol.id));
+  fx.PostAs(room.bob, room.secret.id, "after removal");
+  fx.PostAs(room.bob, room.general.id, "general");
+  auto c = Connect(fx, token, "after=" + std::to_string(cursor));
+  Hello(*c, room.carol.id);
+  std::vector<std::string> seen;
+  for (;;) {
+    auto f = c->Next(2s);
+    if (!f) break;
+    if ((*f)["type"] == "message.posted") seen.push_back((*f)["data"]["text"]);
+    if ((*f)["type"] == "member.left") seen.push_back("left " + (*f)["channel_id"].get<std::string>());
+    if (seen.size() == 3) break;
+  }
+  CHECK(seen == std::vector<std::string>{"while a member", "left " + room.secret.id, "general"});
+  CHECK_FALSE(c->NextOfType("message.posted", 300ms));
+}

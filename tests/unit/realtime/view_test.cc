@@ -166,3 +166,32 @@ TEST_CASE("realtime view: an event whose payload does not parse reaches nobody",
   e.payload = "\xff\xff\xff\xff";
   CHECK_FALSE(member.MaySee(Decode(e)));
 }
+
+TEST_CASE("realtime view: Unapply rewinds a window of one's membership events", "[realtime]") {
+  View bob("bob");
+  bob.AddWorkspace("w", Role::kMember);
+  bob.AddChannel("general", "w");
+  // The window, oldest first: bob leaves #secret, joins #random, leaves w2.
+  std::vector<DecodedEvent> window;
+  window.push_back(ChannelMember("member.left", "w", "secret", "bob"));
+  window.push_back(ChannelMember("member.joined", "w", "random", "bob"));
+  window.push_back(WorkspaceMember("member.left", "w2", "bob", "admin"));
+  window.push_back(ChannelMember("member.joined", "w", "general", "carol"));  // not bob's
+  // Now (after the window) bob is in w and #general, #random.
+  bob.AddChannel("random", "w");
+  View at_start = bob;
+  for (auto e = window.rbegin(); e != window.rend(); ++e) at_start.Unapply(*e);
+  CHECK(at_start.InChannel("secret"));
+  CHECK_FALSE(at_start.InChannel("random"));
+  CHECK(at_start.workspaces().at("w2") == Role::kAdmin);
+  // Replaying the window from there: bob sees his own leave of #secret.
+  CHECK(at_start.Step(window[0]));
+  CHECK_FALSE(at_start.InChannel("secret"));
+}
+
+TEST_CASE("realtime view: one's own membership events are always one's news", "[realtime]") {
+  View bob("bob");  // knows nothing (a resume that could not rewind)
+  CHECK(bob.MaySee(ChannelMember("member.left", "w", "secret", "bob")));
+  CHECK(bob.MaySee(WorkspaceMember("member.left", "w", "bob")));
+  CHECK_FALSE(bob.MaySee(ChannelMember("member.left", "w", "secret", "carol")));
+}

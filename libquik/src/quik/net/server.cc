@@ -332,15 +332,16 @@ class WsSession final : public Connection,
       return Read();
     }
     if (!frame.ok()) {
-      Enqueue({realtime::ErrorFrame(encoding, frame.status())}, true);
+      Enqueue({realtime::ErrorFrame(encoding, frame.status())}, false);
       return Read();
     }
     switch (frame->kind) {
       case realtime::ClientFrame::Kind::kAuth:
-        Enqueue({realtime::ErrorFrame(encoding, InvalidArgument("already authenticated"))}, true);
+        Enqueue({realtime::ErrorFrame(encoding, InvalidArgument("already authenticated"))},
+                false);
         break;
       case realtime::ClientFrame::Kind::kPing:
-        Enqueue({realtime::PongFrame(encoding)}, true);
+        Enqueue({realtime::PongFrame(encoding)}, false);
         break;
       case realtime::ClientFrame::Kind::kTyping:
         server_.hub().Typing(self(), frame->channel_id);
@@ -411,11 +412,13 @@ class WsSession final : public Connection,
       auto page = r->Next();
       asio::post(self->ws_.get_executor(), [self, r, page = std::move(page)]() mutable {
         self->replay_busy_ = false;
+        // Closed (or given another replay) meanwhile: attach nothing again.
+        if (self->closing_ || self->finished_ || self->replay_ != r) return;
         if (!page.ok()) return self->CloseWith(kCloseInternal, page.status().message());
         self->Enqueue(std::move(*page), /*paced=*/true);
         if (r->done()) {
           self->replay_.reset();
-          self->server_.hub().Attach(self, r->cursor(), /*hello=*/false);
+          self->server_.hub().Attach(self, r->cursor(), /*hello=*/false, /*after_replay=*/true);
         } else if (self->queued_bytes_ <
                    static_cast<std::size_t>(self->options_.max_queue_bytes) / 2) {
           self->ContinueReplay();
@@ -436,7 +439,12 @@ class WsSession final : public Connection,
       queued_bytes_ -= queue_.back()->bytes(encoding).size();
       queue_.pop_back();
     }
-    if (reason.size() > 120) reason.resize(120);  // a close frame's reason: at most 123 bytes
+    // A close frame's reason: at most 123 bytes, cut between UTF-8 characters.
+    if (reason.size() > 120) {
+      std::size_t n = 120;
+      while (n > 0 && (static_cast<unsigned char>(reason[n]) & 0xC0) == 0x80) --n;
+      reason.resize(n);
+    }
     close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(code), reason);
     close_timer_.expires_after(std::chrono::seconds(5));
     close_timer_.async_wait([self = self()](beast::error_code ec) {

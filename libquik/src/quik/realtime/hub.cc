@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <future>
 
+#include "common/ids.hpp"
 #include "presence/presence_internal.hpp"
 #include "service/context.hpp"
 
@@ -23,10 +24,19 @@ constexpr int kPolicyViolation = 1008;
 
 Result<std::vector<FramePtr>> Replayer::Next(int page_size) {
   std::vector<Event> page;
+  std::int64_t oldest = 0, latest = 0;
   QUIK_RETURN_IF_ERROR(ctx_.store->Read([&](store::Tx& tx) {
+    QUIK_ASSIGN_OR_RETURN(oldest, tx.OldestSeq());
+    QUIK_ASSIGN_OR_RETURN(latest, tx.LatestSeq());
     QUIK_ASSIGN_OR_RETURN(page, tx.ReadEvents(cursor_, page_size));
     return Status::Ok();
   }));
+  if (oldest > cursor_ + 1) {
+    // Retention caught up with this (slow) replay: never a silent gap.
+    cursor_ = latest;
+    done_ = true;
+    return std::vector<FramePtr>{ResyncRequiredFrame(encoding_)};
+  }
   std::vector<FramePtr> frames;
   for (Event& e : page) {
     const std::int64_t seq = e.seq;
@@ -90,8 +100,11 @@ void Hub::Stop() {
 
 std::int64_t Hub::seq() const { return ctx_.bus->published(); }
 
-void Hub::Attach(SubscriberPtr sub, std::optional<std::int64_t> after, bool hello) {
-  ctx_.bus->Post([this, sub = std::move(sub), after, hello] { AttachNow(sub, after, hello); });
+void Hub::Attach(SubscriberPtr sub, std::optional<std::int64_t> after, bool hello,
+                 bool after_replay) {
+  ctx_.bus->Post([this, sub = std::move(sub), after, hello, after_replay] {
+    AttachNow(sub, after, hello, after_replay);
+  });
 }
 
 void Hub::Detach(SubscriberPtr sub, std::function<void(std::int64_t)> done) {
@@ -171,11 +184,18 @@ void Hub::MarkPresence(const std::string& user_id, bool connected) {
 
 void Hub::FlushPresence() {
   presence_timer_.reset();
+  if (presence_flushing_ || presence_users_.empty()) return;  // the one in flight re-arms
+  presence_flushing_ = true;
   run_blocking_([this, users = std::move(presence_users_),
                  connected = std::move(presence_connected_)] {
     auto changed = presence::MarkMany(ctx_, users, connected);
-    if (!changed.ok()) return;
-    for (Presence& p : *changed) PresenceChanged(std::move(p));
+    ctx_.bus->Post([this, changed = std::move(changed)]() mutable {
+      presence_flushing_ = false;
+      if (changed.ok()) {
+        for (const Presence& p : *changed) BroadcastPresence(p);
+      }
+      if (!presence_users_.empty() && !presence_timer_) FlushPresence();
+    });
   });
   presence_users_.clear();
   presence_connected_.clear();
@@ -222,26 +242,44 @@ Result<Hub::UserState*> Hub::LoadUser(const std::string& user_id) {
   if (it != users_.end()) return it->second.get();
   std::vector<Member> memberships;
   std::vector<std::pair<std::string, std::string>> channels;
+  std::vector<Event> since;  // committed after seq_: already in the snapshot
   QUIK_RETURN_IF_ERROR(ctx_.store->Read([&](store::Tx& tx) {
     QUIK_ASSIGN_OR_RETURN(memberships, tx.ListUserMemberships(user_id));
     QUIK_ASSIGN_OR_RETURN(channels, tx.ListUserChannels(user_id));
+    QUIK_ASSIGN_OR_RETURN(since, tx.ReadEvents(seq_, 100000));
     return Status::Ok();
   }));
-  auto state = std::make_unique<UserState>();
-  state->view = View(user_id);
-  View::Change change;
-  for (const Member& m : memberships) {
-    state->view.AddWorkspace(m.workspace_id, m.role);
-    change.joined_workspaces.push_back(m.workspace_id);
-  }
+  View view(user_id);
+  for (const Member& m : memberships) view.AddWorkspace(m.workspace_id, m.role);
   for (const auto& [channel_id, workspace_id] : channels) {
-    state->view.AddChannel(channel_id, workspace_id);
-    change.joined_channels.push_back(channel_id);
+    view.AddChannel(channel_id, workspace_id);
   }
+  // The view as of seq_, which the live events then carry forward.
+  for (auto e = since.rbegin(); e != since.rend(); ++e) view.Unapply(Decode(std::move(*e)));
+  auto state = std::make_unique<UserState>();
+  state->view = std::move(view);
+  View::Change change;
+  for (const auto& [w, role] : state->view.workspaces()) change.joined_workspaces.push_back(w);
+  for (const auto& [c, w] : state->view.channels()) change.joined_channels.push_back(c);
   UserState* user = state.get();
   users_.emplace(user_id, std::move(state));
   Index(user, change);
   return user;
+}
+
+Status Hub::CheckStillValid(const Subscriber& sub) {
+  return ctx_.store->Read([&](store::Tx& tx) -> Status {
+    QUIK_ASSIGN_OR_RETURN(auto user, tx.GetUser(sub.user_id));
+    if (!user || !user->active) return Unauthenticated("the account was deactivated");
+    if (sub.token_id.empty()) return Status::Ok();
+    QUIK_ASSIGN_OR_RETURN(auto token, tx.GetToken(sub.token_id));
+    const Timestamp now = internal::NowMillis();
+    if (!token || token->token.revoked_at != 0 ||
+        (token->token.expires_at != 0 && token->token.expires_at <= now)) {
+      return Unauthenticated("the token was revoked or has expired");
+    }
+    return Status::Ok();
+  });
 }
 
 void Hub::ForgetUser(const std::string& user_id) {
@@ -273,7 +311,8 @@ void Hub::Index(UserState* user, const View::Change& change) {
   remove(by_channel_, change.left_channels);
 }
 
-void Hub::AttachNow(const SubscriberPtr& sub, std::optional<std::int64_t> after, bool hello) {
+void Hub::AttachNow(const SubscriberPtr& sub, std::optional<std::int64_t> after, bool hello,
+                    bool after_replay) {
   ctx_.bus->CatchUp();  // seq_ is the end of the log as of now
   const bool was_connected = users_.count(sub->user_id) > 0;  // or in its grace period
   auto loaded = LoadUser(sub->user_id);
@@ -282,6 +321,14 @@ void Hub::AttachNow(const SubscriberPtr& sub, std::optional<std::int64_t> after,
   auto entry = std::find_if(user->entries.begin(), user->entries.end(),
                             [&](const Entry& e) { return e.sub == sub; });
   if (entry == user->entries.end()) {
+    if (after_replay) {  // back from a replay, but detached meanwhile
+      if (user->entries.empty() && !user->grace) ForgetUser(sub->user_id);
+      return;
+    }
+    if (Status valid = CheckStillValid(*sub); !valid.ok()) {
+      if (user->entries.empty() && !user->grace) ForgetUser(sub->user_id);
+      return sub->Close(1008, valid.message());
+    }
     if (static_cast<int>(user->entries.size()) >= options_.max_connections_per_user) {
       if (user->entries.empty()) ForgetUser(sub->user_id);
       return sub->Refuse(ResourceExhausted(
@@ -319,7 +366,12 @@ void Hub::AttachNow(const SubscriberPtr& sub, std::optional<std::int64_t> after,
   // live burst); else through a Replayer, paced by the client's reading.
   const std::int64_t ring_start = ring_.empty() ? seq_ : ring_.front().event.event.seq - 1;
   if (cursor >= ring_start) {
+    // The user's view as of the cursor, carried forward through the missed
+    // events: membership at the time of each event, as for live ones.
     View view = user->view;
+    for (auto r = ring_.rbegin(); r != ring_.rend() && r->event.event.seq > cursor; ++r) {
+      view.Unapply(r->event);
+    }
     std::size_t bytes = 0;
     const std::size_t hello_frames = frames.size();
     for (RingEntry& r : ring_) {

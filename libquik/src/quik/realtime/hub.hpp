@@ -63,9 +63,10 @@ class Subscriber {
   // through seq `through` (its cursor).
   virtual void Send(std::vector<FramePtr> frames, std::int64_t through) = 0;
   // The cursor is older than the ring: run `replay` to its end, then Attach
-  // again with after = replay->cursor() and hello = false.
+  // again with after = replay->cursor(), hello = false, after_replay = true.
   virtual void Replay(std::unique_ptr<Replayer> replay) = 0;
   // Attach failed (the user's connection limit, a store error); not attached.
+  // (A token found revoked at Attach gets Close instead.)
   virtual void Refuse(const Status& status) = 0;
   // The hub ends the connection: its token was revoked, its user deactivated.
   virtual void Close(int code, std::string reason) = 0;
@@ -112,10 +113,11 @@ class Hub {
   // Stops following it; attached subscribers are forgotten, not closed.
   void Stop();
 
-  // Starts (or, with hello = false, continues after a Replay) serving `sub`:
-  // hello (when asked), then the events after `after` (live only when none),
-  // then live events.
-  void Attach(SubscriberPtr sub, std::optional<std::int64_t> after, bool hello);
+  // Starts serving `sub` (or, with after_replay, continues once it has run
+  // the Replayer it was given): hello (when asked), then the events after
+  // `after` (live only when none), then live events.
+  void Attach(SubscriberPtr sub, std::optional<std::int64_t> after, bool hello,
+              bool after_replay = false);
   // Stops serving `sub`; `done`, if given, gets the seq through which it was
   // served (on the event thread).
   void Detach(SubscriberPtr sub, std::function<void(std::int64_t through)> done = {});
@@ -154,15 +156,20 @@ class Hub {
 
   void OnPage(const std::vector<Event>& page);
   void Dispatch(RingEntry& entry, std::vector<Entry*>& touched);
-  void AttachNow(const SubscriberPtr& sub, std::optional<std::int64_t> after, bool hello);
+  void AttachNow(const SubscriberPtr& sub, std::optional<std::int64_t> after, bool hello,
+                 bool after_replay);
   void DetachNow(const SubscriberPtr& sub);
   Result<UserState*> LoadUser(const std::string& user_id);
+  // The token is live and the user active (checked after the catch-up, so a
+  // revocation committed since the handshake is not missed).
+  Status CheckStillValid(const Subscriber& sub);
   void ForgetUser(const std::string& user_id);
   void Index(UserState* user, const View::Change& change);
   FramePtr FrameFor(RingEntry& entry, Encoding encoding);
   void CloseWhere(UserState* user, std::string_view token_id, int code, const std::string& reason);
   // Presence marks are batched for kPresenceFlush and written on a worker in
-  // one LMDB transaction; the changes come back as broadcasts.
+  // one LMDB transaction, one batch at a time (in order); the changes come
+  // back as broadcasts.
   static constexpr std::chrono::milliseconds kPresenceFlush{50};
   void MarkPresence(const std::string& user_id, bool connected);
   void FlushPresence();
@@ -184,6 +191,7 @@ class Hub {
   std::vector<std::string> presence_users_;  // marks waiting for FlushPresence
   std::vector<bool> presence_connected_;
   std::optional<boost::asio::steady_timer> presence_timer_;
+  bool presence_flushing_ = false;
 };
 
 }  // namespace quik::realtime

@@ -93,12 +93,29 @@ void View::LeaveWorkspace(const std::string& workspace_id, Change* change) {
   }
 }
 
+void View::Unapply(const DecodedEvent& e) {
+  if (e.subject != user_id_ || !e.decoded) return;
+  const std::string& type = e.event.type;
+  if (e.payload.has_channel_member()) {
+    if (type == "member.joined") channels_.erase(e.event.channel_id);
+    if (type == "member.left") channels_[e.event.channel_id] = e.event.workspace_id;
+  } else if (e.payload.has_member()) {
+    if (type == "member.joined") workspaces_.erase(e.event.workspace_id);
+    if (type == "member.left") {
+      workspaces_[e.event.workspace_id] =
+          ParseRole(e.payload.member().role()).value_or(Role::kGuest);
+    }
+  }
+}
+
 bool View::MaySee(const DecodedEvent& e) const {
   if (!e.decoded) return false;
   const Event& ev = e.event;
   const std::string& type = ev.type;
   if (StartsWith(type, "token.") || StartsWith(type, "session.")) return false;
   if (ev.workspace_id.empty()) return e.subject == user_id_;  // user.*: the user themself
+  // News of one's own membership (even a resume that could not rewind to it).
+  if (e.subject == user_id_ && StartsWith(type, "member.")) return true;
   const auto ws = workspaces_.find(ev.workspace_id);
   if (ws == workspaces_.end()) {
     // The creator of a workspace, whose owner membership follows the creation.

@@ -4,7 +4,8 @@
 // events go to its members; a public channel's creation and updates to every
 // non-guest member of the workspace; workspace events to its members (invites
 // to its owners and admins only); account events to the user they are about;
-// token and session events to nobody. Membership is taken at the time of the
+// token and session events to nobody; a user's own membership events to
+// them always. Membership is taken at the time of the
 // event: the view follows the membership events in seq order, joins before the
 // visibility check (the joiner sees their own join) and leaves after it (the
 // leaver sees their own leave).
@@ -66,6 +67,13 @@ class View {
 
   // ApplyBefore, MaySee, ApplyAfter: one step of a replay.
   bool Step(const DecodedEvent& e);
+
+  // Undoes what `e` did to this user's channel and workspace memberships:
+  // applied newest first over a window of events, it turns the view after the
+  // window into the view before it (for a resume from a cursor). What events
+  // do not record stays as it is: the role before a member.updated, the
+  // channels a workspace member.left took along, a deleted workspace.
+  void Unapply(const DecodedEvent& e);
 
  private:
   void LeaveWorkspace(const std::string& workspace_id, Change* change);

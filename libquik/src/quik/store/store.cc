@@ -268,16 +268,12 @@ void Store::CommitBatch(std::vector<Writer*>& batch) {
   if (!lmdb_batch.empty()) commit = lmdb_->Apply(lmdb_batch);
   if (commit.ok()) commit = ExecPrepared(conn, "COMMIT");
   if (!commit.ok()) return fail_all(commit);
-  std::function<void()> listener;
-  {
-    std::lock_guard lock(listener_mu_);
-    listener = commit_listener_;
-  }
-  if (listener) listener();
+  std::shared_lock lock(listener_mu_);
+  if (commit_listener_) commit_listener_();
 }
 
 void Store::set_commit_listener(std::function<void()> listener) {
-  std::lock_guard lock(listener_mu_);
+  std::unique_lock lock(listener_mu_);
   commit_listener_ = std::move(listener);
 }
 

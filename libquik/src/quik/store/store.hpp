@@ -17,6 +17,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <thread>
 #include <vector>
 
@@ -69,7 +70,8 @@ class Store {
   Status Read(const std::function<Status(Tx&)>& fn);
 
   // Called after every commit of this Store, on the committing thread and
-  // outside its locks; must not block. Replaces any earlier listener.
+  // outside the write lock; must not block. Replaces any earlier listener;
+  // once this returns, the earlier one is not running and never will again.
   void set_commit_listener(std::function<void()> listener);
 
   // Opens a connection that tells when any other connection, in this process
@@ -128,7 +130,9 @@ class Store {
   bool stopping_ = false;
   std::thread committer_;  // started by the first WriteAsync
 
-  std::mutex listener_mu_;
+  // Held shared while the listener runs, so that set_commit_listener waits
+  // out a call in flight (the Bus that owns it may be going away).
+  std::shared_mutex listener_mu_;
   std::function<void()> commit_listener_;
 
   std::mutex read_mu_;
