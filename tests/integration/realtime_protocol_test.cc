@@ -253,6 +253,14 @@ TEST_CASE("clients that never read are closed and memory stays bounded", "[realt
   CHECK(rss_after - rss_before < 24 * 1024);
 #endif
 
+  auto metrics = fx.Root().Get("/metrics").body;
+  CHECK(metrics.find("quik_realtime_slow_consumers_total " + std::to_string(kSlow) + "\n") !=
+        std::string::npos);
+  CHECK(metrics.find("\nquik_realtime_connections_open ") != std::string::npos);
+  const std::string sent_line = "\nquik_realtime_frames_sent_total ";
+  const auto sent = metrics.find(sent_line);
+  REQUIRE(sent != std::string::npos);
+  CHECK(std::stoll(metrics.substr(sent + sent_line.size())) >= 10000);  // the fast client's
   for (auto& ws : slow) {
     ws->StartReading();
     REQUIRE(ws->WaitClosed(15s));

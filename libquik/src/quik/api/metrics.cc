@@ -95,7 +95,23 @@ std::string Metrics::Render(const store::WriteStats& writes) const {
       "server.max_connections were open.\n"
       "# TYPE quik_http_connections_rejected_total counter\n"
       "quik_http_connections_rejected_total " +
-      std::to_string(rejected_connections_.load()) + "\n";
+      std::to_string(rejected_connections_.load()) +
+      "\n"
+      "# HELP quik_realtime_connections_open Open WebSocket connections.\n"
+      "# TYPE quik_realtime_connections_open gauge\n"
+      "quik_realtime_connections_open " +
+      std::to_string(open_websockets_.load()) +
+      "\n"
+      "# HELP quik_realtime_frames_sent_total WebSocket frames written to clients.\n"
+      "# TYPE quik_realtime_frames_sent_total counter\n"
+      "quik_realtime_frames_sent_total " +
+      std::to_string(frames_sent_.load()) +
+      "\n"
+      "# HELP quik_realtime_slow_consumers_total WebSocket connections closed because "
+      "their queue passed realtime.max_queue_bytes.\n"
+      "# TYPE quik_realtime_slow_consumers_total counter\n"
+      "quik_realtime_slow_consumers_total " +
+      std::to_string(slow_consumers_.load()) + "\n";
 
   out +=
       "# HELP quik_store_commit_duration_seconds Group commit time: one transaction and its "

@@ -32,6 +32,13 @@ class Metrics {
   }
   void ConnectionRejected() { rejected_connections_.fetch_add(1, std::memory_order_relaxed); }
 
+  // WebSocket connections (also counted as connections above), the frames
+  // they sent, and those closed as slow consumers.
+  void WebSocketOpened() { open_websockets_.fetch_add(1, std::memory_order_relaxed); }
+  void WebSocketClosed() { open_websockets_.fetch_sub(1, std::memory_order_relaxed); }
+  void FrameSent() { frames_sent_.fetch_add(1, std::memory_order_relaxed); }
+  void SlowConsumerClosed() { slow_consumers_.fetch_add(1, std::memory_order_relaxed); }
+
   // The whole exposition, with the store's commit statistics.
   std::string Render(const store::WriteStats& writes) const;
 
@@ -54,6 +61,9 @@ class Metrics {
   std::deque<Route> routes_;
   std::atomic<std::int64_t> open_connections_{0};
   std::atomic<std::uint64_t> rejected_connections_{0};
+  std::atomic<std::int64_t> open_websockets_{0};
+  std::atomic<std::uint64_t> frames_sent_{0};
+  std::atomic<std::uint64_t> slow_consumers_{0};
 };
 
 }  // namespace quik::api

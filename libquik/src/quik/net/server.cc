@@ -190,9 +190,14 @@ class WsSession final : public Connection,
         ws_(std::move(stream)),
         auth_timer_(ws_.get_executor()),
         close_timer_(ws_.get_executor()),
-        tokens_(2.0 * options_.client_frame_rate) {}
+        tokens_(2.0 * options_.client_frame_rate) {
+    server_.api().metrics().WebSocketOpened();
+  }
 
-  ~WsSession() override { server_.Unregister(this); }
+  ~WsSession() override {
+    server_.api().metrics().WebSocketClosed();
+    server_.Unregister(this);
+  }
 
   void Run(http::request<http::string_body> req, api::WebSocketUpgrade upgrade) {
     req_ = std::move(req);
@@ -371,6 +376,7 @@ class WsSession final : public Connection,
       if (over_since_ == std::chrono::steady_clock::time_point{}) over_since_ = now;
       if (now - over_since_ >= kSlowAfter ||
           queued_bytes_ > kHardFactor * static_cast<std::size_t>(options_.max_queue_bytes)) {
+        server_.api().metrics().SlowConsumerClosed();
         server_.api().logger().Log(LogLevel::kWarn, "realtime: slow consumer closed",
                                    {{"user_id", user_id}, {"queued_bytes", queued_bytes_}});
         return CloseWith(kClosePolicy, "slow consumer: over realtime.max_queue_bytes (" +
@@ -393,6 +399,7 @@ class WsSession final : public Connection,
   void OnWrite(beast::error_code ec) {
     writing_ = false;
     if (ec) return Finish();
+    server_.api().metrics().FrameSent();
     queued_bytes_ -= queue_.front()->bytes(encoding).size();
     queue_.pop_front();
     if (queued_bytes_ <= static_cast<std::size_t>(options_.max_queue_bytes)) over_since_ = {};
