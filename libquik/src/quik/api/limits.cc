@@ -23,18 +23,12 @@ bool RateLimiter::Allow(std::string_view key, Clock::time_point now,
   auto it = buckets_.find(std::string(key));
   if (it == buckets_.end()) {
     if (buckets_.size() >= kMaxKeys) Prune(now);
-    it = buckets_.emplace(std::string(key), Bucket{burst_, now}).first;
+    it = buckets_.emplace(std::string(key), TokenBucket{burst_, now}).first;
   }
-  Bucket& b = it->second;
-  const double elapsed = std::chrono::duration<double>(now - b.updated).count();
-  b.tokens = std::min(burst_, b.tokens + elapsed * rate_);
-  b.updated = now;
-  if (b.tokens >= 1.0) {
-    b.tokens -= 1.0;
-    return true;
-  }
-  *retry_after = CeilSeconds(std::chrono::duration_cast<Clock::duration>(
-      std::chrono::duration<double>((1.0 - b.tokens) / rate_)));
+  double wait = 0;
+  if (it->second.Take(rate_, burst_, now, &wait)) return true;
+  *retry_after = CeilSeconds(
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(wait)));
   return false;
 }
 

@@ -6,6 +6,7 @@
 // grow the server without bound.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <deque>
@@ -17,6 +18,25 @@
 namespace quik::api {
 
 using Clock = std::chrono::steady_clock;
+
+// One token bucket: refills at `rate` tokens per second up to `burst`.
+struct TokenBucket {
+  double tokens;
+  Clock::time_point updated;
+
+  // Takes one token; if none is left returns false and sets `*wait` to the
+  // seconds until the next one.
+  bool Take(double rate, double burst, Clock::time_point now, double* wait = nullptr) {
+    tokens = std::min(burst, tokens + std::chrono::duration<double>(now - updated).count() * rate);
+    updated = now;
+    if (tokens >= 1.0) {
+      tokens -= 1.0;
+      return true;
+    }
+    if (wait != nullptr) *wait = (1.0 - tokens) / rate;
+    return false;
+  }
+};
 
 // A token bucket per key: `rate` requests per second, bursts of `burst`.
 class RateLimiter {
@@ -31,16 +51,12 @@ class RateLimiter {
   bool Allow(std::string_view key, Clock::time_point now, std::chrono::seconds* retry_after);
 
  private:
-  struct Bucket {
-    double tokens;
-    Clock::time_point updated;
-  };
   void Prune(Clock::time_point now);
 
   double rate_;
   double burst_;
   std::mutex mu_;
-  std::unordered_map<std::string, Bucket> buckets_;
+  std::unordered_map<std::string, TokenBucket> buckets_;
 };
 
 // Failed logins per key (an account or a client address) in a sliding window.

@@ -20,12 +20,12 @@ constexpr int kMaxWaitSeconds = 60;
 Result<std::optional<std::int64_t>> SeqParam(const Call& call, std::string_view key) {
   auto text = call.Query(key);
   if (!text) return std::optional<std::int64_t>();
-  if (text->empty() || text->size() > 18 ||
-      !std::all_of(text->begin(), text->end(), [](char c) { return c >= '0' && c <= '9'; })) {
+  const auto v = internal::ParseDigits(*text);
+  if (!v) {
     return InvalidArgument("query parameter '" + std::string(key) +
                            "' must be a non-negative integer");
   }
-  return std::optional<std::int64_t>(std::stoll(*text));
+  return v;
 }
 
 Status Unavailable501() { return Unimplemented("realtime is served only by a running server"); }
@@ -75,10 +75,10 @@ class PollSubscriber final : public realtime::Subscriber,
 
   void Refuse(const Status& status) override { Fail(status); }
 
-  // A shutting-down server (1001) answers with nothing new: the client polls
+  // A shutting-down server (kCloseGoingAway) answers with nothing new: the client polls
   // again, from the same seq. Otherwise the token or user is no longer valid.
-  void Close(int code, std::string reason) override {
-    if (code == 1001) {
+  void Close(std::uint16_t code, std::string reason) override {
+    if (code == realtime::kCloseGoingAway) {
       // Never past what this poll was served (it may be mid-replay).
       const std::int64_t seq = served_through_.load();
       return Answer({}, seq >= 0 ? seq : hub_.seq());

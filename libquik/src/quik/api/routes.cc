@@ -80,13 +80,11 @@ Result<Role> RoleField(const json& body, Role fallback) {
 Result<int> LimitParam(const Call& call) {
   auto text = call.Query("limit");
   if (!text) return 50;
-  int v = 0;
-  if (text->empty() || text->size() > 9 ||
-      !std::all_of(text->begin(), text->end(), [](char c) { return c >= '0' && c <= '9'; }) ||
-      (v = std::stoi(*text)) < 1) {
+  const auto v = internal::ParseDigits(*text);
+  if (!v || *v < 1 || text->size() > 9) {
     return InvalidArgument("query parameter 'limit' must be a positive integer");
   }
-  return v;
+  return static_cast<int>(*v);
 }
 
 Result<PageRequest> PageParams(const Call& call) {

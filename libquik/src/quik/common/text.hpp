@@ -2,6 +2,7 @@
 #pragma once
 
 #include <optional>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -14,6 +15,8 @@ bool IsValidUtf8(std::string_view s);
 size_t CodePointCount(std::string_view s);
 std::string AsciiLower(std::string_view s);
 std::string_view TrimWhitespace(std::string_view s);
+// A run of 1..18 ASCII digits as a number; nullopt for anything else.
+std::optional<std::int64_t> ParseDigits(std::string_view s);
 
 // A display name, topic or message text: valid UTF-8, no NUL, at most
 // `max_chars` code points; `what` names the field in errors. `allow_empty`

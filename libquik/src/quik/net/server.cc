@@ -39,6 +39,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 
 #include "api/api.hpp"
+#include "api/limits.hpp"
 #include "common/ids.hpp"
 #include "quik/config.hpp"
 #include "quik/server.hpp"
@@ -175,9 +176,9 @@ class ServerImpl final : public Server {
 // ---- WebSocket sessions ---------------------------------------------------
 
 // RFC 6455 close codes.
-constexpr std::uint16_t kCloseGoingAway = 1001;
-constexpr std::uint16_t kClosePolicy = 1008;
-constexpr std::uint16_t kCloseInternal = 1011;
+using realtime::kCloseGoingAway;
+using realtime::kCloseInternal;
+using realtime::kClosePolicy;
 
 template <class Stream>
 class WsSession final : public Connection,
@@ -190,7 +191,7 @@ class WsSession final : public Connection,
         ws_(std::move(stream)),
         auth_timer_(ws_.get_executor()),
         close_timer_(ws_.get_executor()),
-        tokens_(2.0 * options_.client_frame_rate) {
+        frame_budget_{2.0 * options_.client_frame_rate, std::chrono::steady_clock::now()} {
     server_.api().metrics().WebSocketOpened();
   }
 
@@ -260,9 +261,9 @@ class WsSession final : public Connection,
                       std::string(StatusCodeName(status.code())) + ": " + status.message());
     });
   }
-  void Close(int code, std::string reason) override {
+  void Close(std::uint16_t code, std::string reason) override {
     asio::post(ws_.get_executor(), [self = this->shared_from_this(), code, reason] {
-      self->CloseWith(static_cast<std::uint16_t>(code), reason);
+      self->CloseWith(code, reason);
     });
   }
 
@@ -296,26 +297,14 @@ class WsSession final : public Connection,
     });
   }
 
-  // A token bucket: client_frame_rate per second, bursts of twice that.
-  bool AllowFrame() {
-    const auto now = std::chrono::steady_clock::now();
-    const double rate = options_.client_frame_rate;
-    if (last_frame_ != std::chrono::steady_clock::time_point{}) {
-      tokens_ += rate * std::chrono::duration<double>(now - last_frame_).count();
-    }
-    tokens_ = std::min(tokens_, 2 * rate);
-    last_frame_ = now;
-    if (tokens_ < 1) return false;
-    tokens_ -= 1;
-    return true;
-  }
-
   void OnFrame() {
     const std::string data = beast::buffers_to_string(buffer_.data());
     buffer_.consume(buffer_.size());
     if (buffer_.capacity() > 4096) buffer_.shrink_to_fit();  // idle connections stay small
     if (closing_) return Read();
-    if (!AllowFrame()) {
+    // realtime.client_frame_rate per second, bursts of twice that.
+    const double rate = options_.client_frame_rate;
+    if (!frame_budget_.Take(rate, 2 * rate, std::chrono::steady_clock::now())) {
       return CloseWith(kClosePolicy, "more than realtime.client_frame_rate (" +
                                          std::to_string(options_.client_frame_rate) +
                                          ") frames per second");
@@ -497,8 +486,7 @@ class WsSession final : public Connection,
   std::chrono::steady_clock::time_point over_since_{};  // queue past the limit since
   std::shared_ptr<realtime::Replayer> replay_;
   websocket::close_reason close_reason_;
-  double tokens_;
-  std::chrono::steady_clock::time_point last_frame_{};
+  api::TokenBucket frame_budget_;
   bool writing_ = false;
   bool replay_busy_ = false;
   bool attached_ = false;
@@ -1045,7 +1033,8 @@ void ServerImpl::Shutdown() {
     });
   }
   for (auto& l : listeners_) l->Stop();
-  hub_->CloseAll(1001, "the server is shutting down; reconnect with after=SEQ");
+  hub_->CloseAll(realtime::kCloseGoingAway,
+                 "the server is shutting down; reconnect with after=SEQ");
   for (auto& c : open) c->Drain();
   open.clear();  // a session's last reference may go here: Unregister takes mu_
   std::lock_guard lock(mu_);

@@ -10,14 +10,6 @@
 namespace quik::realtime {
 namespace {
 
-bool IsChannelInfo(std::string_view type) {
-  return type == "channel.created" || type == "channel.updated" || type == "channel.archived";
-}
-
-// RFC 6455 7.4.1: an endpoint is terminating the connection because it
-// received a message that violates its policy.
-constexpr int kPolicyViolation = 1008;
-
 }  // namespace
 
 // ---- Replayer ----------------------------------------------------------------
@@ -114,7 +106,7 @@ void Hub::Detach(SubscriberPtr sub, std::function<void(std::int64_t)> done) {
   });
 }
 
-void Hub::CloseAll(int code, std::string reason) {
+void Hub::CloseAll(std::uint16_t code, std::string reason) {
   ctx_.bus->Post([this, code, reason = std::move(reason)] {
     for (auto& [user_id, user] : users_) CloseWhere(user.get(), "", code, reason);
   });
@@ -138,15 +130,12 @@ void Hub::Typing(SubscriberPtr sub, std::string channel_id) {
     }
     last = now;
     const std::string& workspace_id = user->view.channels().at(channel_id);
-    FramePtr frames[2];
+    FramePtr made[2];
+    auto make = [&](Encoding enc) {
+      return TypingFrame(enc, workspace_id, channel_id, sub->user_id);
+    };
     for (UserState* other : by_channel_[channel_id]) {
-      if (other == user) continue;
-      for (Entry& e : other->entries) {
-        if (!e.live) continue;
-        FramePtr& f = frames[e.sub->encoding == Encoding::kJson ? 0 : 1];
-        if (!f) f = TypingFrame(e.sub->encoding, workspace_id, channel_id, sub->user_id);
-        e.sub->Send({f}, -1);
-      }
+      if (other != user) SendEphemeral(other, make, made);
     }
   });
 }
@@ -216,7 +205,8 @@ void Hub::BroadcastPresence(const Presence& p) {
     for (const Member& m : memberships) workspaces.push_back(m.workspace_id);
   }
   const std::string status(PresenceStatusName(p.status));
-  FramePtr frames[2];
+  FramePtr made[2];
+  auto make = [&](Encoding enc) { return PresenceFrame(enc, p.user_id, status, p.last_seen); };
   ++stamp_;
   for (const std::string& w : workspaces) {
     auto members = by_workspace_.find(w);
@@ -227,12 +217,7 @@ void Hub::BroadcastPresence(const Presence& p) {
     for (UserState* u : members->second) {
       if (u->stamp == stamp_) continue;
       u->stamp = stamp_;
-      for (Entry& e : u->entries) {
-        if (!e.live) continue;
-        FramePtr& f = frames[e.sub->encoding == Encoding::kJson ? 0 : 1];
-        if (!f) f = PresenceFrame(e.sub->encoding, p.user_id, status, p.last_seen);
-        e.sub->Send({f}, -1);
-      }
+      SendEphemeral(u, make, made);
     }
   }
 }
@@ -327,7 +312,7 @@ void Hub::AttachNow(const SubscriberPtr& sub, std::optional<std::int64_t> after,
     }
     if (Status valid = CheckStillValid(*sub); !valid.ok()) {
       if (user->entries.empty() && !user->grace) ForgetUser(sub->user_id);
-      return sub->Close(1008, valid.message());
+      return sub->Close(kClosePolicy, valid.message());
     }
     if (static_cast<int>(user->entries.size()) >= options_.max_connections_per_user) {
       if (user->entries.empty()) ForgetUser(sub->user_id);
@@ -419,10 +404,20 @@ FramePtr Hub::FrameFor(RingEntry& entry, Encoding encoding) {
   return entry.frame;
 }
 
-void Hub::CloseWhere(UserState* user, std::string_view token_id, int code,
+void Hub::CloseWhere(UserState* user, std::string_view token_id, std::uint16_t code,
                      const std::string& reason) {
   for (Entry& e : user->entries) {
     if (token_id.empty() || e.sub->token_id == token_id) e.sub->Close(code, reason);
+  }
+}
+
+void Hub::SendEphemeral(UserState* user, const std::function<FramePtr(Encoding)>& make,
+                        FramePtr (&made)[2]) {
+  for (Entry& e : user->entries) {
+    if (!e.live) continue;
+    FramePtr& f = made[e.sub->encoding == Encoding::kJson ? 0 : 1];
+    if (!f) f = make(e.sub->encoding);
+    e.sub->Send({f}, -1);
   }
 }
 
@@ -482,9 +477,9 @@ void Hub::Dispatch(RingEntry& entry, std::vector<Entry*>& touched) {
   }
   if (subject != nullptr && d.decoded) {
     if (ev.type == "user.deactivated") {
-      CloseWhere(subject, "", kPolicyViolation, "the account was deactivated");
+      CloseWhere(subject, "", kClosePolicy, "the account was deactivated");
     } else if (ev.type == "token.revoked" || ev.type == "session.revoked") {
-      CloseWhere(subject, d.payload.token().id(), kPolicyViolation, "the token was revoked");
+      CloseWhere(subject, d.payload.token().id(), kClosePolicy, "the token was revoked");
     }
   }
 }

@@ -48,6 +48,11 @@ namespace quik::realtime {
 
 class Replayer;
 
+// Close codes (RFC 6455 7.4.1) the realtime layer uses.
+inline constexpr std::uint16_t kCloseGoingAway = 1001;  // the server is shutting down
+inline constexpr std::uint16_t kClosePolicy = 1008;     // a limit, auth, a revoked token
+inline constexpr std::uint16_t kCloseInternal = 1011;   // the server failed
+
 // A realtime connection as the hub sees it.
 class Subscriber {
  public:
@@ -69,7 +74,7 @@ class Subscriber {
   // (A token found revoked at Attach gets Close instead.)
   virtual void Refuse(const Status& status) = 0;
   // The hub ends the connection: its token was revoked, its user deactivated.
-  virtual void Close(int code, std::string reason) = 0;
+  virtual void Close(std::uint16_t code, std::string reason) = 0;
 };
 using SubscriberPtr = std::shared_ptr<Subscriber>;
 
@@ -123,7 +128,7 @@ class Hub {
   void Detach(SubscriberPtr sub, std::function<void(std::int64_t through)> done = {});
   // Closes every attached subscriber (a shutting-down server: long-polls
   // answer at once instead of waiting out their `wait`).
-  void CloseAll(int code, std::string reason);
+  void CloseAll(std::uint16_t code, std::string reason);
   // A typing notice from `sub`'s user, for the other members of the channel.
   void Typing(SubscriberPtr sub, std::string channel_id);
   // A presence frame from `sub`'s user ({"type":"presence","status":...}).
@@ -166,7 +171,12 @@ class Hub {
   void ForgetUser(const std::string& user_id);
   void Index(UserState* user, const View::Change& change);
   FramePtr FrameFor(RingEntry& entry, Encoding encoding);
-  void CloseWhere(UserState* user, std::string_view token_id, int code, const std::string& reason);
+  void CloseWhere(UserState* user, std::string_view token_id, std::uint16_t code,
+                  const std::string& reason);
+  // Sends the ephemeral frame `make(encoding)` (made once per encoding) to
+  // every live connection of `user`.
+  void SendEphemeral(UserState* user, const std::function<FramePtr(Encoding)>& make,
+                     FramePtr (&made)[2]);
   // Presence marks are batched for kPresenceFlush and written on a worker in
   // one LMDB transaction, one batch at a time (in order); the changes come
   // back as broadcasts.

@@ -7,12 +7,11 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
 
-// Events that describe a channel itself (not what happens in it).
+}  // namespace
+
 bool IsChannelInfo(std::string_view type) {
   return type == "channel.created" || type == "channel.updated" || type == "channel.archived";
 }
-
-}  // namespace
 
 DecodedEvent Decode(Event event) {
   DecodedEvent d;

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -32,6 +33,9 @@ struct DecodedEvent {
   bool decoded = false;  // false: the payload did not parse (nobody sees it)
 };
 DecodedEvent Decode(Event event);
+
+// Events that describe a channel itself (not what happens in it).
+bool IsChannelInfo(std::string_view type);
 
 class View {
  public:
