@@ -9,8 +9,8 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <deque>
 #include <cstdint>
+#include <deque>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -256,15 +256,14 @@ class WsSession final : public Connection,
     asio::post(ws_.get_executor(), [self = this->shared_from_this(), status] {
       self->attached_ = false;
       // Over a limit: the client's doing (1008); anything else is ours (1011).
-      self->CloseWith(status.code() == StatusCode::kResourceExhausted ? kClosePolicy
-                                                                       : kCloseInternal,
-                      std::string(StatusCodeName(status.code())) + ": " + status.message());
+      self->CloseWith(
+          status.code() == StatusCode::kResourceExhausted ? kClosePolicy : kCloseInternal,
+          std::string(StatusCodeName(status.code())) + ": " + status.message());
     });
   }
   void Close(std::uint16_t code, std::string reason) override {
-    asio::post(ws_.get_executor(), [self = this->shared_from_this(), code, reason] {
-      self->CloseWith(code, reason);
-    });
+    asio::post(ws_.get_executor(),
+               [self = this->shared_from_this(), code, reason] { self->CloseWith(code, reason); });
   }
 
  private:
@@ -278,8 +277,9 @@ class WsSession final : public Connection,
       auth_timer_.expires_after(options_.auth_timeout);
       auth_timer_.async_wait([self = self()](beast::error_code ec) {
         if (ec || self->authenticated()) return;
-        self->CloseWith(kClosePolicy, "no auth frame within realtime.auth_timeout: send "
-                                      "{\"type\":\"auth\",\"token\":\"...\"} first");
+        self->CloseWith(kClosePolicy,
+                        "no auth frame within realtime.auth_timeout: send "
+                        "{\"type\":\"auth\",\"token\":\"...\"} first");
       });
     }
     Read();
@@ -331,8 +331,7 @@ class WsSession final : public Connection,
     }
     switch (frame->kind) {
       case realtime::ClientFrame::Kind::kAuth:
-        Enqueue({realtime::ErrorFrame(encoding, InvalidArgument("already authenticated"))},
-                false);
+        Enqueue({realtime::ErrorFrame(encoding, InvalidArgument("already authenticated"))}, false);
         break;
       case realtime::ClientFrame::Kind::kPing:
         Enqueue({realtime::PongFrame(encoding)}, false);
@@ -380,9 +379,8 @@ class WsSession final : public Connection,
     if (queue_.empty()) return;
     writing_ = true;
     const std::string& bytes = queue_.front()->bytes(encoding);
-    ws_.async_write(asio::buffer(bytes), [self = self()](beast::error_code ec, std::size_t) {
-      self->OnWrite(ec);
-    });
+    ws_.async_write(asio::buffer(bytes),
+                    [self = self()](beast::error_code ec, std::size_t) { self->OnWrite(ec); });
   }
 
   void OnWrite(beast::error_code ec) {
@@ -673,11 +671,10 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     auto pending = std::make_shared<Pending>(
         Pending{WorkGuard(server_.io().get_executor()), this->shared_from_this()});
     server_.api().Handle(std::move(r), endpoint_, [pending](api::Response res) {
-      asio::post(pending->self->stream_.get_executor(),
-                 [pending, res = std::move(res)]() mutable {
-                   if (res.websocket) return pending->self->Upgrade(std::move(*res.websocket));
-                   pending->self->Write(std::move(res));
-                 });
+      asio::post(pending->self->stream_.get_executor(), [pending, res = std::move(res)]() mutable {
+        if (res.websocket) return pending->self->Upgrade(std::move(*res.websocket));
+        pending->self->Write(std::move(res));
+      });
     });
   }
 
@@ -925,6 +922,18 @@ Status ServerImpl::StartListening() {
     return st;
   }
   api_->set_hub(hub_.get());
+  st = internal::StartWorkers(
+      *internal::ContextOf(*service_),
+      [logger = logger_.get()](const std::string& worker, const Status& error) {
+        logger->Log(LogLevel::kError, "background worker failed; retrying",
+                    {{"worker", worker}, {"error", error.ToString()}});
+      });
+  if (!st.ok()) {
+    listeners_.clear();
+    hub_->Stop();
+    workers_->join();
+    return st;
+  }
   {
     std::lock_guard lock(mu_);
     started_ = true;
@@ -1050,6 +1059,7 @@ void ServerImpl::Wait() {
   for (auto& t : threads_) t.join();
   threads_.clear();
   if (workers_) workers_->join();
+  internal::StopWorkers(*internal::ContextOf(*service_));
   hub_->Stop();
   std::lock_guard lock(mu_);
   waited_ = true;

@@ -4,10 +4,12 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
-#include "quik/options.hpp"
 #include "events/bus.hpp"
+#include "quik/options.hpp"
 #include "quik/service.hpp"
+#include "service/workers.hpp"
 #include "store/store.hpp"
 
 namespace quik::internal {
@@ -18,6 +20,9 @@ struct Context {
   // The event thread; started by the first listener (a server, on_event).
   // After store: stopped before the store closes.
   std::unique_ptr<events::Bus> bus;
+  // A running server's background workers (service/workers.hpp). After bus:
+  // stopped before the bus and the store.
+  std::vector<std::unique_ptr<Worker>> workers;
 
   // A password hash at the configured cost, for constant-time failed logins.
   std::once_flag dummy_hash_once;

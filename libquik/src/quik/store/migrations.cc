@@ -123,6 +123,20 @@ ALTER TABLE channels ADD COLUMN dm_key TEXT;
 CREATE UNIQUE INDEX channels_by_dm_key ON channels(workspace_id, dm_key)
   WHERE dm_key IS NOT NULL;
 )sql"},
+      {3, "event consumers: durable cursors of the in-process event consumers", R"sql(
+-- How far each durable consumer of the event log (notifications, webhooks)
+-- has got: advanced in the same transaction as the consumer's own writes, so
+-- every event is handled exactly once, across restarts and processes.
+CREATE TABLE event_consumers (
+  name       TEXT PRIMARY KEY,
+  seq        INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql"},
+      {4, "reserved: reactions, pins, edit history", "-- reserved"},
+      {5, "reserved: threads, mentions, read state", "-- reserved"},
+      {6, "reserved: notifications, preferences", "-- reserved"},
+      {7, "reserved: webhooks", "-- reserved"},
   };
   return kMigrations;
 }

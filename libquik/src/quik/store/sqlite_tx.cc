@@ -1,5 +1,7 @@
 #include "store/sqlite_tx.hpp"
 
+#include "common/ids.hpp"
+
 #include <algorithm>
 
 namespace quik::store {
@@ -407,7 +409,8 @@ Result<bool> SqliteTx::DeleteChannelMember(std::string_view channel_id, std::str
   return sqlite3_changes(conn_.raw()) > 0;
 }
 
-Result<std::vector<std::pair<std::string, std::string>>> SqliteTx::ListUserChannels(std::string_view user_id) {
+Result<std::vector<std::pair<std::string, std::string>>> SqliteTx::ListUserChannels(
+    std::string_view user_id) {
   PREPARE(s,
           "SELECT cm.channel_id, c.workspace_id FROM channel_members cm "
           "JOIN channels c ON c.id = cm.channel_id WHERE cm.user_id = ?");
@@ -534,6 +537,20 @@ Result<std::int64_t> SqliteTx::PruneEvents(Timestamp before, int limit) {
   d.Bind(1, end);
   QUIK_RETURN_IF_ERROR(d.Exec());
   return static_cast<std::int64_t>(sqlite3_changes(conn_.raw()));
+}
+
+Result<std::optional<std::int64_t>> SqliteTx::GetConsumerCursor(std::string_view name) {
+  PREPARE(s, "SELECT seq FROM event_consumers WHERE name = ?");
+  s.Bind(1, name);
+  return One<std::int64_t>(s, [](const Stmt& r) { return r.Int(0); });
+}
+
+Status SqliteTx::SetConsumerCursor(std::string_view name, std::int64_t seq) {
+  PREPARE(s,
+          "INSERT INTO event_consumers(name, seq, updated_at) VALUES(?1, ?2, ?3) "
+          "ON CONFLICT(name) DO UPDATE SET seq = ?2, updated_at = ?3");
+  s.Bind(1, name).Bind(2, seq).Bind(3, internal::NowMillis());
+  return s.Exec();
 }
 
 // ---- tokens

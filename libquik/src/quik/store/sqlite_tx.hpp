@@ -76,7 +76,8 @@ class SqliteTx final : public Tx {
   Status InsertChannelMember(const ChannelMember& member) override;
   Result<bool> DeleteChannelMember(std::string_view channel_id, std::string_view user_id) override;
   Result<std::vector<ChannelMember>> ListChannelMembers(std::string_view channel_id) override;
-  Result<std::vector<std::pair<std::string, std::string>>> ListUserChannels(std::string_view user_id) override;
+  Result<std::vector<std::pair<std::string, std::string>>> ListUserChannels(
+      std::string_view user_id) override;
 
   Result<std::optional<Message>> GetMessage(std::string_view id) override;
   Result<std::optional<Message>> GetMessageByClientId(std::string_view channel_id,
@@ -93,6 +94,8 @@ class SqliteTx final : public Tx {
   Result<std::int64_t> LatestSeq() override;
   Result<std::int64_t> OldestSeq() override;
   Result<std::int64_t> PruneEvents(Timestamp before, int limit) override;
+  Result<std::optional<std::int64_t>> GetConsumerCursor(std::string_view name) override;
+  Status SetConsumerCursor(std::string_view name, std::int64_t seq) override;
 
   Status InsertToken(const TokenRecord& record) override;
   Result<std::optional<TokenRecord>> GetToken(std::string_view id) override;

@@ -38,7 +38,7 @@ Result<std::unique_ptr<Store>> Store::Open(const Options& options) {
 }
 
 Result<std::unique_ptr<Connection>> Store::OpenConnection(const Options& options,
-                                                         Connection::Mode mode) {
+                                                          Connection::Mode mode) {
   QUIK_ASSIGN_OR_RETURN(auto conn, Connection::Open(options.data_dir / "quik.db", mode,
                                                     options.storage.sync == SyncMode::kFull,
                                                     options.storage.busy_timeout_ms));

@@ -23,8 +23,8 @@
 
 #include "quik/options.hpp"
 #include "quik/status.hpp"
-#include "store/lmdb_env.hpp"
 #include "store/checkpointer.hpp"
+#include "store/lmdb_env.hpp"
 #include "store/sqlite.hpp"
 #include "store/tx.hpp"
 

@@ -100,7 +100,8 @@ class Tx {
                                            std::string_view user_id) = 0;  // false if absent
   virtual Result<std::vector<ChannelMember>> ListChannelMembers(std::string_view channel_id) = 0;
   // Every channel (of any kind) `user_id` belongs to: (channel id, workspace id).
-  virtual Result<std::vector<std::pair<std::string, std::string>>> ListUserChannels(std::string_view user_id) = 0;
+  virtual Result<std::vector<std::pair<std::string, std::string>>> ListUserChannels(
+      std::string_view user_id) = 0;
 
   // Messages.
   virtual Result<std::optional<Message>> GetMessage(std::string_view id) = 0;
@@ -127,6 +128,9 @@ class Tx {
   // the newest one (seq is max+1: the log must never look empty); returns how
   // many went.
   virtual Result<std::int64_t> PruneEvents(Timestamp before, int limit) = 0;
+  // Durable consumers' cursors (events/consumer.hpp): nullopt if `name` has none yet.
+  virtual Result<std::optional<std::int64_t>> GetConsumerCursor(std::string_view name) = 0;
+  virtual Status SetConsumerCursor(std::string_view name, std::int64_t seq) = 0;
 
   // Tokens.
   virtual Status InsertToken(const TokenRecord& record) = 0;
