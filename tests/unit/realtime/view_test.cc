@@ -195,3 +195,23 @@ TEST_CASE("realtime view: one's own membership events are always one's news", "[
   CHECK(bob.MaySee(WorkspaceMember("member.left", "w", "bob")));
   CHECK_FALSE(bob.MaySee(ChannelMember("member.left", "w", "secret", "carol")));
 }
+
+TEST_CASE("realtime view: personal events go to their user only", "[realtime]") {
+  View alice("alice");
+  alice.AddWorkspace("w", Role::kAdmin);
+  alice.AddChannel("general", "w");
+  View bob("bob");
+  bob.AddWorkspace("w", Role::kMember);
+  bob.AddChannel("general", "w");
+  quik::v1::EventPayload p;
+  p.mutable_message()->set_id("m");
+  for (const char* type :
+       {"read.updated", "notification.created", "thread.followed", "preferences.updated"}) {
+    INFO(type);
+    DecodedEvent e = Make(type, "w", "general", "alice", p);
+    CHECK(alice.MaySee(e));
+    CHECK_FALSE(bob.MaySee(e));  // same channel, same workspace: still not theirs
+  }
+  // Not personal: a channel event goes to every member.
+  CHECK(bob.MaySee(Make("reaction.added", "w", "general", "alice", p)));
+}

@@ -9,6 +9,13 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
 
 }  // namespace
 
+bool IsPersonal(std::string_view type) {
+  for (std::string_view prefix : {"read.", "notification.", "thread.", "preferences."}) {
+    if (StartsWith(type, prefix)) return true;
+  }
+  return false;
+}
+
 bool IsChannelInfo(std::string_view type) {
   return type == "channel.created" || type == "channel.updated" || type == "channel.archived";
 }
@@ -112,6 +119,7 @@ bool View::MaySee(const DecodedEvent& e) const {
   const Event& ev = e.event;
   const std::string& type = ev.type;
   if (StartsWith(type, "token.") || StartsWith(type, "session.")) return false;
+  if (IsPersonal(type)) return ev.user_id == user_id_;
   if (ev.workspace_id.empty()) return e.subject == user_id_;  // user.*: the user themself
   // News of one's own membership (even a resume that could not rewind to it).
   if (e.subject == user_id_ && StartsWith(type, "member.")) return true;

@@ -4,8 +4,8 @@
 // events go to its members; a public channel's creation and updates to every
 // non-guest member of the workspace; workspace events to its members (invites
 // to its owners and admins only); account events to the user they are about;
-// token and session events to nobody; a user's own membership events to
-// them always. Membership is taken at the time of the
+// token and session events to nobody; personal events (IsPersonal) to their
+// user only; a user's own membership events to them always. Membership is taken at the time of the
 // event: the view follows the membership events in seq order, joins before the
 // visibility check (the joiner sees their own join) and leaves after it (the
 // leaver sees their own leave).
@@ -33,6 +33,10 @@ struct DecodedEvent {
   bool decoded = false;  // false: the payload did not parse (nobody sees it)
 };
 DecodedEvent Decode(Event event);
+
+// Events about one user's own state (read.*, notification.*, thread.*,
+// preferences.*): the event's user_id is that user, and only they see it.
+bool IsPersonal(std::string_view type);
 
 // Events that describe a channel itself (not what happens in it).
 bool IsChannelInfo(std::string_view type);
