@@ -117,6 +117,36 @@ nlohmann::json ToJson(const Message& message) {
   SetTimeIfSet(j, "edited_at", message.edited_at);
   SetTimeIfSet(j, "deleted_at", message.deleted_at);
   SetStringIfSet(j, "client_msg_id", message.client_msg_id);
+  if (!message.reactions.empty()) {
+    json reactions = json::array();
+    for (const Reaction& r : message.reactions) reactions.push_back(ToJson(r));
+    j["reactions"] = std::move(reactions);
+  }
+  return j;
+}
+
+nlohmann::json ToJson(const Reaction& reaction) {
+  return {{"emoji", reaction.emoji}, {"count", reaction.count}, {"user_ids", reaction.user_ids}};
+}
+
+nlohmann::json ToJson(const Pin& pin) {
+  json j = {
+      {"channel_id", pin.channel_id},
+      {"message_id", pin.message_id},
+      {"pinned_at", FormatTime(pin.pinned_at)},
+  };
+  SetStringIfSet(j, "pinned_by", pin.pinned_by);
+  if (!pin.message.id.empty()) j["message"] = ToJson(pin.message);
+  return j;
+}
+
+nlohmann::json ToJson(const MessageEdit& edit) {
+  json j = {
+      {"message_id", edit.message_id},
+      {"edited_at", FormatTime(edit.edited_at)},
+      {"previous_text", edit.previous_text},
+  };
+  SetStringIfSet(j, "editor_id", edit.editor_id);
   return j;
 }
 

@@ -532,6 +532,41 @@ Result<Response> ListReplies(Call& c) {
   return PageOf(replies);
 }
 
+// Reactions, pins, edit history.
+
+Result<Response> AddReaction(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody());
+  QUIK_ASSIGN_OR_RETURN(std::string emoji, RequiredString(body, "emoji"));
+  QUIK_ASSIGN_OR_RETURN(Message m, c.service.messages().AddReaction(c.actor, c.param(0), emoji));
+  return Object(200, m);
+}
+
+Result<Response> RemoveReaction(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(Message m,
+                        c.service.messages().RemoveReaction(c.actor, c.param(0), c.param(1)));
+  return Object(200, m);
+}
+
+Result<Response> PinMessage(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(Pin pin, c.service.messages().PinMessage(c.actor, c.param(0)));
+  return Object(200, pin);
+}
+
+Result<Response> UnpinMessage(Call& c) {
+  QUIK_RETURN_IF_ERROR(c.service.messages().UnpinMessage(c.actor, c.param(0)));
+  return NoContent();
+}
+
+Result<Response> ListPins(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(auto pins, c.service.messages().ListPins(c.actor, c.param(0)));
+  return Items(pins);
+}
+
+Result<Response> ListEdits(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(auto edits, c.service.messages().ListEdits(c.actor, c.param(0)));
+  return Items(edits);
+}
+
 // A route a later part of the API will serve.
 SyncHandler NotYet(std::string what) {
   return [what = std::move(what)](Call&) -> Result<Response> {
@@ -614,17 +649,18 @@ std::vector<Route> ApiRoutes(LoginLimits& limits) {
       R("POST", "/channels/{ch}/members", kBlocking, AddChannelMember),
       R("DELETE", "/channels/{ch}/members/{user}", kBlocking, RemoveChannelMember),
       R("GET", "/channels/{ch}/messages", kInline, ListMessages),
-      R("GET", "/channels/{ch}/pins", kInline, NotYet("pins")),
+      R("GET", "/channels/{ch}/pins", kInline, ListPins),
       R("POST", "/channels/{ch}/read", kInline, NotYet("read state")),
 
       R("GET", "/messages/{msg}", kInline, GetMessage),
       R("PATCH", "/messages/{msg}", kBlocking, EditMessage),
       R("DELETE", "/messages/{msg}", kBlocking, DeleteMessage),
       R("GET", "/messages/{msg}/replies", kInline, ListReplies),
-      R("POST", "/messages/{msg}/reactions", kInline, NotYet("reactions")),
-      R("DELETE", "/messages/{msg}/reactions/{emoji}", kInline, NotYet("reactions")),
-      R("POST", "/messages/{msg}/pin", kInline, NotYet("pins")),
-      R("DELETE", "/messages/{msg}/pin", kInline, NotYet("pins")),
+      R("POST", "/messages/{msg}/reactions", kBlocking, AddReaction),
+      R("DELETE", "/messages/{msg}/reactions/{emoji}", kBlocking, RemoveReaction),
+      R("POST", "/messages/{msg}/pin", kBlocking, PinMessage),
+      R("DELETE", "/messages/{msg}/pin", kBlocking, UnpinMessage),
+      R("GET", "/messages/{msg}/edits", kInline, ListEdits),
 
       R("GET", "/files/{file}", kInline, NotYet("file download")),
       R("GET", "/ws", kInline, WebSocketHandshake, Access::kPublic),

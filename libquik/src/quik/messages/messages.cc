@@ -6,6 +6,7 @@
 #include "common/ids.hpp"
 #include "common/text.hpp"
 #include "events/event_log.hpp"
+#include "messages/extras.hpp"
 #include "service/context.hpp"
 
 namespace quik {
@@ -169,7 +170,7 @@ Result<Message> MessageService::Get(const Actor& actor, std::string_view message
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
     QUIK_ASSIGN_OR_RETURN(auto access, ReadableMessage(tx, who, message_id));
     out = std::move(access.message);
-    return Status::Ok();
+    return tx.LoadReactions({&out, 1});
   });
 }
 
@@ -192,7 +193,7 @@ Result<Page<Message>> MessageService::List(const Actor& actor, std::string_view 
     q.channel_id = access.channel.id;
     QUIK_ASSIGN_OR_RETURN(out.items, tx.ListMessages(q));
     TrimPage(out, limit);
-    return Status::Ok();
+    return tx.LoadReactions(out.items);
   });
 }
 
@@ -211,7 +212,7 @@ Result<Page<Message>> MessageService::ListReplies(const Actor& actor, std::strin
     QUIK_ASSIGN_OR_RETURN(out.items,
                           tx.ListReplies(root.channel_id, root.id, page.cursor, limit + 1));
     TrimPage(out, limit);
-    return Status::Ok();
+    return tx.LoadReactions(out.items);
   });
 }
 
@@ -226,6 +227,7 @@ Result<Message> MessageService::Edit(const Actor& actor, std::string_view messag
     QUIK_RETURN_IF_ERROR(CheckWritable(access.channel));
     if (access.message.deleted_at != 0) return InvalidArgument("the message was deleted");
     out = std::move(access.message);
+    QUIK_RETURN_IF_ERROR(internal::RecordEdit(tx, actor, out));  // edit history (edits.cc)
     out.text = text;
     out.edited_at = internal::NowMillis();
     QUIK_RETURN_IF_ERROR(tx.UpdateMessage(out));
@@ -244,6 +246,7 @@ Result<Message> MessageService::Delete(const Actor& actor, std::string_view mess
     out.text.clear();
     out.deleted_at = internal::NowMillis();
     QUIK_RETURN_IF_ERROR(tx.UpdateMessage(out));
+    QUIK_RETURN_IF_ERROR(internal::OnMessageDeleted(tx, actor, out));  // unpin, purge (pins.cc)
     return events::Append(tx, "message.deleted", actor.user_id(), out);
   });
 }
