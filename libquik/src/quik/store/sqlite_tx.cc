@@ -3,6 +3,7 @@
 #include "common/ids.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 
 namespace quik::store {
 namespace {
@@ -522,10 +523,12 @@ Status SqliteTx::LoadReactions(std::span<Message> messages) {
   // The ids as one JSON array: one statement for any page size. Ids are
   // [0-9A-Z] (LooksLikeId), so they need no escaping.
   std::string ids = "[";
+  std::unordered_map<std::string_view, Message*> by_id;
   for (Message& m : messages) {
     if (ids.size() > 1) ids += ',';
     ids += '"' + m.id + '"';
     m.reactions.clear();  // reloading must not double up
+    by_id.emplace(m.id, &m);
   }
   ids += ']';
   PREPARE(s,
@@ -535,11 +538,10 @@ Status SqliteTx::LoadReactions(std::span<Message> messages) {
   for (;;) {
     QUIK_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return Status::Ok();
-    const std::string message_id = s.Text(0);
+    const auto found = by_id.find(s.Text(0));
+    if (found == by_id.end()) continue;
+    Message* m = found->second;
     const std::string emoji = s.Text(1);
-    auto m = std::find_if(messages.begin(), messages.end(),
-                          [&](const Message& x) { return x.id == message_id; });
-    if (m == messages.end()) continue;
     auto it = std::find_if(m->reactions.begin(), m->reactions.end(),
                            [&](const Reaction& r) { return r.emoji == emoji; });
     if (it == m->reactions.end()) it = m->reactions.insert(it, Reaction{emoji, 0, {}});
