@@ -179,6 +179,7 @@ int Run(int argc, char** argv) {
   AddChannelCommands(app, &selected);
   AddTokenCommands(app, &selected);
   AddPostCommand(app, &selected);
+  AddMessageCommands(app, &selected);
   AddServeCommand(app, &selected);
   AddBenchCommands(app, &selected);
   app.footer(kFooter);
