@@ -344,9 +344,8 @@ Result<PreferencesPatch> PreferencesPatchOf(const json& body) {
         }
       }
       if (dnd.contains("enabled")) {
-        QUIK_ASSIGN_OR_RETURN(auto enabled, OptionalBool(dnd, "enabled"));
-        if (!enabled) return FieldError("dnd.enabled", "must be true or false");
-        patch.dnd_enabled = *enabled;
+        if (!dnd["enabled"].is_boolean()) return FieldError("dnd.enabled", "must be true or false");
+        patch.dnd_enabled = dnd["enabled"].get<bool>();
       }
       if (dnd.contains("start")) {
         QUIK_ASSIGN_OR_RETURN(patch.dnd_start_minute, ClockField(dnd, "start"));
