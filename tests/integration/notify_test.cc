@@ -451,3 +451,24 @@ TEST_CASE("preferences.updated reaches only its user", "[notify]") {
   REQUIRE(c.is_object());
   CHECK(c["data"]["user_id"] == room.carol.id);
 }
+
+TEST_CASE("the notifier handles each message once, across a restart", "[notify]") {
+  HttpFixture fx;
+  Room room(fx);
+  const std::string bob_token = fx.Token(room.bob);
+  const std::string alice_token = fx.Token(room.alice);
+  std::string m1;
+  {
+    auto alice = fx.Client(alice_token);
+    auto bob = fx.Client(bob_token);
+    m1 = Post(alice, room.general.id, "@bob one");
+    WaitForNotification(bob, m1);
+  }
+  fx.Restart();
+  auto alice = fx.Client(alice_token);
+  auto bob = fx.Client(bob_token);
+  const std::string m2 = Post(alice, room.general.id, "@bob two");
+  json items = WaitForNotification(bob, m2);
+  REQUIRE(items.size() == 2);
+  CHECK(items[1]["message_id"] == m1);
+}
