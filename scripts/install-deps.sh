@@ -9,6 +9,7 @@ PACKAGES=(
   libsqlite3-dev liblmdb-dev
   libprotobuf-dev protobuf-compiler
   libssl-dev libyaml-cpp-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev
+  libhowardhinnant-date-dev tzdata
   catch2
   sqlite3 curl jq
 )

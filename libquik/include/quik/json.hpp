@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "quik/notifications.hpp"
 #include "quik/presence.hpp"
 #include "quik/status.hpp"
 #include "quik/types.hpp"
@@ -29,6 +30,12 @@ nlohmann::json ToJson(const Token& token);
 nlohmann::json ToJson(const IssuedToken& token);  // {"id":...,"token":SECRET,...}
 // {"user_id":...,"status":"away","last_seen":...}; last_seen omitted when never seen.
 nlohmann::json ToJson(const Presence& presence);
+// {"user_id","time_zone","dnd":{"enabled","start":"22:00","end":"08:00"},"dnd_until"?,
+//  "keywords","muted_channels","notify","dnd_active"}
+nlohmann::json ToJson(const Preferences& preferences);
+// {"id","workspace_id","channel_id","message_id","thread_root_id"?,"reason","actor_id",
+//  "excerpt","created_at","read":bool,"read_at"?}
+nlohmann::json ToJson(const Notification& notification);
 // {"error":{"code":...,"message":...}}
 nlohmann::json ErrorJson(const Status& status);
 

@@ -14,6 +14,7 @@
 #include "quik/channels.hpp"
 #include "quik/events.hpp"
 #include "quik/messages.hpp"
+#include "quik/notifications.hpp"
 #include "quik/options.hpp"
 #include "quik/presence.hpp"
 #include "quik/reads.hpp"
@@ -42,6 +43,7 @@ class Service {
   virtual EventService& events() = 0;
   virtual PresenceService& presence() = 0;
   virtual ReadStateService& reads() = 0;
+  virtual NotificationService& notifications() = 0;
 
  protected:
   Service() = default;

@@ -3,6 +3,7 @@
 // test for presence instead of comparing against zero values.
 #include "quik/json.hpp"
 
+#include <cstdio>
 #include <string>
 
 namespace quik {
@@ -198,6 +199,52 @@ nlohmann::json ToJson(const Presence& presence) {
       {"status", std::string(PresenceStatusName(presence.status))},
   };
   SetTimeIfSet(j, "last_seen", presence.last_seen);
+  return j;
+}
+
+namespace {
+
+std::string ClockTime(int minute) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%02d:%02d", (minute / 60) % 24, minute % 60);
+  return buf;
+}
+
+}  // namespace
+
+nlohmann::json ToJson(const Preferences& p) {
+  json j = {
+      {"user_id", p.user_id},
+      {"time_zone", p.time_zone},
+      {"dnd",
+       {{"enabled", p.dnd.enabled},
+        {"start", ClockTime(p.dnd.start_minute)},
+        {"end", ClockTime(p.dnd.end_minute)}}},
+      {"keywords", p.keywords},
+      {"muted_channels", p.muted_channels},
+      {"notify", std::string(NotifyLevelName(p.notify))},
+      {"dnd_active", p.dnd_active},
+  };
+  SetTimeIfSet(j, "dnd_until", p.dnd_until);
+  SetTimeIfSet(j, "updated_at", p.updated_at);
+  return j;
+}
+
+nlohmann::json ToJson(const Notification& n) {
+  json j = {
+      {"id", n.id},
+      {"user_id", n.user_id},
+      {"workspace_id", n.workspace_id},
+      {"channel_id", n.channel_id},
+      {"message_id", n.message_id},
+      {"reason", n.reason},
+      {"actor_id", n.actor_id},
+      {"excerpt", n.excerpt},
+      {"created_at", FormatTime(n.created_at)},
+      {"read", n.read_at != 0},
+  };
+  SetStringIfSet(j, "thread_root_id", n.thread_root_id);
+  SetTimeIfSet(j, "read_at", n.read_at);
   return j;
 }
 

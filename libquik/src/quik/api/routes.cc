@@ -9,6 +9,7 @@
 
 #include "api/api.hpp"
 #include "common/text.hpp"
+#include "notify/decide.hpp"
 #include "quik/config.hpp"
 #include "quik/json.hpp"
 #include "realtime/hub.hpp"
@@ -280,6 +281,143 @@ Result<Response> SetPresence(Call& c) {
 Result<Response> ListPresence(Call& c) {
   QUIK_ASSIGN_OR_RETURN(auto list, c.service.presence().ListWorkspace(c.actor, c.param(0)));
   return Items(list);
+}
+
+// Notifications and preferences.
+
+// "HH:MM" (24-hour) as minutes after midnight.
+Result<int> ClockField(const json& dnd, std::string_view key) {
+  auto bad = [&] {
+    return FieldError("dnd." + std::string(key), "must be a time \"HH:MM\" (00:00 to 23:59)");
+  };
+  auto it = dnd.find(key);
+  if (!it->is_string()) return bad();
+  const std::string v = it->get<std::string>();
+  if (v.size() != 5 || v[2] != ':') return bad();
+  auto h = internal::ParseDigits(std::string_view(v).substr(0, 2));
+  auto m = internal::ParseDigits(std::string_view(v).substr(3, 2));
+  if (!h || !m || *h > 23 || *m > 59) return bad();
+  return static_cast<int>(*h * 60 + *m);
+}
+
+// An RFC 3339 time, or 0 / null to clear.
+Result<Timestamp> SnoozeField(const json& body) {
+  const json& v = body.at("dnd_until");
+  if (v.is_null() || (v.is_number_integer() && v.get<std::int64_t>() == 0)) return Timestamp{0};
+  if (v.is_string()) {
+    if (auto t = notify::ParseTime(v.get<std::string>())) return *t;
+  }
+  return FieldError("dnd_until",
+                    "must be an RFC 3339 time (\"2024-01-02T10:00:00Z\"), or 0 or null to clear");
+}
+
+// PATCH /users/me/preferences: JSON merge semantics; null resets a field.
+Result<PreferencesPatch> PreferencesPatchOf(const json& body) {
+  static const std::vector<std::string> kKnown = {
+      "time_zone", "dnd", "dnd_until", "keywords", "muted_channels", "notify"};
+  for (const auto& [key, value] : body.items()) {
+    if (std::find(kKnown.begin(), kKnown.end(), key) == kKnown.end()) {
+      return InvalidArgument("unknown field '" + key +
+                             "' (known: time_zone, dnd, dnd_until, keywords, muted_channels, "
+                             "notify)");
+    }
+  }
+  PreferencesPatch patch;
+  const Preferences defaults;
+  if (body.contains("time_zone")) {
+    QUIK_ASSIGN_OR_RETURN(auto tz, OptionalString(body, "time_zone"));
+    patch.time_zone = tz.value_or(defaults.time_zone);
+  }
+  if (body.contains("dnd")) {
+    const json& dnd = body["dnd"];
+    if (dnd.is_null()) {
+      patch.dnd_enabled = defaults.dnd.enabled;
+      patch.dnd_start_minute = defaults.dnd.start_minute;
+      patch.dnd_end_minute = defaults.dnd.end_minute;
+    } else if (!dnd.is_object()) {
+      return FieldError(
+          "dnd", "must be an object {\"enabled\":true,\"start\":\"22:00\",\"end\":\"08:00\"}");
+    } else {
+      for (const auto& [key, value] : dnd.items()) {
+        if (key != "enabled" && key != "start" && key != "end") {
+          return InvalidArgument("unknown field 'dnd." + key + "' (known: enabled, start, end)");
+        }
+      }
+      if (dnd.contains("enabled")) {
+        if (!dnd["enabled"].is_boolean()) return FieldError("dnd.enabled", "must be true or false");
+        patch.dnd_enabled = dnd["enabled"].get<bool>();
+      }
+      if (dnd.contains("start")) {
+        QUIK_ASSIGN_OR_RETURN(patch.dnd_start_minute, ClockField(dnd, "start"));
+      }
+      if (dnd.contains("end")) {
+        QUIK_ASSIGN_OR_RETURN(patch.dnd_end_minute, ClockField(dnd, "end"));
+      }
+    }
+  }
+  if (body.contains("dnd_until")) {
+    QUIK_ASSIGN_OR_RETURN(patch.dnd_until, SnoozeField(body));
+  }
+  if (body.contains("keywords")) {
+    if (body["keywords"].is_null()) {
+      patch.keywords.emplace();
+    } else {
+      QUIK_ASSIGN_OR_RETURN(patch.keywords, StringArray(body, "keywords", kMaxKeywords));
+    }
+  }
+  if (body.contains("muted_channels")) {
+    if (body["muted_channels"].is_null()) {
+      patch.muted_channels.emplace();
+    } else {
+      QUIK_ASSIGN_OR_RETURN(patch.muted_channels,
+                            StringArray(body, "muted_channels", kMaxMutedChannels));
+    }
+  }
+  if (body.contains("notify")) {
+    QUIK_ASSIGN_OR_RETURN(auto level, OptionalString(body, "notify"));
+    patch.notify = level ? ParseNotifyLevel(*level) : defaults.notify;
+    if (!patch.notify) return FieldError("notify", "must be \"all\", \"mentions\" or \"none\"");
+  }
+  return patch;
+}
+
+Result<Response> GetPreferences(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(Preferences p, c.service.notifications().GetPreferences(c.actor));
+  return Object(200, p);
+}
+
+Result<Response> PatchPreferences(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody());
+  QUIK_ASSIGN_OR_RETURN(PreferencesPatch patch, PreferencesPatchOf(body));
+  QUIK_ASSIGN_OR_RETURN(Preferences p, c.service.notifications().UpdatePreferences(c.actor, patch));
+  return Object(200, p);
+}
+
+Result<Response> ListNotifications(Call& c) {
+  ListNotificationsRequest req;
+  QUIK_ASSIGN_OR_RETURN(PageRequest page, PageParams(c));
+  req.limit = page.limit;
+  req.cursor = page.cursor;
+  if (auto unread = c.Query("unread")) {
+    if (*unread != "true" && *unread != "false" && *unread != "1" && *unread != "0") {
+      return InvalidArgument("query parameter 'unread' must be true or false");
+    }
+    req.unread_only = *unread == "true" || *unread == "1";
+  }
+  QUIK_ASSIGN_OR_RETURN(auto list, c.service.notifications().List(c.actor, req));
+  return PageOf(list);
+}
+
+Result<Response> MarkNotificationsRead(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody());
+  MarkReadRequest req;
+  QUIK_ASSIGN_OR_RETURN(auto all, OptionalBool(body, "all"));
+  req.all = all.value_or(false);
+  if (body.contains("ids")) {
+    QUIK_ASSIGN_OR_RETURN(req.ids, StringArray(body, "ids", kMaxNotificationIdsPerCall));
+  }
+  QUIK_ASSIGN_OR_RETURN(int n, c.service.notifications().MarkRead(c.actor, req));
+  return JsonResponse(200, {{"marked_read", n}});
 }
 
 // Tokens.
@@ -644,6 +782,10 @@ std::vector<Route> ApiRoutes(LoginLimits& limits) {
       R("PUT", "/users/me/password", kBlocking,
         [&limits](Call& c) { return ChangePassword(c, limits); }),
       R("PUT", "/users/me/presence", kBlocking, SetPresence),
+      R("GET", "/users/me/preferences", kInline, GetPreferences),
+      R("PATCH", "/users/me/preferences", kBlocking, PatchPreferences),
+      R("GET", "/users/me/notifications", kInline, ListNotifications),
+      R("POST", "/users/me/notifications/read", kBlocking, MarkNotificationsRead),
       R("GET", "/users", kInline, ListUsers),
       R("POST", "/users", kBlocking, CreateUser),
       R("GET", "/users/{user}", kInline, GetUser),

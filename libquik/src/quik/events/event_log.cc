@@ -168,6 +168,49 @@ Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, c
   return Write(tx, type, actor_id, workspace_id, v.channel_id, p);
 }
 
+Status Append(store::Tx& tx, std::string_view type, const Preferences& v) {
+  quik::v1::EventPayload p;
+  auto* o = p.mutable_preferences();
+  o->set_user_id(v.user_id);
+  o->set_time_zone(v.time_zone);
+  o->set_dnd_enabled(v.dnd.enabled);
+  o->set_dnd_start(v.dnd.start_minute);
+  o->set_dnd_end(v.dnd.end_minute);
+  o->set_dnd_until(v.dnd_until);
+  for (const auto& k : v.keywords) o->add_keywords(k);
+  for (const auto& c : v.muted_channels) o->add_muted_channels(c);
+  o->set_notify(std::string(NotifyLevelName(v.notify)));
+  o->set_updated_at(v.updated_at);
+  return Write(tx, type, v.user_id, "", "", p);
+}
+
+Status Append(store::Tx& tx, std::string_view type, const Notification& v) {
+  quik::v1::EventPayload p;
+  auto* n = p.mutable_notification();
+  n->set_id(v.id);
+  n->set_user_id(v.user_id);
+  n->set_workspace_id(v.workspace_id);
+  n->set_channel_id(v.channel_id);
+  n->set_message_id(v.message_id);
+  n->set_thread_root_id(v.thread_root_id);
+  n->set_reason(v.reason);
+  n->set_actor_id(v.actor_id);
+  n->set_excerpt(v.excerpt);
+  n->set_created_at(v.created_at);
+  n->set_read_at(v.read_at);
+  return Write(tx, type, v.user_id, v.workspace_id, v.channel_id, p);
+}
+
+Status AppendNotificationsRead(store::Tx& tx, std::string_view user_id,
+                               const std::vector<std::string>& ids, bool all, Timestamp read_at) {
+  quik::v1::EventPayload p;
+  auto* r = p.mutable_notifications_read();
+  for (const auto& id : ids) r->add_ids(id);
+  r->set_all(all);
+  r->set_read_at(read_at);
+  return Write(tx, "notification.read", user_id, "", "", p);
+}
+
 namespace {
 
 std::optional<ChannelKind> ParseChannelKind(std::string_view name) {
@@ -296,6 +339,45 @@ nlohmann::json PayloadJson(const quik::v1::EventPayload& p) {
       v.pinned_by = pin.pinned_by();
       v.pinned_at = pin.pinned_at();
       return ToJson(v);
+    }
+    case B::kPreferences: {
+      const auto& o = p.preferences();
+      Preferences v;
+      v.user_id = o.user_id();
+      v.time_zone = o.time_zone();
+      v.dnd.enabled = o.dnd_enabled();
+      v.dnd.start_minute = o.dnd_start();
+      v.dnd.end_minute = o.dnd_end();
+      v.dnd_until = o.dnd_until();
+      v.keywords.assign(o.keywords().begin(), o.keywords().end());
+      v.muted_channels.assign(o.muted_channels().begin(), o.muted_channels().end());
+      v.notify = ParseNotifyLevel(o.notify()).value_or(NotifyLevel::kMentions);
+      v.updated_at = o.updated_at();
+      nlohmann::json j = ToJson(v);
+      j.erase("dnd_active");  // depends on the time of reading, not part of the change
+      return j;
+    }
+    case B::kNotification: {
+      const auto& n = p.notification();
+      Notification v;
+      v.id = n.id();
+      v.user_id = n.user_id();
+      v.workspace_id = n.workspace_id();
+      v.channel_id = n.channel_id();
+      v.message_id = n.message_id();
+      v.thread_root_id = n.thread_root_id();
+      v.reason = n.reason();
+      v.actor_id = n.actor_id();
+      v.excerpt = n.excerpt();
+      v.created_at = n.created_at();
+      v.read_at = n.read_at();
+      return ToJson(v);
+    }
+    case B::kNotificationsRead: {
+      const auto& r = p.notifications_read();
+      return {{"ids", std::vector<std::string>(r.ids().begin(), r.ids().end())},
+              {"all", r.all()},
+              {"read_at", FormatTime(r.read_at())}};
     }
     case B::BODY_NOT_SET:
       break;

@@ -2,10 +2,13 @@
 // call serializes one model object as a quik.v1.EventPayload.
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "quik/notifications.hpp"
 #include "quik/types.hpp"
 #include "store/tx.hpp"
 
@@ -32,6 +35,12 @@ Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id,
               const store::ReactionRow& v);
 Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, const Pin& v,
               std::string_view workspace_id);
+// Notifications and preferences: personal events, whose event user_id is the
+// user they belong to (not an actor), so that only they receive them.
+Status Append(store::Tx& tx, std::string_view type, const Preferences& v);
+Status Append(store::Tx& tx, std::string_view type, const Notification& v);
+Status AppendNotificationsRead(store::Tx& tx, std::string_view user_id,
+                               const std::vector<std::string>& ids, bool all, Timestamp read_at);
 
 // The inverse: the object a payload carries, in its JSON form (quik/json.hpp),
 // as the realtime frames' "data" shows it; {} for an empty payload.

@@ -48,6 +48,9 @@ DecodedEvent Decode(Event event) {
     default:
       break;
   }
+  // A personal event is about its user_id: the hub delivers it to them even
+  // when it names no workspace or channel.
+  if (IsPersonal(d.event.type)) d.subject = d.event.user_id;
   return d;
 }
 

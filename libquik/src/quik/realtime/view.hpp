@@ -35,7 +35,8 @@ struct DecodedEvent {
 DecodedEvent Decode(Event event);
 
 // Events about one user's own state (read.*, notification.*, thread.*,
-// preferences.*): the event's user_id is that user, and only they see it.
+// preferences.*): the event's user_id is that user, and only they see it
+// (Decode makes them its subject, so the hub reaches them without a channel).
 bool IsPersonal(std::string_view type);
 
 // Events that describe a channel itself (not what happens in it).

@@ -45,7 +45,8 @@ class ServiceImpl final : public Service {
         messages_(ctx_.get()),
         events_(ctx_.get()),
         presence_(ctx_.get()),
-        reads_(ctx_.get()) {}
+        reads_(ctx_.get()),
+        notifications_(ctx_.get()) {}
 
   const Options& options() const override { return ctx_->options; }
   UserService& users() override { return users_; }
@@ -56,6 +57,7 @@ class ServiceImpl final : public Service {
   EventService& events() override { return events_; }
   PresenceService& presence() override { return presence_; }
   ReadStateService& reads() override { return reads_; }
+  NotificationService& notifications() override { return notifications_; }
 
   internal::Context* context() { return ctx_.get(); }
 
@@ -69,6 +71,7 @@ class ServiceImpl final : public Service {
   EventService events_;
   PresenceService presence_;
   ReadStateService reads_;
+  NotificationService notifications_;
 };
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "service/workers.hpp"
 
+#include "notify/notifier.hpp"
 #include "service/context.hpp"
 
 namespace quik::internal {
@@ -8,6 +9,7 @@ Status StartWorkers(Context& ctx, WorkerErrorFn on_error) {
   if (!ctx.workers.empty()) return Status::Ok();
   // Each module adds its workers here, e.g.
   //   ctx.workers.push_back(notify::NewNotifier(ctx));
+  ctx.workers.push_back(notify::NewNotifier(ctx));
   for (auto& w : ctx.workers) {
     Status st = w->Start(on_error);
     if (!st.ok()) {

@@ -251,7 +251,46 @@ CREATE TABLE mentions (
 CREATE INDEX mentions_by_channel ON mentions(user_id, channel_id, ordinal);
 CREATE INDEX mentions_by_thread ON mentions(user_id, thread_root_id, reply_ordinal);
 )sql"},
-      {6, "reserved: notifications, preferences", "-- reserved"},
+      {6, "notifications and user preferences", R"sql(
+-- One row per user who changed a preference; absent: the defaults.
+CREATE TABLE user_preferences (
+  user_id      TEXT PRIMARY KEY REFERENCES users(id),
+  time_zone    TEXT NOT NULL DEFAULT 'UTC',      -- IANA name
+  dnd_enabled  INTEGER NOT NULL DEFAULT 0,
+  dnd_start    INTEGER NOT NULL DEFAULT 1320,    -- minutes after local midnight
+  dnd_end      INTEGER NOT NULL DEFAULT 480,
+  dnd_until    INTEGER NOT NULL DEFAULT 0,       -- a snooze, ms since the epoch
+  notify_level TEXT NOT NULL DEFAULT 'mentions', -- all, mentions, none
+  keywords     TEXT NOT NULL DEFAULT '[]',       -- JSON array of strings
+  updated_at   INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Channels whose messages notify a user only on a direct mention.
+CREATE TABLE muted_channels (
+  user_id    TEXT NOT NULL REFERENCES users(id),
+  channel_id TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+  PRIMARY KEY (user_id, channel_id)
+) WITHOUT ROWID;
+CREATE INDEX muted_channels_by_channel ON muted_channels(channel_id, user_id);
+
+-- What the notifier decided to tell each user, kept for users who were offline.
+CREATE TABLE notifications (
+  id             TEXT PRIMARY KEY,               -- time-ordered: the list order
+  user_id        TEXT NOT NULL REFERENCES users(id),
+  workspace_id   TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  channel_id     TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+  message_id     TEXT NOT NULL,
+  thread_root_id TEXT NOT NULL DEFAULT '',
+  reason         TEXT NOT NULL,
+  actor_id       TEXT NOT NULL,
+  excerpt        TEXT NOT NULL,
+  created_at     INTEGER NOT NULL,
+  read_at        INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX notifications_by_user ON notifications(user_id, id);
+CREATE INDEX notifications_unread ON notifications(user_id, id) WHERE read_at = 0;
+CREATE UNIQUE INDEX notifications_by_message ON notifications(message_id, user_id);
+)sql"},
       {7, "reserved: webhooks", "-- reserved"},
   };
   return kMigrations;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include <nlohmann/json.hpp>
+
 namespace quik::store {
 namespace {
 
@@ -1013,6 +1015,182 @@ Status SqliteTx::RevokeToken(std::string_view id, Timestamp at) {
   s.Bind(1, at).Bind(2, id);
   return s.Exec();
 }
+
+// ---- notifications and preferences
+
+#define PREFS_COLS                                                                    \
+  "p.time_zone, p.dnd_enabled, p.dnd_start, p.dnd_end, p.dnd_until, p.notify_level, " \
+  "p.keywords, p.updated_at"
+
+namespace {
+
+// The PREFS_COLS at column `col` onwards.
+void ReadPreferences(const Stmt& s, int col, Preferences& p) {
+  p.time_zone = s.Text(col);
+  p.dnd.enabled = s.Int(col + 1) != 0;
+  p.dnd.start_minute = static_cast<int>(s.Int(col + 2));
+  p.dnd.end_minute = static_cast<int>(s.Int(col + 3));
+  p.dnd_until = s.Int(col + 4);
+  p.notify = ParseNotifyLevel(s.Text(col + 5)).value_or(NotifyLevel::kMentions);
+  p.keywords.clear();
+  auto keywords = nlohmann::json::parse(s.Text(col + 6), nullptr, /*allow_exceptions=*/false);
+  if (keywords.is_array()) {
+    for (const auto& k : keywords) {
+      if (k.is_string()) p.keywords.push_back(k.get<std::string>());
+    }
+  }
+  p.updated_at = s.Int(col + 7);
+}
+
+#define NOTIFICATION_COLS                                                                     \
+  "n.id, n.user_id, n.workspace_id, n.channel_id, n.message_id, n.thread_root_id, n.reason, " \
+  "n.actor_id, n.excerpt, n.created_at, n.read_at"
+
+Notification ReadNotification(const Stmt& s) {
+  Notification n;
+  n.id = s.Text(0);
+  n.user_id = s.Text(1);
+  n.workspace_id = s.Text(2);
+  n.channel_id = s.Text(3);
+  n.message_id = s.Text(4);
+  n.thread_root_id = s.Text(5);
+  n.reason = s.Text(6);
+  n.actor_id = s.Text(7);
+  n.excerpt = s.Text(8);
+  n.created_at = s.Int(9);
+  n.read_at = s.Int(10);
+  return n;
+}
+
+}  // namespace
+
+Result<std::optional<Preferences>> SqliteTx::GetPreferences(std::string_view user_id) {
+  std::optional<Preferences> out;
+  {
+    PREPARE(s, "SELECT " PREFS_COLS " FROM user_preferences p WHERE p.user_id = ?");
+    s.Bind(1, user_id);
+    QUIK_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return out;
+    out.emplace();
+    out->user_id = user_id;
+    ReadPreferences(s, 0, *out);
+  }
+  PREPARE(m, "SELECT channel_id FROM muted_channels WHERE user_id = ? ORDER BY channel_id");
+  m.Bind(1, user_id);
+  QUIK_ASSIGN_OR_RETURN(out->muted_channels,
+                        All<std::string>(m, [](const Stmt& r) { return r.Text(0); }));
+  return out;
+}
+
+Status SqliteTx::PutPreferences(const Preferences& p) {
+  {
+    PREPARE(s,
+            "INSERT OR REPLACE INTO user_preferences(user_id, time_zone, dnd_enabled, dnd_start, "
+            "dnd_end, dnd_until, notify_level, keywords, updated_at) "
+            "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    s.Bind(1, p.user_id).Bind(2, p.time_zone).Bind(3, p.dnd.enabled);
+    s.Bind(4, p.dnd.start_minute).Bind(5, p.dnd.end_minute).Bind(6, p.dnd_until);
+    s.Bind(7, NotifyLevelName(p.notify)).Bind(8, nlohmann::json(p.keywords).dump());
+    s.Bind(9, p.updated_at);
+    QUIK_RETURN_IF_ERROR(s.Exec());
+  }
+  {
+    PREPARE(d, "DELETE FROM muted_channels WHERE user_id = ?");
+    d.Bind(1, p.user_id);
+    QUIK_RETURN_IF_ERROR(d.Exec());
+  }
+  for (const std::string& channel_id : p.muted_channels) {
+    PREPARE(i, "INSERT OR IGNORE INTO muted_channels(user_id, channel_id) VALUES(?, ?)");
+    i.Bind(1, p.user_id).Bind(2, channel_id);
+    QUIK_RETURN_IF_ERROR(i.Exec());
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<NotifyCandidate>> SqliteTx::ListNotifyCandidates(std::string_view channel_id) {
+  PREPARE(s,
+          "SELECT u.id, u.name, u.email, u.active, mc.user_id IS NOT NULL, "
+          "p.user_id IS NOT NULL, " PREFS_COLS
+          " FROM channel_members cm JOIN users u ON u.id = cm.user_id "
+          "LEFT JOIN user_preferences p ON p.user_id = cm.user_id "
+          "LEFT JOIN muted_channels mc ON mc.user_id = cm.user_id "
+          "AND mc.channel_id = cm.channel_id "
+          "WHERE cm.channel_id = ? ORDER BY u.id");
+  s.Bind(1, channel_id);
+  return All<NotifyCandidate>(s, [](const Stmt& r) {
+    NotifyCandidate c;
+    c.user_id = r.Text(0);
+    c.name = r.Text(1);
+    c.email = r.Text(2);
+    c.active = r.Int(3) != 0;
+    c.muted = r.Int(4) != 0;
+    c.prefs.user_id = c.user_id;
+    if (r.Int(5) != 0) ReadPreferences(r, 6, c.prefs);
+    return c;
+  });
+}
+
+Result<bool> SqliteTx::InsertNotification(const Notification& n) {
+  PREPARE(s,
+          "INSERT INTO notifications(id, user_id, workspace_id, channel_id, message_id, "
+          "thread_root_id, reason, actor_id, excerpt, created_at, read_at) "
+          "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(message_id, user_id) DO NOTHING");
+  s.Bind(1, n.id).Bind(2, n.user_id).Bind(3, n.workspace_id).Bind(4, n.channel_id);
+  s.Bind(5, n.message_id).Bind(6, n.thread_root_id).Bind(7, n.reason).Bind(8, n.actor_id);
+  s.Bind(9, n.excerpt).Bind(10, n.created_at).Bind(11, n.read_at);
+  QUIK_RETURN_IF_ERROR(s.Exec());
+  return sqlite3_changes(conn_.raw()) > 0;
+}
+
+// Only notifications about channels the user can still read: a member of the
+// channel, or a non-guest member of a public channel's workspace.
+#define NOTIFICATION_READABLE                                                              \
+  " AND (EXISTS (SELECT 1 FROM channel_members cm WHERE cm.channel_id = n.channel_id "     \
+  "AND cm.user_id = n.user_id) OR (c.kind = 'public' AND EXISTS (SELECT 1 FROM members m " \
+  "WHERE m.workspace_id = c.workspace_id AND m.user_id = n.user_id AND m.role != 'guest')))"
+
+Result<std::vector<Notification>> SqliteTx::ListNotifications(const NotificationQuery& q) {
+  // Two statements, so the unread list uses the partial index.
+  static constexpr const char kAll[] =
+      "SELECT " NOTIFICATION_COLS
+      " FROM notifications n JOIN channels c ON c.id = n.channel_id "
+      "WHERE n.user_id = ? AND n.id < ?" NOTIFICATION_READABLE " ORDER BY n.id DESC LIMIT ?";
+  static constexpr const char kUnread[] =
+      "SELECT " NOTIFICATION_COLS
+      " FROM notifications n JOIN channels c ON c.id = n.channel_id "
+      "WHERE n.user_id = ? AND n.id < ? AND n.read_at = 0" NOTIFICATION_READABLE
+      " ORDER BY n.id DESC LIMIT ?";
+  PREPARE(s, q.unread_only ? kUnread : kAll);
+  s.Bind(1, q.user_id);
+  s.Bind(2, q.below_id.empty() ? std::string_view(kAboveEveryId) : std::string_view(q.below_id));
+  s.Bind(3, q.limit);
+  return All<Notification>(s, ReadNotification);
+}
+
+Result<std::vector<std::string>> SqliteTx::MarkNotificationsRead(
+    std::string_view user_id, const std::vector<std::string>& ids, bool all, Timestamp at) {
+  auto read_id = [](const Stmt& r) { return r.Text(0); };
+  if (all) {
+    PREPARE(s,
+            "UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at = 0 RETURNING id");
+    s.Bind(1, at).Bind(2, user_id);
+    return All<std::string>(s, read_id);
+  }
+  std::vector<std::string> out;
+  for (const std::string& id : ids) {
+    PREPARE(s,
+            "UPDATE notifications SET read_at = ? WHERE id = ? AND user_id = ? AND read_at = 0 "
+            "RETURNING id");
+    s.Bind(1, at).Bind(2, id).Bind(3, user_id);
+    QUIK_ASSIGN_OR_RETURN(auto changed, All<std::string>(s, read_id));
+    for (auto& c : changed) out.push_back(std::move(c));
+  }
+  return out;
+}
+
+#undef NOTIFICATION_READABLE
+#undef NOTIFICATION_COLS
+#undef PREFS_COLS
 
 #undef PREPARE
 

@@ -157,6 +157,15 @@ class SqliteTx final : public Tx {
   Result<std::vector<TokenRecord>> ListTokens(std::string_view user_id) override;
   Status RevokeToken(std::string_view id, Timestamp at) override;
 
+  Result<std::optional<Preferences>> GetPreferences(std::string_view user_id) override;
+  Status PutPreferences(const Preferences& prefs) override;
+  Result<std::vector<NotifyCandidate>> ListNotifyCandidates(std::string_view channel_id) override;
+  Result<bool> InsertNotification(const Notification& n) override;
+  Result<std::vector<Notification>> ListNotifications(const NotificationQuery& query) override;
+  Result<std::vector<std::string>> MarkNotificationsRead(std::string_view user_id,
+                                                         const std::vector<std::string>& ids,
+                                                         bool all, Timestamp at) override;
+
   WriteBatch& lmdb() override { return lmdb_; }
 
  private:

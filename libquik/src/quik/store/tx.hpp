@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "quik/notifications.hpp"
 #include "quik/status.hpp"
 #include "quik/types.hpp"
 #include "store/lmdb_env.hpp"
@@ -48,6 +49,24 @@ struct ReactionRow {
   std::string emoji;
   std::string user_id;
   Timestamp created_at = 0;
+};
+
+// A member of a channel with what the notifier decides on (notify/), read for
+// all members in one query.
+struct NotifyCandidate {
+  std::string user_id;
+  std::string name;
+  std::string email;
+  bool active = true;
+  bool muted = false;  // the channel is in the user's muted channels
+  Preferences prefs;   // the defaults if the user has none; muted_channels not filled
+};
+
+struct NotificationQuery {
+  std::string user_id;
+  bool unread_only = false;
+  std::string below_id;  // exclusive upper bound (newest-first paging); empty: none
+  int limit = 50;
 };
 
 class Tx {
@@ -231,6 +250,22 @@ class Tx {
   virtual Result<std::optional<TokenRecord>> GetTokenByHash(std::string_view secret_hash) = 0;
   virtual Result<std::vector<TokenRecord>> ListTokens(std::string_view user_id) = 0;  // "" = all
   virtual Status RevokeToken(std::string_view id, Timestamp at) = 0;
+
+  // Notifications and preferences (notify/).
+  // nullopt if the user never changed a preference; muted_channels filled in.
+  virtual Result<std::optional<Preferences>> GetPreferences(std::string_view user_id) = 0;
+  // Replaces the user's preferences and muted channels.
+  virtual Status PutPreferences(const Preferences& prefs) = 0;
+  virtual Result<std::vector<NotifyCandidate>> ListNotifyCandidates(
+      std::string_view channel_id) = 0;
+  // false (and no change) if the user already has one for that message.
+  virtual Result<bool> InsertNotification(const Notification& n) = 0;
+  // Newest first, only about channels the user can still read.
+  virtual Result<std::vector<Notification>> ListNotifications(const NotificationQuery& query) = 0;
+  // Marks the user's unread notifications among `ids` (all of them with
+  // `all`) read at `at`; returns the ids that changed.
+  virtual Result<std::vector<std::string>> MarkNotificationsRead(
+      std::string_view user_id, const std::vector<std::string>& ids, bool all, Timestamp at) = 0;
 
   // LMDB writes that commit together with this transaction (write Tx only):
   // applied just before the SQLite commit, dropped if this Tx's work fails.
