@@ -395,6 +395,22 @@ TEST_CASE("HTTP authz: every role gets exactly what the rules allow", "[http][au
       {"edit history of the owner's dm message",
        same({"GET", "/messages/" + t.dm_by_owner.id + "/edits"}),
        {200, 404, 403, 404, 404, 401}},
+
+      // Read state and threads.
+      {"unreads", same({"GET", "/workspaces/" + t.ws.id + "/unreads"}),
+       {200, 200, 200, 200, 404, 401}},
+      {"mark a private channel read",
+       same({"POST", secret + "/read", {{"message_id", t.secret_by_owner.id}}}),
+       {200, 404, 200, 404, 404, 401}},
+      {"mark a dm read", same({"POST", dm + "/read", {{"message_id", t.dm_by_owner.id}}}),
+       {200, 404, 200, 404, 404, 401}},
+      {"mark a private thread read",
+       same({"POST", "/messages/" + t.secret_by_owner.id + "/read", json::object()}),
+       {200, 404, 200, 404, 404, 401}},
+      {"follow a private thread", same({"POST", "/messages/" + t.secret_by_owner.id + "/follow"}),
+       {200, 404, 200, 404, 404, 401}},
+      {"unfollow a dm thread", same({"DELETE", "/messages/" + t.dm_by_owner.id + "/follow"}),
+       {200, 404, 200, 404, 404, 401}},
   };
 
   for (const Row& row : rows) {
