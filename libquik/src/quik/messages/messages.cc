@@ -210,7 +210,9 @@ Status PostInTx(store::Tx& tx, internal::Context& ctx, const Actor& actor,
   // Posting marks the channel (and the thread) read up to the new message.
   if (root) QUIK_RETURN_IF_ERROR(FollowOnReply(tx, *root, m, mentioned));
   QUIK_RETURN_IF_ERROR(CountMentions(tx, m, mentioned, +1));
-  if (m.ordinal > 0) QUIK_RETURN_IF_ERROR(tx.SetChannelRead(ch.id, m.user_id, m.id, m.ordinal));
+  if (m.ordinal > 0) {
+    QUIK_RETURN_IF_ERROR(tx.SetChannelReadToEnd(ch.id, m.user_id, m.id, m.ordinal));
+  }
   QUIK_RETURN_IF_ERROR(events::Append(tx, "message.posted", who.user.id, m));
   out.created = true;
   return Status::Ok();

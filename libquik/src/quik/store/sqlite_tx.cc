@@ -626,6 +626,15 @@ Status SqliteTx::SetChannelRead(std::string_view channel_id, std::string_view us
   return s.Exec();
 }
 
+Status SqliteTx::SetChannelReadToEnd(std::string_view channel_id, std::string_view user_id,
+                                     std::string_view last_read_id, std::int64_t read_ordinal) {
+  PREPARE(s,
+          "UPDATE channel_members SET last_read_id = ?3, read_ordinal = ?4, deleted_unread = 0, "
+          "mention_count = 0 WHERE channel_id = ?1 AND user_id = ?2");
+  s.Bind(1, channel_id).Bind(2, user_id).Bind(3, last_read_id).Bind(4, read_ordinal);
+  return s.Exec();
+}
+
 #define CHANNEL_READ_SELECT                                                         \
   "SELECT cm.user_id, c.workspace_id, cm.channel_id, cm.last_read_id, "             \
   "max(0, c.last_ordinal - cm.read_ordinal - cm.deleted_unread), cm.mention_count " \

@@ -106,6 +106,8 @@ class SqliteTx final : public Tx {
   Status AdjustChannelDeleted(std::string_view channel_id, std::int64_t ordinal) override;
   Status SetChannelRead(std::string_view channel_id, std::string_view user_id,
                         std::string_view last_read_id, std::int64_t read_ordinal) override;
+  Status SetChannelReadToEnd(std::string_view channel_id, std::string_view user_id,
+                             std::string_view last_read_id, std::int64_t read_ordinal) override;
   Result<std::optional<ReadState>> GetChannelReadState(std::string_view channel_id,
                                                        std::string_view user_id) override;
   Result<std::vector<ReadState>> ListChannelReadStates(std::string_view workspace_id,

@@ -174,6 +174,10 @@ class Tx {
   // messages, mentions): a count over the unread part only.
   virtual Status SetChannelRead(std::string_view channel_id, std::string_view user_id,
                                 std::string_view last_read_id, std::int64_t read_ordinal) = 0;
+  // SetChannelRead at the channel's newest message (a post by the member):
+  // nothing follows it, so there is nothing to recount.
+  virtual Status SetChannelReadToEnd(std::string_view channel_id, std::string_view user_id,
+                                     std::string_view last_read_id, std::int64_t read_ordinal) = 0;
   virtual Result<std::optional<ReadState>> GetChannelReadState(std::string_view channel_id,
                                                                std::string_view user_id) = 0;
   // One entry per channel of the workspace the user is in.
