@@ -33,6 +33,8 @@ constexpr const char* kFooter = R"(Commands:
   quikctl channel add-member C U | remove-member C U
   quikctl token create --user U [--name N] [--ttl 30d] | list [--user U] | revoke ID
   quikctl post --channel C [--as U] [--thread ID] TEXT
+  quikctl webhook create --workspace W URL --events a.b,c.* [--description T]
+  quikctl webhook list --workspace W | delete ID | deliveries ID [--status S]
   quikctl bench ws [--subscribers N] [--messages M] [--rate R] [--publishers P]
                    [--idle-seconds S] [--sync normal|full] [--dir DIR] [--keep]
 
@@ -178,6 +180,7 @@ int Run(int argc, char** argv) {
   AddUserCommands(app, &selected);
   AddChannelCommands(app, &selected);
   AddTokenCommands(app, &selected);
+  AddWebhookCommands(app, &selected);
   AddPostCommand(app, &selected);
   AddServeCommand(app, &selected);
   AddBenchCommands(app, &selected);

@@ -7,6 +7,7 @@
 #include "quik/presence.hpp"
 #include "quik/status.hpp"
 #include "quik/types.hpp"
+#include "quik/webhooks.hpp"
 
 namespace quik {
 
@@ -21,6 +22,10 @@ nlohmann::json ToJson(const Token& token);
 nlohmann::json ToJson(const IssuedToken& token);  // {"id":...,"token":SECRET,...}
 // {"user_id":...,"status":"away","last_seen":...}; last_seen omitted when never seen.
 nlohmann::json ToJson(const Presence& presence);
+// Webhooks: never the secret, except CreatedWebhook's "secret" (shown once).
+nlohmann::json ToJson(const Webhook& webhook);
+nlohmann::json ToJson(const CreatedWebhook& created);
+nlohmann::json ToJson(const WebhookDelivery& delivery);
 // {"error":{"code":...,"message":...}}
 nlohmann::json ErrorJson(const Status& status);
 

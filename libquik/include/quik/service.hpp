@@ -18,6 +18,7 @@
 #include "quik/presence.hpp"
 #include "quik/status.hpp"
 #include "quik/users.hpp"
+#include "quik/webhooks.hpp"
 #include "quik/workspaces.hpp"
 
 namespace quik {
@@ -40,6 +41,7 @@ class Service {
   virtual MessageService& messages() = 0;
   virtual EventService& events() = 0;
   virtual PresenceService& presence() = 0;
+  virtual WebhookService& webhooks() = 0;
 
  protected:
   Service() = default;

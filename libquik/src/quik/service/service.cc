@@ -44,7 +44,8 @@ class ServiceImpl final : public Service {
         channels_(ctx_.get()),
         messages_(ctx_.get()),
         events_(ctx_.get()),
-        presence_(ctx_.get()) {}
+        presence_(ctx_.get()),
+        webhooks_(ctx_.get()) {}
 
   const Options& options() const override { return ctx_->options; }
   UserService& users() override { return users_; }
@@ -54,6 +55,7 @@ class ServiceImpl final : public Service {
   MessageService& messages() override { return messages_; }
   EventService& events() override { return events_; }
   PresenceService& presence() override { return presence_; }
+  WebhookService& webhooks() override { return webhooks_; }
 
   internal::Context* context() { return ctx_.get(); }
 
@@ -66,6 +68,7 @@ class ServiceImpl final : public Service {
   MessageService messages_;
   EventService events_;
   PresenceService presence_;
+  WebhookService webhooks_;
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "service/workers.hpp"
 
 #include "service/context.hpp"
+#include "webhooks/webhooks_internal.hpp"
 
 namespace quik::internal {
 
@@ -8,6 +9,8 @@ Status StartWorkers(Context& ctx, WorkerErrorFn on_error) {
   if (!ctx.workers.empty()) return Status::Ok();
   // Each module adds its workers here, e.g.
   //   ctx.workers.push_back(notify::NewNotifier(ctx));
+  ctx.workers.push_back(webhooks::NewEnqueuer(ctx));
+  ctx.workers.push_back(webhooks::NewDeliveryWorker(ctx));
   for (auto& w : ctx.workers) {
     Status st = w->Start(on_error);
     if (!st.ok()) {

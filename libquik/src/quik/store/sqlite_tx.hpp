@@ -103,6 +103,18 @@ class SqliteTx final : public Tx {
   Result<std::vector<TokenRecord>> ListTokens(std::string_view user_id) override;
   Status RevokeToken(std::string_view id, Timestamp at) override;
 
+  Status InsertWebhook(const WebhookRecord& record) override;
+  Result<std::optional<WebhookRecord>> GetWebhook(std::string_view id) override;
+  Result<std::vector<WebhookRecord>> ListWebhooks(std::string_view workspace_id) override;
+  Status UpdateWebhook(const Webhook& webhook) override;
+  Status DeleteWebhook(std::string_view id) override;
+  Status InsertDelivery(const WebhookDelivery& delivery, std::string_view body) override;
+  Status UpdateDelivery(const WebhookDelivery& delivery) override;
+  Result<std::optional<WebhookDelivery>> GetDelivery(std::string_view id) override;
+  Result<std::vector<DeliveryJob>> DueDeliveries(Timestamp now, int limit) override;
+  Result<std::optional<Timestamp>> NextDeliveryAt() override;
+  Result<std::vector<WebhookDelivery>> ListDeliveries(const DeliveryQuery& query) override;
+
   WriteBatch& lmdb() override { return lmdb_; }
 
  private:
