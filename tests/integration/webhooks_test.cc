@@ -415,7 +415,7 @@ TEST_CASE("webhooks: private addresses are refused by default", "[http][webhooks
   Team t = MakeTeam(fx);
   Api admin = fx.Client(t.admin_token);
   const std::string path = "/workspaces/" + t.ws.id + "/webhooks";
-  for (const std::string url :
+  for (const std::string& url :
        {"http://127.0.0.1:" + std::to_string(fx.port()) + "/", std::string("http://10.1.2.3/"),
         std::string("http://[::1]/"), std::string("http://localhost/"),
         std::string("http://169.254.169.254/")}) {
