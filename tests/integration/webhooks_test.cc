@@ -488,17 +488,15 @@ TEST_CASE("webhooks: members get 403, outsiders 404, events reach admins only",
 
   auto types = [&](Api& api) {
     std::vector<std::string> out;
-    Resp r = api.Get("/events?wait=0&after=" + std::to_string(after));
-    for (const auto& e : r.Json()["events"]) out.push_back(e["type"]);
+    const json events = api.Get("/events?wait=0&after=" + std::to_string(after)).Json()["events"];
+    for (const auto& e : events) out.push_back(e["type"].get<std::string>());
     return out;
   };
   auto admin_types = types(owner);
   CHECK(std::count(admin_types.begin(), admin_types.end(), "webhook.created") == 1);
   CHECK(std::count(admin_types.begin(), admin_types.end(), "webhook.deleted") == 1);
-  for (const auto& e :
-       owner.Get("/events?wait=0&after=" + std::to_string(after)).Json()["events"]) {
-    CHECK_FALSE(e["data"].contains("secret"));
-  }
+  const json events = owner.Get("/events?wait=0&after=" + std::to_string(after)).Json()["events"];
+  for (const auto& e : events) CHECK_FALSE(e["data"].contains("secret"));
   auto member_types = types(member);
   CHECK(std::count(member_types.begin(), member_types.end(), "webhook.created") == 0);
   CHECK(std::count(member_types.begin(), member_types.end(), "webhook.deleted") == 0);
