@@ -143,7 +143,7 @@ int Run(int argc, char** argv) {
   GlobalFlags flags;
   CLI::App app(
       "quikctl operates a QuikApp team-chat server: it creates and migrates the data "
-      "dir and manages workspaces, users, channels, tokens and messages.",
+      "dir and manages workspaces, users, channels, tokens, messages and webhooks.",
       "quikctl");
   app.fallthrough();  // global flags may follow the command, as in kubectl
   app.require_subcommand(1);

@@ -105,7 +105,7 @@ class WebhookService {
 
   // An owner or admin of workspace `ws_ref` (id or slug), or the system.
   // kInvalidArgument for a bad URL or pattern, or a refused address (the
-  // message says why and names the config key); kResourceExhausted past
+  // message says why and names the config key), and past
   // webhooks.max_per_workspace.
   Result<CreatedWebhook> Create(const Actor& actor, std::string_view ws_ref,
                                 const NewWebhook& spec);

@@ -233,7 +233,7 @@ TEST_CASE("webhooks: bad input and limits", "[webhooks]") {
   REQUIRE_VALUE(hooks.Create(As(t.admin), t.ws.id, {"https://93.184.216.34/a", {"*"}, ""}));
   REQUIRE_VALUE(hooks.Create(As(t.admin), t.ws.id, {"https://93.184.216.34/b", {"*"}, ""}));
   quik::Status full = code({"https://93.184.216.34/c", {"*"}, ""});
-  CHECK(full.code() == quik::StatusCode::kResourceExhausted);
+  CHECK(full.code() == quik::StatusCode::kInvalidArgument);
   CHECK_THAT(full.message(), Catch::Contains("webhooks.max_per_workspace"));
 }
 

@@ -75,7 +75,7 @@ Result<CreatedWebhook> WebhookService::Create(const Actor& actor, std::string_vi
     QUIK_ASSIGN_OR_RETURN(auto access, AdminOf(tx, who, ws_ref));
     QUIK_ASSIGN_OR_RETURN(auto existing, tx.ListWebhooks(access.workspace.id));
     if (static_cast<int>(existing.size()) >= options.max_per_workspace) {
-      return ResourceExhausted("workspace " + access.workspace.slug + " already has " +
+      return InvalidArgument("workspace " + access.workspace.slug + " already has " +
                                std::to_string(existing.size()) +
                                " webhooks, the most allowed (webhooks.max_per_workspace); "
                                "delete one first");
