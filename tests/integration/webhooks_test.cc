@@ -410,6 +410,30 @@ TEST_CASE("webhooks: a delivery to a receiver that is down survives a restart",
   CHECK(items[0]["attempts"] >= 2);
 }
 
+TEST_CASE("webhooks: patterns pick the events; a paused webhook queues nothing",
+          "[http][webhooks]") {
+  Receiver rx;
+  HttpFixture fx(AllowLoopback);
+  Team t = MakeTeam(fx);
+  json hook = CreateHook(fx, t, rx.url(), json::array({"channel.created"}));
+  const std::string id = hook["id"];
+  Api admin = fx.Client(t.admin_token);
+
+  fx.PostAs(t.member, t.general.id, "not subscribed");
+  fx.CreateChannel(t.owner, t.ws, "hidden", /*is_private=*/true);
+  REQUIRE(admin.Patch("/webhooks/" + id, {{"paused", true}}).status == 200);
+  fx.CreateChannel(t.owner, t.ws, "while-paused");
+  REQUIRE(admin.Patch("/webhooks/" + id, {{"paused", false}}).status == 200);
+  fx.CreateChannel(t.owner, t.ws, "random");
+
+  auto reqs = rx.WaitFor(1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  reqs = rx.got();
+  REQUIRE(reqs.size() == 1);
+  CHECK(reqs[0].header("x-quik-event") == "channel.created");
+  CHECK(json::parse(reqs[0].body)["data"]["name"] == "random");
+}
+
 TEST_CASE("webhooks: private addresses are refused by default", "[http][webhooks]") {
   HttpFixture fx;
   Team t = MakeTeam(fx);

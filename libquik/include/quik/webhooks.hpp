@@ -57,7 +57,7 @@ struct Webhook {
   std::string url;
   std::vector<std::string> events;  // patterns, as given (deduplicated)
   std::string description;
-  bool paused = false;     // paused webhooks get no new deliveries and send none
+  bool paused = false;     // events meanwhile are not sent; pending deliveries wait
   std::string created_by;  // user id; empty when made by the system
   Timestamp created_at = 0;
 };
@@ -114,7 +114,8 @@ class WebhookService {
   Result<Webhook> Get(const Actor& actor, std::string_view id);
   // Deletes the webhook and its deliveries (pending ones are never sent).
   Status Delete(const Actor& actor, std::string_view id);
-  // Pauses (no new deliveries, pending ones wait) or resumes a webhook.
+  // Pauses or resumes a webhook. Events that happen while it is paused are
+  // never sent to it; its pending deliveries wait until it is resumed.
   Result<Webhook> SetPaused(const Actor& actor, std::string_view id, bool paused);
   // The webhook's deliveries, newest first.
   Result<Page<WebhookDelivery>> ListDeliveries(const Actor& actor, std::string_view id,

@@ -148,7 +148,12 @@ CREATE TABLE webhooks (
   secret       TEXT NOT NULL,
   paused       INTEGER NOT NULL DEFAULT 0,
   created_by   TEXT NOT NULL DEFAULT '',    -- user id; '' for the system
-  created_at   INTEGER NOT NULL
+  created_at   INTEGER NOT NULL,
+  -- The seqs of its webhook.created and of its last pause and resume: the
+  -- queue sends the events after its creation and outside that pause.
+  created_seq  INTEGER NOT NULL DEFAULT 0,
+  paused_seq   INTEGER NOT NULL DEFAULT 0,
+  resumed_seq  INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE INDEX webhooks_by_workspace ON webhooks(workspace_id, id);
 

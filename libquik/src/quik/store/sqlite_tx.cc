@@ -612,8 +612,9 @@ std::vector<std::string> SplitPatterns(const std::string& text) {
   return out;
 }
 
-#define WEBHOOK_COLS \
-  "id, workspace_id, url, events, description, paused, created_by, created_at, secret"
+#define WEBHOOK_COLS                                                                     \
+  "id, workspace_id, url, events, description, paused, created_by, created_at, secret, " \
+  "created_seq, paused_seq, resumed_seq"
 
 WebhookRecord ReadWebhook(const Stmt& s) {
   WebhookRecord r;
@@ -626,10 +627,13 @@ WebhookRecord ReadWebhook(const Stmt& s) {
   r.webhook.created_by = s.Text(6);
   r.webhook.created_at = s.Int(7);
   r.secret = s.Text(8);
+  r.created_seq = s.Int(9);
+  r.paused_seq = s.Int(10);
+  r.resumed_seq = s.Int(11);
   return r;
 }
 
-#define DELIVERY_COLS                                                                   \
+#define DELIVERY_COLS                                                                        \
   "d.id, d.webhook_id, d.event_seq, d.event_type, d.status, d.attempts, d.next_attempt_at, " \
   "d.last_http_status, d.last_error, d.created_at, d.finished_at"
 
@@ -653,11 +657,11 @@ WebhookDelivery ReadDelivery(const Stmt& s) {
 }  // namespace
 
 Status SqliteTx::InsertWebhook(const WebhookRecord& r) {
-  PREPARE(s, "INSERT INTO webhooks(" WEBHOOK_COLS ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  PREPARE(s, "INSERT INTO webhooks(" WEBHOOK_COLS ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   const Webhook& w = r.webhook;
   s.Bind(1, w.id).Bind(2, w.workspace_id).Bind(3, w.url).Bind(4, JoinPatterns(w.events));
   s.Bind(5, w.description).Bind(6, w.paused).Bind(7, w.created_by).Bind(8, w.created_at);
-  s.Bind(9, r.secret);
+  s.Bind(9, r.secret).Bind(10, r.created_seq).Bind(11, r.paused_seq).Bind(12, r.resumed_seq);
   return s.Exec();
 }
 
@@ -673,9 +677,12 @@ Result<std::vector<WebhookRecord>> SqliteTx::ListWebhooks(std::string_view works
   return All<WebhookRecord>(s, ReadWebhook);
 }
 
-Status SqliteTx::UpdateWebhook(const Webhook& w) {
-  PREPARE(s, "UPDATE webhooks SET description = ?, paused = ? WHERE id = ?");
-  s.Bind(1, w.description).Bind(2, w.paused).Bind(3, w.id);
+Status SqliteTx::UpdateWebhook(const WebhookRecord& r) {
+  PREPARE(s,
+          "UPDATE webhooks SET description = ?, paused = ?, paused_seq = ?, resumed_seq = ? "
+          "WHERE id = ?");
+  s.Bind(1, r.webhook.description).Bind(2, r.webhook.paused).Bind(3, r.paused_seq);
+  s.Bind(4, r.resumed_seq).Bind(5, r.webhook.id);
   return s.Exec();
 }
 
@@ -714,11 +721,11 @@ Result<std::optional<WebhookDelivery>> SqliteTx::GetDelivery(std::string_view id
 }
 
 Result<std::vector<DeliveryJob>> SqliteTx::DueDeliveries(Timestamp now, int limit) {
-  PREPARE(s,
-          "SELECT " DELIVERY_COLS ", d.body, w.url, w.secret FROM webhook_deliveries d "
-          "JOIN webhooks w ON w.id = d.webhook_id "
-          "WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND w.paused = 0 "
-          "ORDER BY d.next_attempt_at, d.id LIMIT ?");
+  PREPARE(s, "SELECT " DELIVERY_COLS
+             ", d.body, w.url, w.secret FROM webhook_deliveries d "
+             "JOIN webhooks w ON w.id = d.webhook_id "
+             "WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND w.paused = 0 "
+             "ORDER BY d.next_attempt_at, d.id LIMIT ?");
   s.Bind(1, now).Bind(2, limit);
   return All<DeliveryJob>(s, [](const Stmt& r) {
     DeliveryJob job;
@@ -740,10 +747,10 @@ Result<std::optional<Timestamp>> SqliteTx::NextDeliveryAt() {
 }
 
 Result<std::vector<WebhookDelivery>> SqliteTx::ListDeliveries(const DeliveryQuery& q) {
-  PREPARE(s,
-          "SELECT " DELIVERY_COLS " FROM webhook_deliveries d WHERE d.webhook_id = ?1 "
-          "AND (?2 = '' OR d.status = ?2) AND (?3 = '' OR d.id < ?3) "
-          "ORDER BY d.id DESC LIMIT ?4");
+  PREPARE(s, "SELECT " DELIVERY_COLS
+             " FROM webhook_deliveries d WHERE d.webhook_id = ?1 "
+             "AND (?2 = '' OR d.status = ?2) AND (?3 = '' OR d.id < ?3) "
+             "ORDER BY d.id DESC LIMIT ?4");
   s.Bind(1, q.webhook_id).Bind(2, q.status ? DeliveryStatusName(*q.status) : std::string_view(""));
   s.Bind(3, q.below_id).Bind(4, q.limit);
   return All<WebhookDelivery>(s, ReadDelivery);

@@ -106,7 +106,7 @@ class SqliteTx final : public Tx {
   Status InsertWebhook(const WebhookRecord& record) override;
   Result<std::optional<WebhookRecord>> GetWebhook(std::string_view id) override;
   Result<std::vector<WebhookRecord>> ListWebhooks(std::string_view workspace_id) override;
-  Status UpdateWebhook(const Webhook& webhook) override;
+  Status UpdateWebhook(const WebhookRecord& record) override;
   Status DeleteWebhook(std::string_view id) override;
   Status InsertDelivery(const WebhookDelivery& delivery, std::string_view body) override;
   Status UpdateDelivery(const WebhookDelivery& delivery) override;

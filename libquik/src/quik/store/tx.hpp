@@ -33,10 +33,14 @@ struct ChannelAccessRow {
   bool is_channel_member = false;
 };
 
-// A webhook with its signing secret.
+// A webhook with its signing secret, and the seqs of its webhook.created
+// and of its last pause and resume (0: none), which say which events it gets.
 struct WebhookRecord {
   Webhook webhook;
   std::string secret;
+  std::int64_t created_seq = 0;
+  std::int64_t paused_seq = 0;
+  std::int64_t resumed_seq = 0;
 };
 
 // A due delivery with what sending it takes.
@@ -165,7 +169,8 @@ class Tx {
   virtual Status InsertWebhook(const WebhookRecord& record) = 0;
   virtual Result<std::optional<WebhookRecord>> GetWebhook(std::string_view id) = 0;
   virtual Result<std::vector<WebhookRecord>> ListWebhooks(std::string_view workspace_id) = 0;
-  virtual Status UpdateWebhook(const Webhook& webhook) = 0;  // description, paused
+  // Description, paused, paused_seq, resumed_seq.
+  virtual Status UpdateWebhook(const WebhookRecord& record) = 0;
   virtual Status DeleteWebhook(std::string_view id) = 0;
   virtual Status InsertDelivery(const WebhookDelivery& delivery, std::string_view body) = 0;
   // Status, attempts, next_attempt_at, last_http_status, last_error, finished_at.

@@ -39,9 +39,15 @@ constexpr int kBatch = 20;
 // directly (it is told before they commit), so it looks again this often.
 constexpr milliseconds kIdlePoll{200};
 
-bool Matches(const Webhook& w, std::string_view type) {
-  return std::any_of(w.events.begin(), w.events.end(),
-                     [&](const std::string& p) { return PatternMatches(p, type); });
+// Whether `e` goes to the webhook: it matches, and came after the webhook's
+// creation and outside its last pause (by seq, not by when the queue reads it).
+bool Wants(const store::WebhookRecord& r, const Event& e) {
+  if (e.seq <= r.created_seq) return false;
+  if (r.paused_seq > 0 && e.seq > r.paused_seq && (r.webhook.paused || e.seq <= r.resumed_seq)) {
+    return false;
+  }
+  return std::any_of(r.webhook.events.begin(), r.webhook.events.end(),
+                     [&](const std::string& p) { return PatternMatches(p, e.type); });
 }
 
 // Queues the deliveries of one batch of events.
@@ -60,13 +66,11 @@ class Enqueue {
     auto it = hooks_.find(e.workspace_id);
     if (it == hooks_.end()) {
       QUIK_ASSIGN_OR_RETURN(auto records, tx.ListWebhooks(e.workspace_id));
-      std::vector<Webhook> list;
-      for (auto& r : records) list.push_back(std::move(r.webhook));
-      it = hooks_.emplace(e.workspace_id, std::move(list)).first;
+      it = hooks_.emplace(e.workspace_id, std::move(records)).first;
     }
     std::vector<const Webhook*> targets;
-    for (const Webhook& w : it->second) {
-      if (!w.paused && Matches(w, e.type)) targets.push_back(&w);
+    for (const store::WebhookRecord& r : it->second) {
+      if (Wants(r, e)) targets.push_back(&r.webhook);
     }
     if (targets.empty()) return Status::Ok();
     // Least privilege: only what happens in public channels (or in no channel).
@@ -99,8 +103,8 @@ class Enqueue {
     return Status::Ok();
   }
 
-  std::unordered_map<std::string, std::vector<Webhook>> hooks_;  // by workspace
-  std::unordered_map<std::string, bool> public_;                 // by channel
+  std::unordered_map<std::string, std::vector<store::WebhookRecord>> hooks_;  // by workspace
+  std::unordered_map<std::string, bool> public_;                              // by channel
 };
 
 // What one attempt came to.

@@ -76,9 +76,9 @@ Result<CreatedWebhook> WebhookService::Create(const Actor& actor, std::string_vi
     QUIK_ASSIGN_OR_RETURN(auto existing, tx.ListWebhooks(access.workspace.id));
     if (static_cast<int>(existing.size()) >= options.max_per_workspace) {
       return InvalidArgument("workspace " + access.workspace.slug + " already has " +
-                               std::to_string(existing.size()) +
-                               " webhooks, the most allowed (webhooks.max_per_workspace); "
-                               "delete one first");
+                             std::to_string(existing.size()) +
+                             " webhooks, the most allowed (webhooks.max_per_workspace); "
+                             "delete one first");
     }
     Webhook& w = out.webhook;
     w.created_at = internal::NowMillis();
@@ -89,8 +89,10 @@ Result<CreatedWebhook> WebhookService::Create(const Actor& actor, std::string_vi
     w.description = spec.description;
     w.created_by = who.user.id;
     out.secret = "whsec_" + crypto::Base64UrlEncode(crypto::RandomBytes(32));
-    QUIK_RETURN_IF_ERROR(tx.InsertWebhook(store::WebhookRecord{w, out.secret}));
-    return events::Append(tx, "webhook.created", actor.user_id(), w);
+    QUIK_RETURN_IF_ERROR(events::Append(tx, "webhook.created", actor.user_id(), w));
+    store::WebhookRecord record{w, out.secret};
+    QUIK_ASSIGN_OR_RETURN(record.created_seq, tx.LatestSeq());
+    return tx.InsertWebhook(record);
   });
 }
 
@@ -127,11 +129,15 @@ Result<Webhook> WebhookService::SetPaused(const Actor& actor, std::string_view i
   return ctx_->WriteResult<Webhook>([&](store::Tx& tx, Webhook& out) -> Status {
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
     QUIK_ASSIGN_OR_RETURN(auto record, WebhookFor(tx, who, id));
+    if (record.webhook.paused != paused) {
+      record.webhook.paused = paused;
+      QUIK_RETURN_IF_ERROR(events::Append(tx, "webhook.updated", actor.user_id(), record.webhook));
+      QUIK_ASSIGN_OR_RETURN(std::int64_t seq, tx.LatestSeq());
+      (paused ? record.paused_seq : record.resumed_seq) = seq;
+      QUIK_RETURN_IF_ERROR(tx.UpdateWebhook(record));
+    }
     out = std::move(record.webhook);
-    if (out.paused == paused) return Status::Ok();
-    out.paused = paused;
-    QUIK_RETURN_IF_ERROR(tx.UpdateWebhook(out));
-    return events::Append(tx, "webhook.updated", actor.user_id(), out);
+    return Status::Ok();
   });
 }
 
