@@ -7,6 +7,9 @@
 // the request's timeout) before it is sent, so a server that dies mid-request
 // sends it again after the lease. Per-webhook order is not kept: a delivery
 // waiting for a retry does not hold back newer ones.
+//
+// Stopping the worker (server shutdown) waits for a request in flight, at most
+// webhooks.timeout; that delivery is recorded before the worker stops.
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
