@@ -18,6 +18,7 @@ nlohmann::json ToJson(const Invite& invite);
 nlohmann::json ToJson(const Channel& channel);
 nlohmann::json ToJson(const ChannelMember& member);
 nlohmann::json ToJson(const Message& message);
+nlohmann::json ToJson(const ReadState& state);
 nlohmann::json ToJson(const Token& token);
 nlohmann::json ToJson(const IssuedToken& token);  // {"id":...,"token":SECRET,...}
 // {"user_id":...,"status":"away","last_seen":...}; last_seen omitted when never seen.

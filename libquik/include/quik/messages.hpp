@@ -28,6 +28,8 @@ struct NewMessage {
   // of the same channel (kInvalidArgument otherwise); a reply to a reply joins
   // its root's thread.
   std::string thread_root_id;
+  // A reply that is also shown in the channel (needs thread_root_id).
+  bool reply_broadcast = false;
 };
 
 struct Posted {

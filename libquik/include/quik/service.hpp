@@ -16,6 +16,7 @@
 #include "quik/messages.hpp"
 #include "quik/options.hpp"
 #include "quik/presence.hpp"
+#include "quik/reads.hpp"
 #include "quik/status.hpp"
 #include "quik/users.hpp"
 #include "quik/webhooks.hpp"
@@ -41,6 +42,7 @@ class Service {
   virtual MessageService& messages() = 0;
   virtual EventService& events() = 0;
   virtual PresenceService& presence() = 0;
+  virtual ReadStateService& reads() = 0;
   virtual WebhookService& webhooks() = 0;
 
  protected:

@@ -90,10 +90,41 @@ struct Message {
   std::string text;  // empty once deleted
   std::string client_msg_id;
   std::string thread_root_id;
-  int reply_count = 0;
+  int reply_count = 0;  // a thread root's replies, deleted ones not counted
   Timestamp created_at = 0;
   Timestamp edited_at = 0;
   Timestamp deleted_at = 0;
+  // A thread root: when the latest reply came and who has replied (user ids,
+  // in order of their first reply).
+  Timestamp last_reply_at = 0;
+  std::vector<std::string> reply_users;
+  // A reply that is also shown in the channel (Slack's reply_broadcast).
+  bool reply_broadcast = false;
+  // Mentions, parsed from the text when it is posted or edited: the workspace
+  // members named by @name or <@USER_ID>, and @channel / @here.
+  std::vector<std::string> mentions;
+  bool mentions_channel = false;
+  bool mentions_here = false;
+  // Positions, the counters behind read state: `ordinal` is the message's
+  // place among the messages shown in its channel (0: a reply shown only in
+  // its thread), `reply_ordinal` a reply's place in its thread. A thread
+  // root's `reply_seq` counts every reply ever made, deleted ones too.
+  std::int64_t ordinal = 0;
+  std::int64_t reply_ordinal = 0;
+  std::int64_t reply_seq = 0;
+};
+
+// A user's place in a channel, or (thread_root_id set) in a thread: the last
+// message they read and what came after it.
+struct ReadState {
+  std::string user_id;
+  std::string workspace_id;
+  std::string channel_id;
+  std::string thread_root_id;  // "" for the channel itself
+  std::string last_read_id;    // "" if they have read nothing yet
+  std::int64_t unread_count = 0;
+  std::int64_t mention_count = 0;
+  bool following = false;  // threads: the user follows it
 };
 
 enum class TokenKind { kSession, kApi };

@@ -176,7 +176,7 @@ TEST_CASE("store: a page of messages is an index range, however deep", "[store]"
     detail += plan->Text(3) + "\n";
   }
   INFO(detail);
-  CHECK_THAT(detail, Catch::Contains("messages_by_channel"));
+  CHECK_THAT(detail, Catch::Contains("messages_in_channel"));
   CHECK_THAT(detail, Catch::Contains("id>? AND id<?"));
   CHECK_THAT(detail, !Catch::Contains("TEMP B-TREE"));
 }

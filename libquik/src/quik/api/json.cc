@@ -117,6 +117,29 @@ nlohmann::json ToJson(const Message& message) {
   SetTimeIfSet(j, "edited_at", message.edited_at);
   SetTimeIfSet(j, "deleted_at", message.deleted_at);
   SetStringIfSet(j, "client_msg_id", message.client_msg_id);
+  SetTimeIfSet(j, "last_reply_at", message.last_reply_at);
+  if (!message.reply_users.empty()) {
+    j["reply_users"] = message.reply_users;
+    j["reply_users_count"] = message.reply_users.size();
+  }
+  if (message.reply_broadcast) j["reply_broadcast"] = true;
+  if (!message.mentions.empty()) j["mentions"] = message.mentions;
+  if (message.mentions_channel) j["mentions_channel"] = true;
+  if (message.mentions_here) j["mentions_here"] = true;
+  return j;
+}
+
+nlohmann::json ToJson(const ReadState& state) {
+  json j = {
+      {"channel_id", state.channel_id},
+      {"last_read_id", state.last_read_id},
+      {"unread_count", state.unread_count},
+      {"mention_count", state.mention_count},
+  };
+  if (!state.thread_root_id.empty()) {
+    j["thread_root_id"] = state.thread_root_id;
+    j["following"] = state.following;
+  }
   return j;
 }
 

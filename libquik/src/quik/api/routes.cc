@@ -480,6 +480,8 @@ void PostMessage(std::shared_ptr<Call> c, Reply reply) {
     msg.client_msg_id = client_msg_id.value_or("");
     QUIK_ASSIGN_OR_RETURN(auto root, OptionalString(body, "thread_root_id"));
     msg.thread_root_id = root.value_or("");
+    QUIK_ASSIGN_OR_RETURN(auto broadcast, OptionalBool(body, "reply_broadcast"));
+    msg.reply_broadcast = broadcast.value_or(false);
     auto files = body.find("file_ids");
     if (files != body.end() && !files->is_null() && !(files->is_array() && files->empty())) {
       return Unimplemented("file_ids: files are not supported yet");
@@ -530,6 +532,38 @@ Result<Response> ListReplies(Call& c) {
   QUIK_ASSIGN_OR_RETURN(PageRequest page, PageParams(c));
   QUIK_ASSIGN_OR_RETURN(auto replies, c.service.messages().ListReplies(c.actor, c.param(0), page));
   return PageOf(replies);
+}
+
+// Read state and threads.
+
+Result<Response> MarkChannelRead(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody());
+  QUIK_ASSIGN_OR_RETURN(std::string message_id, RequiredString(body, "message_id"));
+  QUIK_ASSIGN_OR_RETURN(ReadState st, c.service.reads().MarkRead(c.actor, c.param(0), message_id));
+  return Object(200, st);
+}
+
+Result<Response> MarkThreadRead(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody());
+  QUIK_ASSIGN_OR_RETURN(auto message_id, OptionalString(body, "message_id"));
+  QUIK_ASSIGN_OR_RETURN(
+      ReadState st, c.service.reads().MarkThreadRead(c.actor, c.param(0), message_id.value_or("")));
+  return Object(200, st);
+}
+
+Result<Response> ListUnreads(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(Unreads u, c.service.reads().ListUnreads(c.actor, c.param(0)));
+  return JsonResponse(200, {{"items", Array(u.channels)}, {"threads", Array(u.threads)}});
+}
+
+Result<Response> FollowThread(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(ReadState st, c.service.reads().FollowThread(c.actor, c.param(0)));
+  return Object(200, st);
+}
+
+Result<Response> UnfollowThread(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(ReadState st, c.service.reads().UnfollowThread(c.actor, c.param(0)));
+  return Object(200, st);
 }
 
 // Webhooks.
@@ -652,7 +686,7 @@ std::vector<Route> ApiRoutes(LoginLimits& limits) {
       R("GET", "/workspaces/{ws}/channels", kInline, ListChannels),
       R("POST", "/workspaces/{ws}/channels", kBlocking, CreateChannel),
       R("POST", "/workspaces/{ws}/dms", kBlocking, OpenDirect),
-      R("GET", "/workspaces/{ws}/unreads", kInline, NotYet("read state")),
+      R("GET", "/workspaces/{ws}/unreads", kInline, ListUnreads),
       R("GET", "/workspaces/{ws}/search", kInline, NotYet("search")),
       R("POST", "/workspaces/{ws}/files", kInline, NotYet("file upload")),
       R("GET", "/workspaces/{ws}/presence", kInline, ListPresence),
@@ -667,12 +701,15 @@ std::vector<Route> ApiRoutes(LoginLimits& limits) {
       R("DELETE", "/channels/{ch}/members/{user}", kBlocking, RemoveChannelMember),
       R("GET", "/channels/{ch}/messages", kInline, ListMessages),
       R("GET", "/channels/{ch}/pins", kInline, NotYet("pins")),
-      R("POST", "/channels/{ch}/read", kInline, NotYet("read state")),
+      R("POST", "/channels/{ch}/read", kBlocking, MarkChannelRead),
 
       R("GET", "/messages/{msg}", kInline, GetMessage),
       R("PATCH", "/messages/{msg}", kBlocking, EditMessage),
       R("DELETE", "/messages/{msg}", kBlocking, DeleteMessage),
       R("GET", "/messages/{msg}/replies", kInline, ListReplies),
+      R("POST", "/messages/{msg}/read", kBlocking, MarkThreadRead),
+      R("POST", "/messages/{msg}/follow", kBlocking, FollowThread),
+      R("DELETE", "/messages/{msg}/follow", kBlocking, UnfollowThread),
       R("POST", "/messages/{msg}/reactions", kInline, NotYet("reactions")),
       R("DELETE", "/messages/{msg}/reactions/{emoji}", kInline, NotYet("reactions")),
       R("POST", "/messages/{msg}/pin", kInline, NotYet("pins")),

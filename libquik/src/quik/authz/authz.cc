@@ -104,4 +104,16 @@ Result<ChannelAccess> ChannelFor(store::Tx& tx, const Principal& who, std::strin
   return not_found();
 }
 
+Result<MessageAccess> MessageFor(store::Tx& tx, const Principal& who, std::string_view id) {
+  auto not_found = [&] { return NotFound("message '" + std::string(id) + "' not found"); };
+  if (!internal::LooksLikeId(id)) return not_found();
+  QUIK_ASSIGN_OR_RETURN(auto msg, tx.GetMessage(id));
+  if (!msg) return not_found();
+  auto channel = ChannelFor(tx, who, msg->channel_id);
+  if (!channel.ok()) {
+    return channel.status().code() == StatusCode::kNotFound ? not_found() : channel.status();
+  }
+  return MessageAccess{std::move(*msg), std::move(*channel)};
+}
+
 }  // namespace quik::authz

@@ -55,4 +55,14 @@ struct ChannelAccess {
 // channel every non-guest workspace member. kNotFound otherwise.
 Result<ChannelAccess> ChannelFor(store::Tx& tx, const Principal& who, std::string_view ref);
 
+// A message and its channel, if `who` may read that channel.
+struct MessageAccess {
+  Message message;
+  ChannelAccess channel;
+};
+
+// kNotFound if there is no such message or `who` may not read its channel
+// (the two look the same).
+Result<MessageAccess> MessageFor(store::Tx& tx, const Principal& who, std::string_view id);
+
 }  // namespace quik::authz

@@ -105,7 +105,29 @@ Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, c
   m->set_created_at(v.created_at);
   m->set_edited_at(v.edited_at);
   m->set_deleted_at(v.deleted_at);
+  m->set_last_reply_at(v.last_reply_at);
+  for (const auto& u : v.reply_users) m->add_reply_users(u);
+  m->set_reply_broadcast(v.reply_broadcast);
+  for (const auto& u : v.mentions) m->add_mentions(u);
+  m->set_mentions_channel(v.mentions_channel);
+  m->set_mentions_here(v.mentions_here);
+  m->set_ordinal(v.ordinal);
+  m->set_reply_ordinal(v.reply_ordinal);
   return Write(tx, type, actor_id, v.workspace_id, v.channel_id, p);
+}
+
+Status Append(store::Tx& tx, std::string_view type, const ReadState& v) {
+  quik::v1::EventPayload p;
+  auto* r = p.mutable_read_state();
+  r->set_user_id(v.user_id);
+  r->set_workspace_id(v.workspace_id);
+  r->set_channel_id(v.channel_id);
+  r->set_thread_root_id(v.thread_root_id);
+  r->set_last_read_id(v.last_read_id);
+  r->set_unread_count(v.unread_count);
+  r->set_mention_count(v.mention_count);
+  r->set_following(v.following);
+  return Write(tx, type, v.user_id, v.workspace_id, v.channel_id, p);
 }
 
 Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, const Token& v) {
@@ -214,6 +236,25 @@ nlohmann::json PayloadJson(const quik::v1::EventPayload& p) {
       v.created_at = m.created_at();
       v.edited_at = m.edited_at();
       v.deleted_at = m.deleted_at();
+      v.last_reply_at = m.last_reply_at();
+      v.reply_users.assign(m.reply_users().begin(), m.reply_users().end());
+      v.reply_broadcast = m.reply_broadcast();
+      v.mentions.assign(m.mentions().begin(), m.mentions().end());
+      v.mentions_channel = m.mentions_channel();
+      v.mentions_here = m.mentions_here();
+      return ToJson(v);
+    }
+    case B::kReadState: {
+      const auto& r = p.read_state();
+      ReadState v;
+      v.user_id = r.user_id();
+      v.workspace_id = r.workspace_id();
+      v.channel_id = r.channel_id();
+      v.thread_root_id = r.thread_root_id();
+      v.last_read_id = r.last_read_id();
+      v.unread_count = r.unread_count();
+      v.mention_count = r.mention_count();
+      v.following = r.following();
       return ToJson(v);
     }
     case B::kToken: {

@@ -25,6 +25,8 @@ Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id,
               const ChannelMember& v, std::string_view workspace_id);
 Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, const Message& v);
 Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, const Token& v);
+// A personal event (realtime::IsPersonal): its user_id is state.user_id.
+Status Append(store::Tx& tx, std::string_view type, const ReadState& v);
 Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, const Webhook& v);
 
 // The inverse: the object a payload carries, in its JSON form (quik/json.hpp),

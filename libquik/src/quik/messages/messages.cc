@@ -6,6 +6,8 @@
 #include "common/ids.hpp"
 #include "common/text.hpp"
 #include "events/event_log.hpp"
+#include "messages/mentions.hpp"
+#include "presence/presence_internal.hpp"
 #include "service/context.hpp"
 
 namespace quik {
@@ -18,23 +20,11 @@ Status CheckWritable(const authz::ChannelAccess& access) {
   return Status::Ok();
 }
 
-// The message and its channel, if `who` may read that channel.
-struct MessageAccess {
-  Message message;
-  authz::ChannelAccess channel;
-};
+using authz::MessageAccess;
 
 Result<MessageAccess> ReadableMessage(store::Tx& tx, const authz::Principal& who,
                                       std::string_view id) {
-  auto not_found = [&] { return NotFound("message '" + std::string(id) + "' not found"); };
-  if (!internal::LooksLikeId(id)) return not_found();
-  QUIK_ASSIGN_OR_RETURN(auto msg, tx.GetMessage(id));
-  if (!msg) return not_found();
-  auto channel = authz::ChannelFor(tx, who, msg->channel_id);
-  if (!channel.ok()) {
-    return channel.status().code() == StatusCode::kNotFound ? not_found() : channel.status();
-  }
-  return MessageAccess{std::move(*msg), std::move(*channel)};
+  return authz::MessageFor(tx, who, id);
 }
 
 // A cursor, or a message id bounding a list.
@@ -74,9 +64,94 @@ Status ValidateNewMessage(const internal::Context& ctx, const Actor& actor, cons
   return Status::Ok();
 }
 
+// Parses `m.text` into m.mentions and its flags. Returns who gets a mention
+// row: those named, and with @here the channel's members online now; never
+// the author.
+Result<std::vector<std::string>> ResolveMentions(store::Tx& tx, internal::Context& ctx,
+                                                 Message& m) {
+  m.mentions.clear();
+  m.mentions_channel = m.mentions_here = false;
+  std::vector<std::string> rows;
+  if (!messages::MayMention(m.text)) return rows;
+  QUIK_ASSIGN_OR_RETURN(auto users, tx.ListWorkspaceUsers(m.workspace_id));
+  std::vector<messages::Mentionable> members;
+  members.reserve(users.size());
+  for (auto& u : users) {
+    if (u.active) members.push_back({std::move(u.id), std::move(u.name), std::move(u.email)});
+  }
+  messages::ParsedMentions parsed = messages::ParseMentions(m.text, members);
+  m.mentions = parsed.user_ids;
+  m.mentions_channel = parsed.channel;
+  m.mentions_here = parsed.here;
+  for (const auto& id : parsed.user_ids) {
+    if (id != m.user_id) rows.push_back(id);
+  }
+  if (parsed.here) {
+    QUIK_ASSIGN_OR_RETURN(auto channel_members, tx.ListChannelMembers(m.channel_id));
+    std::vector<std::string> ids;
+    for (auto& cm : channel_members) {
+      if (cm.user_id != m.user_id) ids.push_back(std::move(cm.user_id));
+    }
+    QUIK_ASSIGN_OR_RETURN(auto online, presence::OnlineAmong(ctx, ids));
+    for (auto& id : online) {
+      if (std::find(rows.begin(), rows.end(), id) == rows.end()) rows.push_back(std::move(id));
+    }
+  }
+  return rows;
+}
+
+// Adds (delta +1) or takes back (-1) the mentions of `m` in the counters of
+// the people it mentions, in the channel (if shown there) and the thread.
+// @channel counts for every channel member instead of rows, so its rows keep
+// channel ordinal 0 and count only in the thread.
+Status CountMentions(store::Tx& tx, const Message& m, const std::vector<std::string>& rows,
+                     int delta) {
+  if (delta > 0 && !rows.empty()) {
+    Message row_view = m;
+    if (m.mentions_channel) row_view.ordinal = 0;
+    QUIK_RETURN_IF_ERROR(tx.InsertMentions(row_view, rows));
+  }
+  if (m.ordinal > 0) {
+    if (m.mentions_channel) {
+      QUIK_RETURN_IF_ERROR(tx.BumpAllChannelMentions(m.channel_id, m.user_id, m.ordinal, delta));
+    } else {
+      QUIK_RETURN_IF_ERROR(tx.BumpChannelMentions(m.channel_id, rows, m.ordinal, delta));
+    }
+  }
+  if (m.reply_ordinal > 0) {
+    QUIK_RETURN_IF_ERROR(tx.BumpThreadMentions(m.thread_root_id, rows, m.reply_ordinal, delta));
+  }
+  if (delta < 0) QUIK_RETURN_IF_ERROR(tx.DeleteMentions(m.id));
+  return Status::Ok();
+}
+
+// A reply makes its author, the root's author and the channel members it or
+// the root mentions follow the thread (explicit unfollows stay). The author
+// has read up to their reply; the others have this reply unread.
+Status FollowOnReply(store::Tx& tx, const Message& root, const Message& reply,
+                     const std::vector<std::string>& rows) {
+  std::vector<std::string> followers;
+  auto add = [&](const std::string& id) {
+    if (id != reply.user_id && std::find(followers.begin(), followers.end(), id) == followers.end())
+      followers.push_back(id);
+  };
+  add(root.user_id);
+  std::vector<std::string> mentioned = rows;
+  mentioned.insert(mentioned.end(), root.mentions.begin(), root.mentions.end());
+  for (const auto& id : mentioned) {
+    QUIK_ASSIGN_OR_RETURN(bool member, tx.IsChannelMember(reply.channel_id, id));
+    if (member) add(id);
+  }
+  QUIK_RETURN_IF_ERROR(
+      tx.AutoFollowThread(root.id, reply.channel_id, followers, reply.reply_ordinal - 1));
+  QUIK_RETURN_IF_ERROR(
+      tx.AutoFollowThread(root.id, reply.channel_id, {reply.user_id}, reply.reply_ordinal));
+  return tx.SetThreadRead(root.id, reply.channel_id, reply.user_id, reply.id, reply.reply_ordinal);
+}
+
 // The write of a post, inside the group-committed transaction.
-Status PostInTx(store::Tx& tx, const Actor& actor, std::string_view channel_ref,
-                const NewMessage& msg, Posted& out) {
+Status PostInTx(store::Tx& tx, internal::Context& ctx, const Actor& actor,
+                std::string_view channel_ref, const NewMessage& msg, Posted& out) {
   QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
   QUIK_ASSIGN_OR_RETURN(auto access, authz::ChannelFor(tx, who, channel_ref));
   const Channel& ch = access.channel;
@@ -98,8 +173,15 @@ Status PostInTx(store::Tx& tx, const Actor& actor, std::string_view channel_ref,
     QUIK_RETURN_IF_ERROR(events::Append(tx, "member.joined", who.user.id, m, ch.workspace_id));
   }
   Message& m = out.message;
+  m.id = internal::NewId(now);
+  m.channel_id = ch.id;
+  m.workspace_id = ch.workspace_id;
+  m.user_id = who.user.id;
+  m.text = msg.text;
+  m.client_msg_id = msg.client_msg_id;
+  m.created_at = now;
+  std::optional<Message> root;
   if (!msg.thread_root_id.empty()) {
-    std::optional<Message> root;
     if (internal::LooksLikeId(msg.thread_root_id)) {
       QUIK_ASSIGN_OR_RETURN(root, tx.GetMessage(msg.thread_root_id));
     }
@@ -113,17 +195,28 @@ Status PostInTx(store::Tx& tx, const Actor& actor, std::string_view channel_ref,
       if (!root) return Internal("thread root of a reply is missing");
     }
     root->reply_count++;
+    root->reply_seq++;
+    root->last_reply_at = now;
+    if (std::find(root->reply_users.begin(), root->reply_users.end(), who.user.id) ==
+        root->reply_users.end()) {
+      root->reply_users.push_back(who.user.id);
+    }
     QUIK_RETURN_IF_ERROR(tx.UpdateMessage(*root));
     m.thread_root_id = root->id;
+    m.reply_ordinal = root->reply_seq;
+    m.reply_broadcast = msg.reply_broadcast;
+  } else if (msg.reply_broadcast) {
+    return InvalidArgument("reply_broadcast needs a thread_root_id");
   }
-  m.id = internal::NewId(now);
-  m.channel_id = ch.id;
-  m.workspace_id = ch.workspace_id;
-  m.user_id = who.user.id;
-  m.text = msg.text;
-  m.client_msg_id = msg.client_msg_id;
-  m.created_at = now;
+  if (m.thread_root_id.empty() || m.reply_broadcast) {
+    QUIK_ASSIGN_OR_RETURN(m.ordinal, tx.NextChannelOrdinal(ch.id));
+  }
+  QUIK_ASSIGN_OR_RETURN(auto mentioned, ResolveMentions(tx, ctx, m));
   QUIK_RETURN_IF_ERROR(tx.InsertMessage(m));
+  // Posting marks the channel (and the thread) read up to the new message.
+  if (root) QUIK_RETURN_IF_ERROR(FollowOnReply(tx, *root, m, mentioned));
+  QUIK_RETURN_IF_ERROR(CountMentions(tx, m, mentioned, +1));
+  if (m.ordinal > 0) QUIK_RETURN_IF_ERROR(tx.SetChannelRead(ch.id, m.user_id, m.id, m.ordinal));
   QUIK_RETURN_IF_ERROR(events::Append(tx, "message.posted", who.user.id, m));
   out.created = true;
   return Status::Ok();
@@ -134,8 +227,9 @@ Status PostInTx(store::Tx& tx, const Actor& actor, std::string_view channel_ref,
 Result<Posted> MessageService::Post(const Actor& actor, std::string_view channel_ref,
                                     const NewMessage& msg) {
   QUIK_RETURN_IF_ERROR(ValidateNewMessage(*ctx_, actor, msg));
-  return ctx_->WriteResult<Posted>(
-      [&](store::Tx& tx, Posted& out) { return PostInTx(tx, actor, channel_ref, msg, out); });
+  return ctx_->WriteResult<Posted>([&](store::Tx& tx, Posted& out) {
+    return PostInTx(tx, *ctx_, actor, channel_ref, msg, out);
+  });
 }
 
 void MessageService::PostAsync(const Actor& actor, std::string_view channel_ref,
@@ -152,8 +246,8 @@ void MessageService::PostAsync(const Actor& actor, std::string_view channel_ref,
   };
   auto pending = std::make_shared<Pending>(Pending{actor, std::string(channel_ref), msg, {}});
   ctx_->store->WriteAsync(
-      [pending](store::Tx& tx) {
-        return PostInTx(tx, pending->actor, pending->channel_ref, pending->msg, pending->out);
+      [pending, ctx = ctx_](store::Tx& tx) {
+        return PostInTx(tx, *ctx, pending->actor, pending->channel_ref, pending->msg, pending->out);
       },
       [pending, done = std::move(done)](Status st) {
         if (st.ok()) {
@@ -226,9 +320,13 @@ Result<Message> MessageService::Edit(const Actor& actor, std::string_view messag
     QUIK_RETURN_IF_ERROR(CheckWritable(access.channel));
     if (access.message.deleted_at != 0) return InvalidArgument("the message was deleted");
     out = std::move(access.message);
+    QUIK_ASSIGN_OR_RETURN(auto old_rows, tx.ListMentionRows(out.id));
+    QUIK_RETURN_IF_ERROR(CountMentions(tx, out, old_rows, -1));
     out.text = text;
     out.edited_at = internal::NowMillis();
+    QUIK_ASSIGN_OR_RETURN(auto rows, ResolveMentions(tx, *ctx_, out));
     QUIK_RETURN_IF_ERROR(tx.UpdateMessage(out));
+    QUIK_RETURN_IF_ERROR(CountMentions(tx, out, rows, +1));
     return events::Append(tx, "message.edited", actor.user_id(), out);
   });
 }
@@ -241,7 +339,21 @@ Result<Message> MessageService::Delete(const Actor& actor, std::string_view mess
     out = std::move(access.message);
     if (out.deleted_at != 0) return Status::Ok();
     QUIK_RETURN_IF_ERROR(CheckWritable(access.channel));
+    // Take the message out of every count: mentions, unread, its thread.
+    QUIK_ASSIGN_OR_RETURN(auto rows, tx.ListMentionRows(out.id));
+    QUIK_RETURN_IF_ERROR(CountMentions(tx, out, rows, -1));
+    if (out.ordinal > 0) QUIK_RETURN_IF_ERROR(tx.AdjustChannelDeleted(out.channel_id, out.ordinal));
+    if (!out.thread_root_id.empty()) {
+      QUIK_RETURN_IF_ERROR(tx.AdjustThreadDeleted(out.thread_root_id, out.reply_ordinal));
+      QUIK_ASSIGN_OR_RETURN(auto root, tx.GetMessage(out.thread_root_id));
+      if (root && root->reply_count > 0) {
+        root->reply_count--;
+        QUIK_RETURN_IF_ERROR(tx.UpdateMessage(*root));
+      }
+    }
     out.text.clear();
+    out.mentions.clear();
+    out.mentions_channel = out.mentions_here = false;
     out.deleted_at = internal::NowMillis();
     QUIK_RETURN_IF_ERROR(tx.UpdateMessage(out));
     return events::Append(tx, "message.deleted", actor.user_id(), out);

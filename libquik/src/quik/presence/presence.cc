@@ -62,9 +62,8 @@ Result<std::vector<Change>> ApplyMany(internal::Context& ctx,
 
 Result<Change> Apply(internal::Context& ctx, std::string_view user_id,
                      const std::function<void(Presence&)>& change) {
-  QUIK_ASSIGN_OR_RETURN(auto changes,
-                        ApplyMany(ctx, {std::string(user_id)},
-                                  [&](std::size_t, Presence& p) { change(p); }));
+  QUIK_ASSIGN_OR_RETURN(auto changes, ApplyMany(ctx, {std::string(user_id)},
+                                                [&](std::size_t, Presence& p) { change(p); }));
   return std::move(changes.front());
 }
 
@@ -80,6 +79,17 @@ std::optional<PresenceStatus> ParsePresenceStatus(std::string_view name) {
 }
 
 namespace presence {
+
+Result<std::vector<std::string>> OnlineAmong(internal::Context& ctx,
+                                             const std::vector<std::string>& user_ids) {
+  QUIK_ASSIGN_OR_RETURN(auto stored, ctx.store->lmdb().GetMany(store::Db::kPresence, user_ids));
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < user_ids.size(); ++i) {
+    QUIK_ASSIGN_OR_RETURN(Presence p, FromStored(user_ids[i], stored[i]));
+    if (p.status != PresenceStatus::kOffline) out.push_back(user_ids[i]);
+  }
+  return out;
+}
 
 std::string EncodePresence(const Presence& p) {
   std::string out;

@@ -42,6 +42,10 @@ Result<std::vector<Presence>> MarkMany(internal::Context& ctx,
                                        const std::vector<std::string>& user_ids,
                                        const std::vector<bool>& connected);
 
+// Those of `user_ids` whose effective status is not offline (@here), in order.
+Result<std::vector<std::string>> OnlineAmong(internal::Context& ctx,
+                                             const std::vector<std::string>& user_ids);
+
 std::string EncodePresence(const Presence& presence);
 // kInternal for bytes of another size, layout version or code.
 Result<Presence> DecodePresence(std::string_view user_id, std::string_view bytes);

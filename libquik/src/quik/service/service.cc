@@ -45,6 +45,7 @@ class ServiceImpl final : public Service {
         messages_(ctx_.get()),
         events_(ctx_.get()),
         presence_(ctx_.get()),
+        reads_(ctx_.get()),
         webhooks_(ctx_.get()) {}
 
   const Options& options() const override { return ctx_->options; }
@@ -55,6 +56,7 @@ class ServiceImpl final : public Service {
   MessageService& messages() override { return messages_; }
   EventService& events() override { return events_; }
   PresenceService& presence() override { return presence_; }
+  ReadStateService& reads() override { return reads_; }
   WebhookService& webhooks() override { return webhooks_; }
 
   internal::Context* context() { return ctx_.get(); }
@@ -68,6 +70,7 @@ class ServiceImpl final : public Service {
   MessageService messages_;
   EventService events_;
   PresenceService presence_;
+  ReadStateService reads_;
   WebhookService webhooks_;
 };
 

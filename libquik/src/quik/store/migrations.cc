@@ -134,7 +134,95 @@ CREATE TABLE event_consumers (
 ) WITHOUT ROWID;
 )sql"},
       {4, "reserved: reactions, pins, edit history", "-- reserved"},
-      {5, "reserved: threads, mentions, read state", "-- reserved"},
+      {5, "threads, mentions and read state", R"sql(
+-- Positions. A message shown in its channel (top-level, or a reply also sent
+-- to the channel) takes the channel's next ordinal; a reply takes its root's
+-- next reply ordinal. Unread counts are differences of these counters, never
+-- counts of messages.
+ALTER TABLE channels ADD COLUMN last_ordinal INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN ordinal INTEGER NOT NULL DEFAULT 0;        -- 0: not in the channel
+ALTER TABLE messages ADD COLUMN reply_ordinal INTEGER NOT NULL DEFAULT 0;  -- replies: place in thread
+ALTER TABLE messages ADD COLUMN reply_seq INTEGER NOT NULL DEFAULT 0;      -- roots: replies ever made
+ALTER TABLE messages ADD COLUMN last_reply_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN reply_users TEXT NOT NULL DEFAULT '';      -- ids, first reply first
+ALTER TABLE messages ADD COLUMN reply_broadcast INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN mentions TEXT NOT NULL DEFAULT '';         -- user ids, ','
+ALTER TABLE messages ADD COLUMN mention_flags INTEGER NOT NULL DEFAULT 0;  -- 1 @channel, 2 @here
+
+UPDATE messages SET ordinal = o.n FROM (
+  SELECT id, row_number() OVER (PARTITION BY channel_id ORDER BY id) AS n
+  FROM messages WHERE thread_root_id = '') AS o
+WHERE messages.id = o.id;
+UPDATE messages SET reply_ordinal = o.n FROM (
+  SELECT id, row_number() OVER (PARTITION BY thread_root_id ORDER BY id) AS n
+  FROM messages WHERE thread_root_id != '') AS o
+WHERE messages.id = o.id;
+UPDATE messages SET reply_seq = r.n, last_reply_at = r.last FROM (
+  SELECT thread_root_id AS root, count(*) AS n, max(created_at) AS last
+  FROM messages WHERE thread_root_id != '' GROUP BY thread_root_id) AS r
+WHERE messages.id = r.root;
+UPDATE messages SET reply_users = r.users FROM (
+  SELECT root, group_concat(user_id, ',') AS users FROM (
+    SELECT thread_root_id AS root, user_id, min(id) AS first FROM messages
+    WHERE thread_root_id != '' AND deleted_at = 0 GROUP BY thread_root_id, user_id
+    ORDER BY thread_root_id, first)
+  GROUP BY root) AS r
+WHERE messages.id = r.root;
+UPDATE channels SET last_ordinal =
+  (SELECT coalesce(max(ordinal), 0) FROM messages WHERE channel_id = channels.id);
+
+-- The channel's messages, newest first: top-level ones and replies also sent
+-- to the channel.
+CREATE INDEX messages_in_channel ON messages(channel_id, id) WHERE ordinal > 0;
+-- Recounts over the unread part of a channel or thread (a read marker moved).
+CREATE INDEX messages_by_ordinal ON messages(channel_id, ordinal);
+CREATE INDEX messages_by_reply ON messages(thread_root_id, reply_ordinal)
+  WHERE thread_root_id != '';
+
+-- A member's place in a channel: the last message read, its ordinal, the
+-- deleted messages after it, and the mentions after it.
+ALTER TABLE channel_members ADD COLUMN last_read_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE channel_members ADD COLUMN read_ordinal INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE channel_members ADD COLUMN deleted_unread INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE channel_members ADD COLUMN mention_count INTEGER NOT NULL DEFAULT 0;
+UPDATE channel_members SET read_ordinal =
+  (SELECT last_ordinal FROM channels WHERE id = channel_members.channel_id);
+
+-- Who follows a thread, and their place in it (reply ordinals). following=0
+-- keeps an explicit unfollow: replying or a mention does not undo it.
+CREATE TABLE thread_follows (
+  root_id        TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+  user_id        TEXT NOT NULL,
+  channel_id     TEXT NOT NULL,
+  following      INTEGER NOT NULL DEFAULT 1,
+  last_read_id   TEXT NOT NULL DEFAULT '',
+  read_ordinal   INTEGER NOT NULL DEFAULT 0,
+  deleted_unread INTEGER NOT NULL DEFAULT 0,
+  mention_count  INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (root_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX thread_follows_by_user ON thread_follows(user_id, channel_id);
+INSERT OR IGNORE INTO thread_follows(root_id, user_id, channel_id, read_ordinal)
+  SELECT r.id, r.user_id, r.channel_id, r.reply_seq FROM messages r WHERE r.reply_seq > 0;
+INSERT OR IGNORE INTO thread_follows(root_id, user_id, channel_id, read_ordinal)
+  SELECT DISTINCT m.thread_root_id, m.user_id, m.channel_id, r.reply_seq
+  FROM messages m JOIN messages r ON r.id = m.thread_root_id;
+
+-- Who a message mentions by name (and @here: who was online), so that mention
+-- counts can be recounted over the unread part when a read marker moves.
+-- @channel is a flag on the message instead of a row per member.
+CREATE TABLE mentions (
+  user_id        TEXT NOT NULL,
+  message_id     TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+  channel_id     TEXT NOT NULL,
+  thread_root_id TEXT NOT NULL,
+  ordinal        INTEGER NOT NULL,  -- the message's channel ordinal (0: thread only)
+  reply_ordinal  INTEGER NOT NULL,
+  PRIMARY KEY (user_id, message_id)
+) WITHOUT ROWID;
+CREATE INDEX mentions_by_channel ON mentions(user_id, channel_id, ordinal);
+CREATE INDEX mentions_by_thread ON mentions(user_id, thread_root_id, reply_ordinal);
+)sql"},
       {6, "reserved: notifications, preferences", "-- reserved"},
       {7, "webhooks: subscriptions and their durable delivery queue", R"sql(
 -- Outbound webhooks (webhooks/). The secret is the HMAC-SHA256 signing key and

@@ -54,6 +54,44 @@ Channel ReadChannel(const Stmt& s) {
   return c;
 }
 
+// messages.mention_flags.
+constexpr std::int64_t kMentionsChannel = 1;
+constexpr std::int64_t kMentionsHere = 2;
+
+std::int64_t MentionFlags(const Message& m) {
+  return (m.mentions_channel ? kMentionsChannel : 0) | (m.mentions_here ? kMentionsHere : 0);
+}
+
+// Lists of ids are stored joined by ',' (ids never contain one).
+std::vector<std::string> SplitIds(const std::string& joined) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < joined.size()) {
+    std::size_t end = joined.find(',', start);
+    if (end == std::string::npos) end = joined.size();
+    if (end > start) out.push_back(joined.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string JoinIds(const std::vector<std::string>& ids) {
+  std::string out;
+  for (const auto& id : ids) {
+    if (!out.empty()) out += ',';
+    out += id;
+  }
+  return out;
+}
+
+// A JSON-free way to bind a list to one parameter: SQL splits it back with
+// a recursive CTE (see kSplitIds).
+#define QUIK_SPLIT_IDS(param)                                                         \
+  "WITH RECURSIVE ids(id, rest) AS (SELECT '', " param                                \
+  " || ',' UNION ALL "                                                                \
+  "SELECT substr(rest, 1, instr(rest, ',') - 1), substr(rest, instr(rest, ',') + 1) " \
+  "FROM ids WHERE rest != '') "
+
 Message ReadMessage(const Stmt& s) {
   Message m;
   m.id = s.Text(0);
@@ -67,6 +105,15 @@ Message ReadMessage(const Stmt& s) {
   m.created_at = s.Int(8);
   m.edited_at = s.Int(9);
   m.deleted_at = s.Int(10);
+  m.last_reply_at = s.Int(11);
+  m.reply_users = SplitIds(s.Text(12));
+  m.reply_broadcast = s.Int(13) != 0;
+  m.mentions = SplitIds(s.Text(14));
+  m.mentions_channel = (s.Int(15) & kMentionsChannel) != 0;
+  m.mentions_here = (s.Int(15) & kMentionsHere) != 0;
+  m.ordinal = s.Int(16);
+  m.reply_ordinal = s.Int(17);
+  m.reply_seq = s.Int(18);
   return m;
 }
 
@@ -397,7 +444,10 @@ Result<bool> SqliteTx::IsChannelMember(std::string_view channel_id, std::string_
 }
 
 Status SqliteTx::InsertChannelMember(const ChannelMember& m) {
-  PREPARE(s, "INSERT INTO channel_members(channel_id, user_id, joined_at) VALUES(?, ?, ?)");
+  // A new member has read what came before: their unread count starts at 0.
+  PREPARE(s,
+          "INSERT INTO channel_members(channel_id, user_id, joined_at, read_ordinal) "
+          "VALUES(?1, ?2, ?3, (SELECT last_ordinal FROM channels WHERE id = ?1))");
   s.Bind(1, m.channel_id).Bind(2, m.user_id).Bind(3, m.joined_at);
   return s.Exec();
 }
@@ -432,9 +482,7 @@ Result<std::vector<ChannelMember>> SqliteTx::ListChannelMembers(std::string_view
 
 // ---- messages
 
-#define MESSAGE_COLS                                                                          \
-  "id, channel_id, workspace_id, user_id, text, client_msg_id, thread_root_id, reply_count, " \
-  "created_at, edited_at, deleted_at"
+#define MESSAGE_COLS QUIK_MESSAGE_COLS
 
 Result<std::optional<Message>> SqliteTx::GetMessage(std::string_view id) {
   PREPARE(s, "SELECT " MESSAGE_COLS " FROM messages WHERE id = ?");
@@ -470,19 +518,247 @@ Result<std::vector<Message>> SqliteTx::ListReplies(std::string_view channel_id,
 }
 
 Status SqliteTx::InsertMessage(const Message& m) {
-  PREPARE(s, "INSERT INTO messages(" MESSAGE_COLS ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  PREPARE(s, "INSERT INTO messages(" MESSAGE_COLS
+             ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   s.Bind(1, m.id).Bind(2, m.channel_id).Bind(3, m.workspace_id).Bind(4, m.user_id).Bind(5, m.text);
   s.Bind(6, m.client_msg_id).Bind(7, m.thread_root_id).Bind(8, m.reply_count);
   s.Bind(9, m.created_at).Bind(10, m.edited_at).Bind(11, m.deleted_at);
+  s.Bind(12, m.last_reply_at).Bind(13, JoinIds(m.reply_users)).Bind(14, m.reply_broadcast);
+  s.Bind(15, JoinIds(m.mentions)).Bind(16, MentionFlags(m)).Bind(17, m.ordinal);
+  s.Bind(18, m.reply_ordinal).Bind(19, m.reply_seq);
   return s.Exec();
 }
 
 Status SqliteTx::UpdateMessage(const Message& m) {
   PREPARE(s,
-          "UPDATE messages SET text = ?, reply_count = ?, edited_at = ?, deleted_at = ? "
+          "UPDATE messages SET text = ?, reply_count = ?, edited_at = ?, deleted_at = ?, "
+          "last_reply_at = ?, reply_users = ?, mentions = ?, mention_flags = ?, reply_seq = ? "
           "WHERE id = ?");
-  s.Bind(1, m.text).Bind(2, m.reply_count).Bind(3, m.edited_at).Bind(4, m.deleted_at).Bind(5, m.id);
+  s.Bind(1, m.text).Bind(2, m.reply_count).Bind(3, m.edited_at).Bind(4, m.deleted_at);
+  s.Bind(5, m.last_reply_at).Bind(6, JoinIds(m.reply_users)).Bind(7, JoinIds(m.mentions));
+  s.Bind(8, MentionFlags(m)).Bind(9, m.reply_seq).Bind(10, m.id);
   return s.Exec();
+}
+
+Result<std::int64_t> SqliteTx::NextChannelOrdinal(std::string_view channel_id) {
+  PREPARE(s,
+          "UPDATE channels SET last_ordinal = last_ordinal + 1 WHERE id = ? "
+          "RETURNING last_ordinal");
+  s.Bind(1, channel_id);
+  QUIK_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return NotFound("channel '" + std::string(channel_id) + "' not found");
+  return s.Int(0);
+}
+
+// ---- mentions and read state
+
+Status SqliteTx::InsertMentions(const Message& m, const std::vector<std::string>& user_ids) {
+  PREPARE(s,
+          "INSERT OR IGNORE INTO mentions(user_id, message_id, channel_id, thread_root_id, "
+          "ordinal, reply_ordinal) VALUES(?, ?, ?, ?, ?, ?)");
+  for (const auto& user : user_ids) {
+    s.Bind(1, user).Bind(2, m.id).Bind(3, m.channel_id).Bind(4, m.thread_root_id);
+    s.Bind(5, m.ordinal).Bind(6, m.reply_ordinal);
+    QUIK_RETURN_IF_ERROR(s.Exec());
+    s.Reset();
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<std::string>> SqliteTx::ListMentionRows(std::string_view message_id) {
+  PREPARE(s, "SELECT user_id FROM mentions WHERE message_id = ?");
+  s.Bind(1, message_id);
+  return All<std::string>(s, [](const Stmt& r) { return r.Text(0); });
+}
+
+Status SqliteTx::DeleteMentions(std::string_view message_id) {
+  PREPARE(s, "DELETE FROM mentions WHERE message_id = ?");
+  s.Bind(1, message_id);
+  return s.Exec();
+}
+
+Status SqliteTx::BumpChannelMentions(std::string_view channel_id,
+                                     const std::vector<std::string>& user_ids, std::int64_t ordinal,
+                                     int delta) {
+  if (user_ids.empty()) return Status::Ok();
+  PREPARE(s, QUIK_SPLIT_IDS("?4")
+          "UPDATE channel_members SET mention_count = max(0, mention_count + ?3) "
+          "WHERE channel_id = ?1 AND read_ordinal < ?2 AND user_id IN (SELECT id FROM ids)");
+  s.Bind(1, channel_id).Bind(2, ordinal).Bind(3, delta).Bind(4, JoinIds(user_ids));
+  return s.Exec();
+}
+
+Status SqliteTx::BumpAllChannelMentions(std::string_view channel_id,
+                                        std::string_view except_user_id, std::int64_t ordinal,
+                                        int delta) {
+  PREPARE(s,
+          "UPDATE channel_members SET mention_count = max(0, mention_count + ?4) "
+          "WHERE channel_id = ?1 AND read_ordinal < ?2 AND user_id != ?3");
+  s.Bind(1, channel_id).Bind(2, ordinal).Bind(3, except_user_id).Bind(4, delta);
+  return s.Exec();
+}
+
+Status SqliteTx::AdjustChannelDeleted(std::string_view channel_id, std::int64_t ordinal) {
+  PREPARE(s,
+          "UPDATE channel_members SET deleted_unread = deleted_unread + 1 "
+          "WHERE channel_id = ? AND read_ordinal < ?");
+  s.Bind(1, channel_id).Bind(2, ordinal);
+  return s.Exec();
+}
+
+Status SqliteTx::SetChannelRead(std::string_view channel_id, std::string_view user_id,
+                                std::string_view last_read_id, std::int64_t read_ordinal) {
+  // Each count is a range of messages_by_ordinal over the unread part only
+  // (read_ordinal >= 0, so "ordinal > ?4" also leaves out thread-only replies).
+  PREPARE(s,
+          "UPDATE channel_members SET last_read_id = ?3, read_ordinal = ?4, "
+          "deleted_unread = (SELECT count(*) FROM messages WHERE channel_id = ?1 "
+          "  AND ordinal > ?4 AND deleted_at != 0), "
+          "mention_count = (SELECT count(*) FROM mentions WHERE user_id = ?2 "
+          "  AND channel_id = ?1 AND ordinal > ?4) "
+          " + (SELECT count(*) FROM messages WHERE channel_id = ?1 "
+          "  AND ordinal > ?4 AND mention_flags & 1 AND deleted_at = 0 AND user_id != ?2) "
+          "WHERE channel_id = ?1 AND user_id = ?2");
+  s.Bind(1, channel_id).Bind(2, user_id).Bind(3, last_read_id).Bind(4, read_ordinal);
+  return s.Exec();
+}
+
+#define CHANNEL_READ_SELECT                                                         \
+  "SELECT cm.user_id, c.workspace_id, cm.channel_id, cm.last_read_id, "             \
+  "max(0, c.last_ordinal - cm.read_ordinal - cm.deleted_unread), cm.mention_count " \
+  "FROM channel_members cm JOIN channels c ON c.id = cm.channel_id "
+
+static ReadState ReadChannelState(const Stmt& r) {
+  ReadState st;
+  st.user_id = r.Text(0);
+  st.workspace_id = r.Text(1);
+  st.channel_id = r.Text(2);
+  st.last_read_id = r.Text(3);
+  st.unread_count = r.Int(4);
+  st.mention_count = r.Int(5);
+  return st;
+}
+
+Result<std::optional<ReadState>> SqliteTx::GetChannelReadState(std::string_view channel_id,
+                                                               std::string_view user_id) {
+  PREPARE(s, CHANNEL_READ_SELECT "WHERE cm.channel_id = ? AND cm.user_id = ?");
+  s.Bind(1, channel_id).Bind(2, user_id);
+  return One<ReadState>(s, ReadChannelState);
+}
+
+Result<std::vector<ReadState>> SqliteTx::ListChannelReadStates(std::string_view workspace_id,
+                                                               std::string_view user_id) {
+  PREPARE(s,
+          CHANNEL_READ_SELECT "WHERE cm.user_id = ? AND c.workspace_id = ? ORDER BY c.name, c.id");
+  s.Bind(1, user_id).Bind(2, workspace_id);
+  return All<ReadState>(s, ReadChannelState);
+}
+
+Status SqliteTx::AutoFollowThread(std::string_view root_id, std::string_view channel_id,
+                                  const std::vector<std::string>& user_ids,
+                                  std::int64_t read_ordinal) {
+  PREPARE(s,
+          "INSERT INTO thread_follows(root_id, user_id, channel_id, following, read_ordinal) "
+          "VALUES(?1, ?2, ?3, 1, ?4) "
+          "ON CONFLICT(root_id, user_id) DO UPDATE SET following = 1 WHERE following = 0");
+  for (const auto& user : user_ids) {
+    s.Bind(1, root_id).Bind(2, user).Bind(3, channel_id).Bind(4, read_ordinal);
+    QUIK_RETURN_IF_ERROR(s.Exec());
+    s.Reset();
+  }
+  return Status::Ok();
+}
+
+Status SqliteTx::SetThreadFollowing(std::string_view root_id, std::string_view channel_id,
+                                    std::string_view user_id, int following,
+                                    std::int64_t read_ordinal) {
+  PREPARE(s,
+          "INSERT INTO thread_follows(root_id, user_id, channel_id, following, read_ordinal) "
+          "VALUES(?1, ?2, ?3, ?4, ?5) "
+          "ON CONFLICT(root_id, user_id) DO UPDATE SET following = ?4");
+  s.Bind(1, root_id).Bind(2, user_id).Bind(3, channel_id).Bind(4, following).Bind(5, read_ordinal);
+  return s.Exec();
+}
+
+Status SqliteTx::SetThreadRead(std::string_view root_id, std::string_view channel_id,
+                               std::string_view user_id, std::string_view last_read_id,
+                               std::int64_t read_ordinal) {
+  {
+    PREPARE(s,
+            "INSERT OR IGNORE INTO thread_follows(root_id, user_id, channel_id, following) "
+            "VALUES(?, ?, ?, 0)");
+    s.Bind(1, root_id).Bind(2, user_id).Bind(3, channel_id);
+    QUIK_RETURN_IF_ERROR(s.Exec());
+  }
+  PREPARE(s,
+          "UPDATE thread_follows SET last_read_id = ?3, read_ordinal = ?4, "
+          "deleted_unread = (SELECT count(*) FROM messages WHERE thread_root_id = ?1 "
+          "  AND thread_root_id != '' AND reply_ordinal > ?4 AND deleted_at != 0), "
+          "mention_count = (SELECT count(*) FROM mentions WHERE user_id = ?2 "
+          "  AND thread_root_id = ?1 AND reply_ordinal > ?4) "
+          "WHERE root_id = ?1 AND user_id = ?2");
+  s.Bind(1, root_id).Bind(2, user_id).Bind(3, last_read_id).Bind(4, read_ordinal);
+  return s.Exec();
+}
+
+Status SqliteTx::BumpThreadMentions(std::string_view root_id,
+                                    const std::vector<std::string>& user_ids,
+                                    std::int64_t reply_ordinal, int delta) {
+  if (user_ids.empty()) return Status::Ok();
+  PREPARE(s, QUIK_SPLIT_IDS("?4")
+          "UPDATE thread_follows SET mention_count = max(0, mention_count + ?3) "
+          "WHERE root_id = ?1 AND read_ordinal < ?2 AND user_id IN (SELECT id FROM ids)");
+  s.Bind(1, root_id).Bind(2, reply_ordinal).Bind(3, delta).Bind(4, JoinIds(user_ids));
+  return s.Exec();
+}
+
+Status SqliteTx::AdjustThreadDeleted(std::string_view root_id, std::int64_t reply_ordinal) {
+  PREPARE(s,
+          "UPDATE thread_follows SET deleted_unread = deleted_unread + 1 "
+          "WHERE root_id = ? AND read_ordinal < ?");
+  s.Bind(1, root_id).Bind(2, reply_ordinal);
+  return s.Exec();
+}
+
+#define THREAD_READ_SELECT                                                          \
+  "SELECT tf.user_id, r.workspace_id, tf.channel_id, tf.root_id, tf.last_read_id, " \
+  "max(0, r.reply_seq - tf.read_ordinal - tf.deleted_unread), tf.mention_count, "   \
+  "tf.following = 1 FROM thread_follows tf JOIN messages r ON r.id = tf.root_id "
+
+static ReadState ReadThreadState(const Stmt& r) {
+  ReadState st;
+  st.user_id = r.Text(0);
+  st.workspace_id = r.Text(1);
+  st.channel_id = r.Text(2);
+  st.thread_root_id = r.Text(3);
+  st.last_read_id = r.Text(4);
+  st.unread_count = r.Int(5);
+  st.mention_count = r.Int(6);
+  st.following = r.Int(7) != 0;
+  return st;
+}
+
+Result<std::optional<ReadState>> SqliteTx::GetThreadReadState(std::string_view root_id,
+                                                              std::string_view user_id) {
+  PREPARE(s, THREAD_READ_SELECT "WHERE tf.root_id = ? AND tf.user_id = ?");
+  s.Bind(1, root_id).Bind(2, user_id);
+  return One<ReadState>(s, ReadThreadState);
+}
+
+Result<std::vector<ReadState>> SqliteTx::ListThreadReadStates(std::string_view workspace_id,
+                                                              std::string_view user_id) {
+  PREPARE(s, THREAD_READ_SELECT
+          "JOIN channel_members cm ON cm.channel_id = tf.channel_id AND cm.user_id = tf.user_id "
+          "WHERE tf.user_id = ? AND tf.following = 1 AND r.workspace_id = ? "
+          "ORDER BY r.last_reply_at DESC, tf.root_id");
+  s.Bind(1, user_id).Bind(2, workspace_id);
+  return All<ReadState>(s, ReadThreadState);
+}
+
+Result<std::vector<std::string>> SqliteTx::ListThreadFollowers(std::string_view root_id) {
+  PREPARE(s, "SELECT user_id FROM thread_follows WHERE root_id = ? AND following = 1");
+  s.Bind(1, root_id);
+  return All<std::string>(s, [](const Stmt& r) { return r.Text(0); });
 }
 
 // ---- events

@@ -6,23 +6,30 @@
 
 namespace quik::store {
 
+// The columns ReadMessage reads, in order.
+#define QUIK_MESSAGE_COLS                                                                      \
+  "id, channel_id, workspace_id, user_id, text, client_msg_id, thread_root_id, reply_count, "  \
+  "created_at, edited_at, deleted_at, last_reply_at, reply_users, reply_broadcast, mentions, " \
+  "mention_flags, ordinal, reply_ordinal, reply_seq"
+
 // The idempotency lookup of every post. The repeated `client_msg_id != ''`
 // lets SQLite use the partial index messages_by_client_id instead of scanning
 // the channel (tests/unit/store/store_test.cc checks the plan).
 inline constexpr const char kMessageByClientIdSql[] =
-    "SELECT id, channel_id, workspace_id, user_id, text, client_msg_id, thread_root_id, "
-    "reply_count, created_at, edited_at, deleted_at FROM messages "
+    "SELECT " QUIK_MESSAGE_COLS
+    " FROM messages "
     "WHERE channel_id = ? AND user_id = ? AND client_msg_id = ? AND client_msg_id != ''";
 
-// A page of a channel's top-level messages, newest first, between two ids.
-// Both bounds are plain comparisons (no "? = '' OR ..."), so the index
-// (channel_id, thread_root_id, id) serves the range and a deep page costs no
+// A page of the messages shown in a channel (top-level ones and replies also
+// sent to the channel), newest first, between two ids. Both bounds are plain
+// comparisons (no "? = '' OR ..."), so the partial index messages_in_channel
+// (channel_id, id) WHERE ordinal > 0 serves the range and a deep page costs no
 // more than the first (store_test.cc checks the plan). A deleted message stays
 // listed while it still has replies: its tombstone holds the thread together.
 inline constexpr const char kListMessagesSql[] =
-    "SELECT id, channel_id, workspace_id, user_id, text, client_msg_id, thread_root_id, "
-    "reply_count, created_at, edited_at, deleted_at FROM messages "
-    "WHERE channel_id = ? AND thread_root_id = '' AND id < ? AND id > ? "
+    "SELECT " QUIK_MESSAGE_COLS
+    " FROM messages "
+    "WHERE channel_id = ? AND ordinal > 0 AND id < ? AND id > ? "
     "AND (deleted_at = 0 OR reply_count > 0) ORDER BY id DESC LIMIT ?";
 // Above every id (ids are Crockford base32, [0-9A-Z]): "no upper bound".
 inline constexpr const char kAboveEveryId[] = "~";
@@ -88,6 +95,38 @@ class SqliteTx final : public Tx {
                                            std::string_view after_id, int limit) override;
   Status InsertMessage(const Message& message) override;
   Status UpdateMessage(const Message& message) override;
+  Result<std::int64_t> NextChannelOrdinal(std::string_view channel_id) override;
+  Status InsertMentions(const Message& message, const std::vector<std::string>& user_ids) override;
+  Result<std::vector<std::string>> ListMentionRows(std::string_view message_id) override;
+  Status DeleteMentions(std::string_view message_id) override;
+  Status BumpChannelMentions(std::string_view channel_id, const std::vector<std::string>& user_ids,
+                             std::int64_t ordinal, int delta) override;
+  Status BumpAllChannelMentions(std::string_view channel_id, std::string_view except_user_id,
+                                std::int64_t ordinal, int delta) override;
+  Status AdjustChannelDeleted(std::string_view channel_id, std::int64_t ordinal) override;
+  Status SetChannelRead(std::string_view channel_id, std::string_view user_id,
+                        std::string_view last_read_id, std::int64_t read_ordinal) override;
+  Result<std::optional<ReadState>> GetChannelReadState(std::string_view channel_id,
+                                                       std::string_view user_id) override;
+  Result<std::vector<ReadState>> ListChannelReadStates(std::string_view workspace_id,
+                                                       std::string_view user_id) override;
+  Status AutoFollowThread(std::string_view root_id, std::string_view channel_id,
+                          const std::vector<std::string>& user_ids,
+                          std::int64_t read_ordinal) override;
+  Status SetThreadFollowing(std::string_view root_id, std::string_view channel_id,
+                            std::string_view user_id, int following,
+                            std::int64_t read_ordinal) override;
+  Status SetThreadRead(std::string_view root_id, std::string_view channel_id,
+                       std::string_view user_id, std::string_view last_read_id,
+                       std::int64_t read_ordinal) override;
+  Status BumpThreadMentions(std::string_view root_id, const std::vector<std::string>& user_ids,
+                            std::int64_t reply_ordinal, int delta) override;
+  Status AdjustThreadDeleted(std::string_view root_id, std::int64_t reply_ordinal) override;
+  Result<std::optional<ReadState>> GetThreadReadState(std::string_view root_id,
+                                                      std::string_view user_id) override;
+  Result<std::vector<ReadState>> ListThreadReadStates(std::string_view workspace_id,
+                                                      std::string_view user_id) override;
+  Result<std::vector<std::string>> ListThreadFollowers(std::string_view root_id) override;
 
   Status AppendEvent(Event& event) override;
   Result<std::vector<Event>> ReadEvents(std::int64_t after_seq, int limit) override;

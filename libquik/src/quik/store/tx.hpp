@@ -142,7 +142,66 @@ class Tx {
                                                    std::string_view root_id,
                                                    std::string_view after_id, int limit) = 0;
   virtual Status InsertMessage(const Message& message) = 0;
+  // Writes the mutable fields: text, edit and delete times, the thread
+  // counters and participants, and the mentions.
   virtual Status UpdateMessage(const Message& message) = 0;
+  // Takes the channel's next ordinal (channels.last_ordinal + 1).
+  virtual Result<std::int64_t> NextChannelOrdinal(std::string_view channel_id) = 0;
+
+  // Mentions: one row per user a message names (or reached by @here), for
+  // recounting. @channel is the message's flag, not rows.
+  virtual Status InsertMentions(const Message& message,
+                                const std::vector<std::string>& user_ids) = 0;
+  virtual Result<std::vector<std::string>> ListMentionRows(std::string_view message_id) = 0;
+  virtual Status DeleteMentions(std::string_view message_id) = 0;
+
+  // Read state in channels (channel_members rows). The Bump/Adjust methods
+  // touch only members whose read point is before `ordinal`.
+  virtual Status BumpChannelMentions(std::string_view channel_id,
+                                     const std::vector<std::string>& user_ids, std::int64_t ordinal,
+                                     int delta) = 0;
+  // Every member but `except_user_id` (@channel).
+  virtual Status BumpAllChannelMentions(std::string_view channel_id,
+                                        std::string_view except_user_id, std::int64_t ordinal,
+                                        int delta) = 0;
+  // A message at `ordinal` was deleted: one fewer unread for those before it.
+  virtual Status AdjustChannelDeleted(std::string_view channel_id, std::int64_t ordinal) = 0;
+  // Moves a member's read point and recounts what follows it (deleted
+  // messages, mentions): a count over the unread part only.
+  virtual Status SetChannelRead(std::string_view channel_id, std::string_view user_id,
+                                std::string_view last_read_id, std::int64_t read_ordinal) = 0;
+  virtual Result<std::optional<ReadState>> GetChannelReadState(std::string_view channel_id,
+                                                               std::string_view user_id) = 0;
+  // One entry per channel of the workspace the user is in.
+  virtual Result<std::vector<ReadState>> ListChannelReadStates(std::string_view workspace_id,
+                                                               std::string_view user_id) = 0;
+
+  // Threads: followers and their read state (thread_follows rows).
+  // following: 1 follows, 0 does not, -1 unfollowed explicitly (automatic
+  // follows leave them be).
+  // Follows automatically (a reply, a mention): new rows start with
+  // `read_ordinal` read; explicit unfollows stay.
+  virtual Status AutoFollowThread(std::string_view root_id, std::string_view channel_id,
+                                  const std::vector<std::string>& user_ids,
+                                  std::int64_t read_ordinal) = 0;
+  // An explicit follow (1) or unfollow (-1); a new row has read `read_ordinal`.
+  virtual Status SetThreadFollowing(std::string_view root_id, std::string_view channel_id,
+                                    std::string_view user_id, int following,
+                                    std::int64_t read_ordinal) = 0;
+  virtual Status SetThreadRead(std::string_view root_id, std::string_view channel_id,
+                               std::string_view user_id, std::string_view last_read_id,
+                               std::int64_t read_ordinal) = 0;
+  virtual Status BumpThreadMentions(std::string_view root_id,
+                                    const std::vector<std::string>& user_ids,
+                                    std::int64_t reply_ordinal, int delta) = 0;
+  virtual Status AdjustThreadDeleted(std::string_view root_id, std::int64_t reply_ordinal) = 0;
+  virtual Result<std::optional<ReadState>> GetThreadReadState(std::string_view root_id,
+                                                              std::string_view user_id) = 0;
+  // The threads the user follows in the workspace, in channels they are in.
+  virtual Result<std::vector<ReadState>> ListThreadReadStates(std::string_view workspace_id,
+                                                              std::string_view user_id) = 0;
+  // Who follows the thread now (following = 1).
+  virtual Result<std::vector<std::string>> ListThreadFollowers(std::string_view root_id) = 0;
 
   // Events. Append fills in event.seq.
   virtual Status AppendEvent(Event& event) = 0;
