@@ -146,6 +146,7 @@ void AddChannelCommands(CLI::App& app, Action* selected);
 void AddTokenCommands(CLI::App& app, Action* selected);
 void AddWebhookCommands(CLI::App& app, Action* selected);
 void AddPostCommand(CLI::App& app, Action* selected);
+void AddMessageCommands(CLI::App& app, Action* selected);  // message pin, pins, edits, react
 void AddServeCommand(CLI::App& app, Action* selected);
 void AddBenchCommands(CLI::App& app, Action* selected);  // bench ws
 

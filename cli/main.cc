@@ -182,6 +182,7 @@ int Run(int argc, char** argv) {
   AddTokenCommands(app, &selected);
   AddWebhookCommands(app, &selected);
   AddPostCommand(app, &selected);
+  AddMessageCommands(app, &selected);
   AddServeCommand(app, &selected);
   AddBenchCommands(app, &selected);
   app.footer(kFooter);

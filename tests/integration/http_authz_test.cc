@@ -350,6 +350,51 @@ TEST_CASE("HTTP authz: every role gets exactly what the rules allow", "[http][au
       {"delete the owner's dm message",
        [&](Who) { return Req{"DELETE", "/messages/" + fx.PostAs(t.owner(), t.dm.id, "x").id}; },
        {204, 404, 403, 404, 404, 401}},
+
+      // Reactions, pins, edit history.
+      {"react to a public message",
+       same({"POST", "/messages/" + t.general_by_owner.id + "/reactions", {{"emoji", "wave"}}}),
+       {200, 200, 200, 200, 404, 401}},
+      {"react to a private message",
+       same({"POST", "/messages/" + t.secret_by_owner.id + "/reactions", {{"emoji", "wave"}}}),
+       {200, 404, 200, 404, 404, 401}},
+      {"react to a dm message",
+       same({"POST", "/messages/" + t.dm_by_owner.id + "/reactions", {{"emoji", "wave"}}}),
+       {200, 404, 200, 404, 404, 401}},
+      {"remove a reaction from a private message",
+       same({"DELETE", "/messages/" + t.secret_by_owner.id + "/reactions/wave"}),
+       {200, 404, 200, 404, 404, 401}},
+      {"pin a public message (all but the admin in the channel)",
+       [&](Who) {
+         return Req{"POST", "/messages/" + fx.PostAs(t.owner(), t.general.id, "x").id + "/pin"};
+       },
+       {200, 200, 200, 200, 404, 401}},
+      {"pin a message of a public channel only the owner is in",
+       [&](Who) {
+         const quik::Channel c = fresh_public(false);
+         return Req{"POST", "/messages/" + fx.PostAs(t.owner(), c.id, "x").id + "/pin"};
+       },
+       {200, 200, 403, 404, 404, 401}},
+      {"pin a private message",
+       [&](Who) {
+         return Req{"POST", "/messages/" + fx.PostAs(t.owner(), t.secret.id, "x").id + "/pin"};
+       },
+       {200, 404, 200, 404, 404, 401}},
+      {"unpin a private message",
+       same({"DELETE", "/messages/" + t.secret_by_owner.id + "/pin"}),
+       {204, 404, 204, 404, 404, 401}},
+      {"list public channel pins", same({"GET", general + "/pins"}), {200, 200, 200, 200, 404, 401}},
+      {"list private channel pins", same({"GET", secret + "/pins"}), {200, 404, 200, 404, 404, 401}},
+      {"list dm pins", same({"GET", dm + "/pins"}), {200, 404, 200, 404, 404, 401}},
+      {"edit history of the member's public message",
+       same({"GET", "/messages/" + t.general_by_member.id + "/edits"}),
+       {200, 200, 200, 403, 404, 401}},
+      {"edit history of the owner's private message",
+       same({"GET", "/messages/" + t.secret_by_owner.id + "/edits"}),
+       {200, 404, 403, 404, 404, 401}},
+      {"edit history of the owner's dm message",
+       same({"GET", "/messages/" + t.dm_by_owner.id + "/edits"}),
+       {200, 404, 403, 404, 404, 401}},
   };
 
   for (const Row& row : rows) {
@@ -416,6 +461,10 @@ TEST_CASE("HTTP authz: a hidden object looks exactly like a missing one", "[http
        [](const std::string& id) { return "/messages/" + id; }},
       {"dm message", &admin, t.dm_by_owner.id,
        [](const std::string& id) { return "/messages/" + id; }},
+      {"private channel pins", &admin, t.secret.id,
+       [](const std::string& id) { return "/channels/" + id + "/pins"; }},
+      {"private message edits", &admin, t.secret_by_owner.id,
+       [](const std::string& id) { return "/messages/" + id + "/edits"; }},
       {"user outside the caller's workspaces", &outsider, t.member().id,
        [](const std::string& id) { return "/users/" + id; }},
       {"user by email", &outsider, t.member().email,

@@ -19,6 +19,13 @@ nlohmann::json ToJson(const Channel& channel);
 nlohmann::json ToJson(const ChannelMember& member);
 nlohmann::json ToJson(const Message& message);
 nlohmann::json ToJson(const ReadState& state);
+// {"emoji","count","user_ids"}; a Message carries "reactions" when it has any.
+nlohmann::json ToJson(const Reaction& reaction);
+// {"channel_id","message_id","pinned_by","pinned_at","message"} ("message"
+// when the pin carries it; "pinned_by" omitted for the system).
+nlohmann::json ToJson(const Pin& pin);
+// {"message_id","editor_id","edited_at","previous_text"}
+nlohmann::json ToJson(const MessageEdit& edit);
 nlohmann::json ToJson(const Token& token);
 nlohmann::json ToJson(const IssuedToken& token);  // {"id":...,"token":SECRET,...}
 // {"user_id":...,"status":"away","last_seen":...}; last_seen omitted when never seen.

@@ -11,6 +11,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "quik/actor.hpp"
 #include "quik/status.hpp"
@@ -73,8 +74,44 @@ class MessageService {
   Result<Page<Message>> ListReplies(const Actor& actor, std::string_view message_id,
                                     const PageRequest& page = {});
   Result<Message> Edit(const Actor& actor, std::string_view message_id, std::string_view text);
-  // Leaves a tombstone (text cleared, deleted_at set).
+  // Leaves a tombstone (text cleared, deleted_at set). The message's pin,
+  // reactions and edit history go with its text.
   Result<Message> Delete(const Actor& actor, std::string_view message_id);
+
+  // ---- Reactions (messages/reactions.cc) ----
+  // Whoever may read a message may react to it, as themself (not the system).
+  // `emoji`: a short name ("thumbsup", ":+1:"; stored lower-case without the
+  // colons) or exactly one Unicode emoji. Returns the message with its
+  // reactions. Adding a reaction one already has, or removing one one does
+  // not have, changes nothing and writes no event.
+  // Errors: kInvalidArgument for a malformed emoji, a deleted message, or a
+  // message that already has kMaxReactionEmojis distinct emojis (and not this
+  // one); kPermissionDenied in an archived channel; kNotFound if the actor
+  // may not read the message.
+  static constexpr int kMaxReactionEmojis = 50;
+  Result<Message> AddReaction(const Actor& actor, std::string_view message_id,
+                              std::string_view emoji);
+  Result<Message> RemoveReaction(const Actor& actor, std::string_view message_id,
+                                 std::string_view emoji);
+
+  // ---- Pins (messages/pins.cc) ----
+  // Channel members, workspace admins and the system may pin a channel's
+  // messages (replies too); a reader who is none of those gets
+  // kPermissionDenied, as does anyone in an archived channel. Pinning a pinned
+  // message returns its pin unchanged; unpinning one that is not pinned does
+  // nothing. Errors: kInvalidArgument for a deleted message or a channel that
+  // already has kMaxPinsPerChannel pins; kNotFound if the actor may not read it.
+  static constexpr int kMaxPinsPerChannel = 100;
+  Result<Pin> PinMessage(const Actor& actor, std::string_view message_id);
+  Status UnpinMessage(const Actor& actor, std::string_view message_id);
+  // A channel's pins, newest pin first, each with its message (and reactions).
+  Result<std::vector<Pin>> ListPins(const Actor& actor, std::string_view channel_ref);
+
+  // ---- Edit history (messages/edits.cc) ----
+  // Every edit of the message, oldest first, each with the text it replaced;
+  // empty for a deleted message. Readable by the author, workspace admins and
+  // the system: another reader gets kPermissionDenied, anyone else kNotFound.
+  Result<std::vector<MessageEdit>> ListEdits(const Actor& actor, std::string_view message_id);
 
  private:
   internal::Context* ctx_;

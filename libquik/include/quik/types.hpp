@@ -82,6 +82,13 @@ struct ChannelMember {
   std::string name;
 };
 
+// One emoji on a message: who reacted with it (in the order they did).
+struct Reaction {
+  std::string emoji;  // a short name ("thumbsup") or one Unicode emoji
+  int count = 0;
+  std::vector<std::string> user_ids;
+};
+
 struct Message {
   std::string id;
   std::string channel_id;
@@ -112,6 +119,8 @@ struct Message {
   std::int64_t ordinal = 0;
   std::int64_t reply_ordinal = 0;
   std::int64_t reply_seq = 0;
+  // Filled in by reads (Get, List, ListReplies, pins), in order of first use.
+  std::vector<Reaction> reactions;
 };
 
 // A user's place in a channel, or (thread_root_id set) in a thread: the last
@@ -125,6 +134,23 @@ struct ReadState {
   std::int64_t unread_count = 0;
   std::int64_t mention_count = 0;
   bool following = false;  // threads: the user follows it
+};
+
+// A pinned message of a channel, newest pin first in lists.
+struct Pin {
+  std::string channel_id;
+  std::string message_id;
+  std::string pinned_by;  // user id; empty when pinned by the system
+  Timestamp pinned_at = 0;
+  Message message;  // the message as it is now
+};
+
+// One edit of a message: the text it replaced. Deleting the message purges them.
+struct MessageEdit {
+  std::string message_id;
+  std::string editor_id;  // user id; empty for the system
+  Timestamp edited_at = 0;
+  std::string previous_text;
 };
 
 enum class TokenKind { kSession, kApi };

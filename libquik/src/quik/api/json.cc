@@ -126,6 +126,11 @@ nlohmann::json ToJson(const Message& message) {
   if (!message.mentions.empty()) j["mentions"] = message.mentions;
   if (message.mentions_channel) j["mentions_channel"] = true;
   if (message.mentions_here) j["mentions_here"] = true;
+  if (!message.reactions.empty()) {
+    json reactions = json::array();
+    for (const Reaction& r : message.reactions) reactions.push_back(ToJson(r));
+    j["reactions"] = std::move(reactions);
+  }
   return j;
 }
 
@@ -140,6 +145,31 @@ nlohmann::json ToJson(const ReadState& state) {
     j["thread_root_id"] = state.thread_root_id;
     j["following"] = state.following;
   }
+  return j;
+}
+
+nlohmann::json ToJson(const Reaction& reaction) {
+  return {{"emoji", reaction.emoji}, {"count", reaction.count}, {"user_ids", reaction.user_ids}};
+}
+
+nlohmann::json ToJson(const Pin& pin) {
+  json j = {
+      {"channel_id", pin.channel_id},
+      {"message_id", pin.message_id},
+      {"pinned_at", FormatTime(pin.pinned_at)},
+  };
+  SetStringIfSet(j, "pinned_by", pin.pinned_by);
+  if (!pin.message.id.empty()) j["message"] = ToJson(pin.message);
+  return j;
+}
+
+nlohmann::json ToJson(const MessageEdit& edit) {
+  json j = {
+      {"message_id", edit.message_id},
+      {"edited_at", FormatTime(edit.edited_at)},
+      {"previous_text", edit.previous_text},
+  };
+  SetStringIfSet(j, "editor_id", edit.editor_id);
   return j;
 }
 

@@ -27,8 +27,8 @@ bool RateLimiter::Allow(std::string_view key, Clock::time_point now,
   }
   double wait = 0;
   if (it->second.Take(rate_, burst_, now, &wait)) return true;
-  *retry_after = CeilSeconds(
-      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(wait)));
+  *retry_after =
+      CeilSeconds(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(wait)));
   return false;
 }
 

@@ -566,6 +566,41 @@ Result<Response> UnfollowThread(Call& c) {
   return Object(200, st);
 }
 
+// Reactions, pins, edit history.
+
+Result<Response> AddReaction(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody());
+  QUIK_ASSIGN_OR_RETURN(std::string emoji, RequiredString(body, "emoji"));
+  QUIK_ASSIGN_OR_RETURN(Message m, c.service.messages().AddReaction(c.actor, c.param(0), emoji));
+  return Object(200, m);
+}
+
+Result<Response> RemoveReaction(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(Message m,
+                        c.service.messages().RemoveReaction(c.actor, c.param(0), c.param(1)));
+  return Object(200, m);
+}
+
+Result<Response> PinMessage(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(Pin pin, c.service.messages().PinMessage(c.actor, c.param(0)));
+  return Object(200, pin);
+}
+
+Result<Response> UnpinMessage(Call& c) {
+  QUIK_RETURN_IF_ERROR(c.service.messages().UnpinMessage(c.actor, c.param(0)));
+  return NoContent();
+}
+
+Result<Response> ListPins(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(auto pins, c.service.messages().ListPins(c.actor, c.param(0)));
+  return Items(pins);
+}
+
+Result<Response> ListEdits(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(auto edits, c.service.messages().ListEdits(c.actor, c.param(0)));
+  return Items(edits);
+}
+
 // Webhooks.
 
 Result<Response> CreateWebhook(Call& c) {
@@ -700,7 +735,7 @@ std::vector<Route> ApiRoutes(LoginLimits& limits) {
       R("POST", "/channels/{ch}/members", kBlocking, AddChannelMember),
       R("DELETE", "/channels/{ch}/members/{user}", kBlocking, RemoveChannelMember),
       R("GET", "/channels/{ch}/messages", kInline, ListMessages),
-      R("GET", "/channels/{ch}/pins", kInline, NotYet("pins")),
+      R("GET", "/channels/{ch}/pins", kInline, ListPins),
       R("POST", "/channels/{ch}/read", kBlocking, MarkChannelRead),
 
       R("GET", "/messages/{msg}", kInline, GetMessage),
@@ -710,10 +745,11 @@ std::vector<Route> ApiRoutes(LoginLimits& limits) {
       R("POST", "/messages/{msg}/read", kBlocking, MarkThreadRead),
       R("POST", "/messages/{msg}/follow", kBlocking, FollowThread),
       R("DELETE", "/messages/{msg}/follow", kBlocking, UnfollowThread),
-      R("POST", "/messages/{msg}/reactions", kInline, NotYet("reactions")),
-      R("DELETE", "/messages/{msg}/reactions/{emoji}", kInline, NotYet("reactions")),
-      R("POST", "/messages/{msg}/pin", kInline, NotYet("pins")),
-      R("DELETE", "/messages/{msg}/pin", kInline, NotYet("pins")),
+      R("POST", "/messages/{msg}/reactions", kBlocking, AddReaction),
+      R("DELETE", "/messages/{msg}/reactions/{emoji}", kBlocking, RemoveReaction),
+      R("POST", "/messages/{msg}/pin", kBlocking, PinMessage),
+      R("DELETE", "/messages/{msg}/pin", kBlocking, UnpinMessage),
+      R("GET", "/messages/{msg}/edits", kInline, ListEdits),
 
       R("GET", "/files/{file}", kInline, NotYet("file download")),
       R("GET", "/ws", kInline, WebSocketHandshake, Access::kPublic),

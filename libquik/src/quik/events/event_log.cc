@@ -143,6 +143,31 @@ Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, c
   return Write(tx, type, actor_id, "", "", p);
 }
 
+Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id,
+              const store::ReactionRow& v) {
+  quik::v1::EventPayload p;
+  auto* r = p.mutable_reaction();
+  r->set_message_id(v.message_id);
+  r->set_channel_id(v.channel_id);
+  r->set_workspace_id(v.workspace_id);
+  r->set_emoji(v.emoji);
+  r->set_user_id(v.user_id);
+  r->set_created_at(v.created_at);
+  return Write(tx, type, actor_id, v.workspace_id, v.channel_id, p);
+}
+
+Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, const Pin& v,
+              std::string_view workspace_id) {
+  quik::v1::EventPayload p;
+  auto* pin = p.mutable_pin();
+  pin->set_message_id(v.message_id);
+  pin->set_channel_id(v.channel_id);
+  pin->set_workspace_id(std::string(workspace_id));
+  pin->set_pinned_by(v.pinned_by);
+  pin->set_pinned_at(v.pinned_at);
+  return Write(tx, type, actor_id, workspace_id, v.channel_id, p);
+}
+
 Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, const Webhook& v) {
   quik::v1::EventPayload p;
   auto* w = p.mutable_webhook();
@@ -267,6 +292,23 @@ nlohmann::json PayloadJson(const quik::v1::EventPayload& p) {
       v.created_at = t.created_at();
       v.expires_at = t.expires_at();
       v.revoked_at = t.revoked_at();
+      return ToJson(v);
+    }
+    case B::kReaction: {
+      const auto& r = p.reaction();
+      return {{"message_id", r.message_id()},
+              {"channel_id", r.channel_id()},
+              {"emoji", r.emoji()},
+              {"user_id", r.user_id()},
+              {"created_at", FormatTime(r.created_at())}};
+    }
+    case B::kPin: {
+      const auto& pin = p.pin();
+      Pin v;
+      v.message_id = pin.message_id();
+      v.channel_id = pin.channel_id();
+      v.pinned_by = pin.pinned_by();
+      v.pinned_at = pin.pinned_at();
       return ToJson(v);
     }
     case B::kWebhook: {

@@ -27,6 +27,11 @@ Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, c
 Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, const Token& v);
 // A personal event (realtime::IsPersonal): its user_id is state.user_id.
 Status Append(store::Tx& tx, std::string_view type, const ReadState& v);
+// reaction.added / reaction.removed and pin.added / pin.removed: channel events.
+Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id,
+              const store::ReactionRow& v);
+Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, const Pin& v,
+              std::string_view workspace_id);
 Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, const Webhook& v);
 
 // The inverse: the object a payload carries, in its JSON form (quik/json.hpp),

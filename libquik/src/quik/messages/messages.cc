@@ -6,6 +6,7 @@
 #include "common/ids.hpp"
 #include "common/text.hpp"
 #include "events/event_log.hpp"
+#include "messages/extras.hpp"
 #include "messages/mentions.hpp"
 #include "presence/presence_internal.hpp"
 #include "service/context.hpp"
@@ -18,13 +19,6 @@ Status CheckWritable(const authz::ChannelAccess& access) {
     return PermissionDenied("channel #" + access.channel.name + " is archived (read-only)");
   }
   return Status::Ok();
-}
-
-using authz::MessageAccess;
-
-Result<MessageAccess> ReadableMessage(store::Tx& tx, const authz::Principal& who,
-                                      std::string_view id) {
-  return authz::MessageFor(tx, who, id);
 }
 
 // A cursor, or a message id bounding a list.
@@ -45,7 +39,7 @@ void TrimPage(Page<Message>& page, int limit) {
 }
 
 // Authors change their own messages; workspace admins anyone's.
-Status CheckAuthorOrAdmin(const authz::Principal& who, const MessageAccess& access) {
+Status CheckAuthorOrAdmin(const authz::Principal& who, const authz::MessageAccess& access) {
   if (who.system || access.message.user_id == who.user.id || access.channel.ws.is_admin()) {
     return Status::Ok();
   }
@@ -261,9 +255,9 @@ void MessageService::PostAsync(const Actor& actor, std::string_view channel_ref,
 Result<Message> MessageService::Get(const Actor& actor, std::string_view message_id) {
   return ctx_->ReadResult<Message>([&](store::Tx& tx, Message& out) -> Status {
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
-    QUIK_ASSIGN_OR_RETURN(auto access, ReadableMessage(tx, who, message_id));
+    QUIK_ASSIGN_OR_RETURN(auto access, authz::MessageFor(tx, who, message_id));
     out = std::move(access.message);
-    return Status::Ok();
+    return tx.LoadReactions({&out, 1});
   });
 }
 
@@ -286,7 +280,7 @@ Result<Page<Message>> MessageService::List(const Actor& actor, std::string_view 
     q.channel_id = access.channel.id;
     QUIK_ASSIGN_OR_RETURN(out.items, tx.ListMessages(q));
     TrimPage(out, limit);
-    return Status::Ok();
+    return tx.LoadReactions(out.items);
   });
 }
 
@@ -296,7 +290,7 @@ Result<Page<Message>> MessageService::ListReplies(const Actor& actor, std::strin
   QUIK_RETURN_IF_ERROR(CheckPageId(page.cursor));
   return ctx_->ReadResult<Page<Message>>([&](store::Tx& tx, Page<Message>& out) -> Status {
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
-    QUIK_ASSIGN_OR_RETURN(auto access, ReadableMessage(tx, who, message_id));
+    QUIK_ASSIGN_OR_RETURN(auto access, authz::MessageFor(tx, who, message_id));
     const Message& root = access.message;
     if (!root.thread_root_id.empty()) {
       return InvalidArgument("message " + root.id + " is a reply, not a thread root; its root is " +
@@ -305,7 +299,7 @@ Result<Page<Message>> MessageService::ListReplies(const Actor& actor, std::strin
     QUIK_ASSIGN_OR_RETURN(out.items,
                           tx.ListReplies(root.channel_id, root.id, page.cursor, limit + 1));
     TrimPage(out, limit);
-    return Status::Ok();
+    return tx.LoadReactions(out.items);
   });
 }
 
@@ -315,13 +309,14 @@ Result<Message> MessageService::Edit(const Actor& actor, std::string_view messag
       internal::CheckText(text, ctx_->options.limits.message_max_chars, "message text"));
   return ctx_->WriteResult<Message>([&](store::Tx& tx, Message& out) -> Status {
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
-    QUIK_ASSIGN_OR_RETURN(auto access, ReadableMessage(tx, who, message_id));
+    QUIK_ASSIGN_OR_RETURN(auto access, authz::MessageFor(tx, who, message_id));
     QUIK_RETURN_IF_ERROR(CheckAuthorOrAdmin(who, access));
     QUIK_RETURN_IF_ERROR(CheckWritable(access.channel));
     if (access.message.deleted_at != 0) return InvalidArgument("the message was deleted");
     out = std::move(access.message);
     QUIK_ASSIGN_OR_RETURN(auto old_rows, tx.ListMentionRows(out.id));
     QUIK_RETURN_IF_ERROR(CountMentions(tx, out, old_rows, -1));
+    QUIK_RETURN_IF_ERROR(internal::RecordEdit(tx, actor, out));  // edit history (edits.cc)
     out.text = text;
     out.edited_at = internal::NowMillis();
     QUIK_ASSIGN_OR_RETURN(auto rows, ResolveMentions(tx, *ctx_, out));
@@ -334,7 +329,7 @@ Result<Message> MessageService::Edit(const Actor& actor, std::string_view messag
 Result<Message> MessageService::Delete(const Actor& actor, std::string_view message_id) {
   return ctx_->WriteResult<Message>([&](store::Tx& tx, Message& out) -> Status {
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
-    QUIK_ASSIGN_OR_RETURN(auto access, ReadableMessage(tx, who, message_id));
+    QUIK_ASSIGN_OR_RETURN(auto access, authz::MessageFor(tx, who, message_id));
     QUIK_RETURN_IF_ERROR(CheckAuthorOrAdmin(who, access));
     out = std::move(access.message);
     if (out.deleted_at != 0) return Status::Ok();
@@ -356,6 +351,7 @@ Result<Message> MessageService::Delete(const Actor& actor, std::string_view mess
     out.mentions_channel = out.mentions_here = false;
     out.deleted_at = internal::NowMillis();
     QUIK_RETURN_IF_ERROR(tx.UpdateMessage(out));
+    QUIK_RETURN_IF_ERROR(internal::OnMessageDeleted(tx, actor, out));  // unpin, purge (pins.cc)
     return events::Append(tx, "message.deleted", actor.user_id(), out);
   });
 }

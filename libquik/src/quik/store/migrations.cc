@@ -133,7 +133,35 @@ CREATE TABLE event_consumers (
   updated_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql"},
-      {4, "reserved: reactions, pins, edit history", "-- reserved"},
+      {4, "reactions, pins, edit history", R"sql(
+-- One row per user, emoji and message. The rowid keeps the order reactions
+-- came in: a message's emojis are listed in order of first use.
+CREATE TABLE reactions (
+  message_id   TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+  emoji        TEXT NOT NULL,               -- a short name or one Unicode emoji
+  user_id      TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  UNIQUE (message_id, emoji, user_id)
+);
+
+-- A message is pinned at most once, in its own channel.
+CREATE TABLE pins (
+  message_id TEXT PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+  channel_id TEXT NOT NULL REFERENCES channels(id) ON DELETE CASCADE,
+  pinned_by  TEXT NOT NULL,
+  pinned_at  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX pins_by_channel ON pins(channel_id, pinned_at);
+
+-- The text each edit replaced, oldest first by rowid; purged with the message.
+CREATE TABLE message_edits (
+  message_id    TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+  editor_id     TEXT NOT NULL,
+  edited_at     INTEGER NOT NULL,
+  previous_text TEXT NOT NULL
+);
+CREATE INDEX message_edits_by_message ON message_edits(message_id);
+)sql"},
       {5, "threads, mentions and read state", R"sql(
 -- Positions. A message shown in its channel (top-level, or a reply also sent
 -- to the channel) takes the channel's next ordinal; a reply takes its root's

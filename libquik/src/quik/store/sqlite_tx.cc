@@ -3,6 +3,7 @@
 #include "common/ids.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 
 namespace quik::store {
 namespace {
@@ -759,6 +760,153 @@ Result<std::vector<std::string>> SqliteTx::ListThreadFollowers(std::string_view 
   PREPARE(s, "SELECT user_id FROM thread_follows WHERE root_id = ? AND following = 1");
   s.Bind(1, root_id);
   return All<std::string>(s, [](const Stmt& r) { return r.Text(0); });
+}
+
+// ---- reactions, pins, edit history
+
+Result<bool> SqliteTx::InsertReaction(const ReactionRow& r) {
+  PREPARE(s,
+          "INSERT INTO reactions(message_id, emoji, user_id, created_at) VALUES(?, ?, ?, ?) "
+          "ON CONFLICT(message_id, emoji, user_id) DO NOTHING");
+  s.Bind(1, r.message_id).Bind(2, r.emoji).Bind(3, r.user_id).Bind(4, r.created_at);
+  QUIK_RETURN_IF_ERROR(s.Exec());
+  return sqlite3_changes(conn_.raw()) > 0;
+}
+
+Result<bool> SqliteTx::DeleteReaction(std::string_view message_id, std::string_view user_id,
+                                      std::string_view emoji) {
+  PREPARE(s, "DELETE FROM reactions WHERE message_id = ? AND emoji = ? AND user_id = ?");
+  s.Bind(1, message_id).Bind(2, emoji).Bind(3, user_id);
+  QUIK_RETURN_IF_ERROR(s.Exec());
+  return sqlite3_changes(conn_.raw()) > 0;
+}
+
+Result<int> SqliteTx::CountReactionEmojis(std::string_view message_id) {
+  PREPARE(s, "SELECT count(DISTINCT emoji) FROM reactions WHERE message_id = ?");
+  s.Bind(1, message_id);
+  QUIK_ASSIGN_OR_RETURN(bool row, s.Step());
+  return row ? static_cast<int>(s.Int(0)) : 0;
+}
+
+Result<bool> SqliteTx::HasReactionEmoji(std::string_view message_id, std::string_view emoji) {
+  PREPARE(s, "SELECT 1 FROM reactions WHERE message_id = ? AND emoji = ? LIMIT 1");
+  s.Bind(1, message_id).Bind(2, emoji);
+  return s.Step();
+}
+
+Status SqliteTx::LoadReactions(std::span<Message> messages) {
+  if (messages.empty()) return Status::Ok();
+  // The ids as one JSON array: one statement for any page size. Ids are
+  // [0-9A-Z] (LooksLikeId), so they need no escaping.
+  std::string ids = "[";
+  std::unordered_map<std::string_view, Message*> by_id;
+  for (Message& m : messages) {
+    if (ids.size() > 1) ids += ',';
+    ids += '"' + m.id + '"';
+    m.reactions.clear();  // reloading must not double up
+    by_id.emplace(m.id, &m);
+  }
+  ids += ']';
+  PREPARE(s,
+          "SELECT message_id, emoji, user_id FROM reactions "
+          "WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY rowid");
+  s.Bind(1, ids);
+  for (;;) {
+    QUIK_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return Status::Ok();
+    const auto found = by_id.find(s.Text(0));
+    if (found == by_id.end()) continue;
+    Message* m = found->second;
+    const std::string emoji = s.Text(1);
+    auto it = std::find_if(m->reactions.begin(), m->reactions.end(),
+                           [&](const Reaction& r) { return r.emoji == emoji; });
+    if (it == m->reactions.end()) it = m->reactions.insert(it, Reaction{emoji, 0, {}});
+    it->count++;
+    it->user_ids.push_back(s.Text(2));
+  }
+}
+
+#define PIN_COLS "p.channel_id, p.message_id, p.pinned_by, p.pinned_at"
+
+Result<std::optional<Pin>> SqliteTx::GetPin(std::string_view message_id) {
+  PREPARE(s, "SELECT " PIN_COLS " FROM pins p WHERE p.message_id = ?");
+  s.Bind(1, message_id);
+  return One<Pin>(s, [](const Stmt& r) {
+    Pin p;
+    p.channel_id = r.Text(0);
+    p.message_id = r.Text(1);
+    p.pinned_by = r.Text(2);
+    p.pinned_at = r.Int(3);
+    return p;
+  });
+}
+
+Status SqliteTx::InsertPin(const Pin& p) {
+  PREPARE(s, "INSERT INTO pins(channel_id, message_id, pinned_by, pinned_at) VALUES(?, ?, ?, ?)");
+  s.Bind(1, p.channel_id).Bind(2, p.message_id).Bind(3, p.pinned_by).Bind(4, p.pinned_at);
+  return s.Exec();
+}
+
+Result<bool> SqliteTx::DeletePin(std::string_view message_id) {
+  PREPARE(s, "DELETE FROM pins WHERE message_id = ?");
+  s.Bind(1, message_id);
+  QUIK_RETURN_IF_ERROR(s.Exec());
+  return sqlite3_changes(conn_.raw()) > 0;
+}
+
+Result<int> SqliteTx::CountPins(std::string_view channel_id) {
+  PREPARE(s, "SELECT count(*) FROM pins WHERE channel_id = ?");
+  s.Bind(1, channel_id);
+  QUIK_ASSIGN_OR_RETURN(bool row, s.Step());
+  return row ? static_cast<int>(s.Int(0)) : 0;
+}
+
+Result<std::vector<Pin>> SqliteTx::ListPins(std::string_view channel_id) {
+  // Message columns first, so ReadMessage reads them at their usual indexes.
+  PREPARE(s,
+          "SELECT m.id, m.channel_id, m.workspace_id, m.user_id, m.text, m.client_msg_id, "
+          "m.thread_root_id, m.reply_count, m.created_at, m.edited_at, m.deleted_at, "
+          "p.pinned_by, p.pinned_at FROM pins p JOIN messages m ON m.id = p.message_id "
+          "WHERE p.channel_id = ? ORDER BY p.pinned_at DESC, p.message_id DESC");
+  s.Bind(1, channel_id);
+  return All<Pin>(s, [](const Stmt& r) {
+    Pin p;
+    p.message = ReadMessage(r);
+    p.channel_id = p.message.channel_id;
+    p.message_id = p.message.id;
+    p.pinned_by = r.Text(11);
+    p.pinned_at = r.Int(12);
+    return p;
+  });
+}
+
+Status SqliteTx::InsertMessageEdit(const MessageEdit& e) {
+  PREPARE(s,
+          "INSERT INTO message_edits(message_id, editor_id, edited_at, previous_text) "
+          "VALUES(?, ?, ?, ?)");
+  s.Bind(1, e.message_id).Bind(2, e.editor_id).Bind(3, e.edited_at).Bind(4, e.previous_text);
+  return s.Exec();
+}
+
+Result<std::vector<MessageEdit>> SqliteTx::ListMessageEdits(std::string_view message_id) {
+  PREPARE(s,
+          "SELECT message_id, editor_id, edited_at, previous_text FROM message_edits "
+          "WHERE message_id = ? ORDER BY rowid");
+  s.Bind(1, message_id);
+  return All<MessageEdit>(s, [](const Stmt& r) {
+    return MessageEdit{r.Text(0), r.Text(1), r.Int(2), r.Text(3)};
+  });
+}
+
+Status SqliteTx::PurgeMessageExtras(std::string_view message_id) {
+  {
+    PREPARE(s, "DELETE FROM reactions WHERE message_id = ?");
+    s.Bind(1, message_id);
+    QUIK_RETURN_IF_ERROR(s.Exec());
+  }
+  PREPARE(s, "DELETE FROM message_edits WHERE message_id = ?");
+  s.Bind(1, message_id);
+  return s.Exec();
 }
 
 // ---- events

@@ -128,6 +128,21 @@ class SqliteTx final : public Tx {
                                                       std::string_view user_id) override;
   Result<std::vector<std::string>> ListThreadFollowers(std::string_view root_id) override;
 
+  Result<bool> InsertReaction(const ReactionRow& row) override;
+  Result<bool> DeleteReaction(std::string_view message_id, std::string_view user_id,
+                              std::string_view emoji) override;
+  Result<int> CountReactionEmojis(std::string_view message_id) override;
+  Result<bool> HasReactionEmoji(std::string_view message_id, std::string_view emoji) override;
+  Status LoadReactions(std::span<Message> messages) override;
+  Result<std::optional<Pin>> GetPin(std::string_view message_id) override;
+  Status InsertPin(const Pin& pin) override;
+  Result<bool> DeletePin(std::string_view message_id) override;
+  Result<int> CountPins(std::string_view channel_id) override;
+  Result<std::vector<Pin>> ListPins(std::string_view channel_id) override;
+  Status InsertMessageEdit(const MessageEdit& edit) override;
+  Result<std::vector<MessageEdit>> ListMessageEdits(std::string_view message_id) override;
+  Status PurgeMessageExtras(std::string_view message_id) override;
+
   Status AppendEvent(Event& event) override;
   Result<std::vector<Event>> ReadEvents(std::int64_t after_seq, int limit) override;
   Result<std::int64_t> LatestSeq() override;

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -63,6 +64,16 @@ struct MessageQuery {
   std::string below_id;  // exclusive upper bound (newest-first paging); empty: none
   std::string above_id;  // exclusive lower bound; empty: none
   int limit = 50;
+};
+
+// One user's reaction with one emoji to one message.
+struct ReactionRow {
+  std::string message_id;
+  std::string channel_id;
+  std::string workspace_id;
+  std::string emoji;
+  std::string user_id;
+  Timestamp created_at = 0;
 };
 
 class Tx {
@@ -202,6 +213,29 @@ class Tx {
                                                               std::string_view user_id) = 0;
   // Who follows the thread now (following = 1).
   virtual Result<std::vector<std::string>> ListThreadFollowers(std::string_view root_id) = 0;
+
+  // Reactions, pins and edit history (messages/reactions.cc, pins.cc, edits.cc).
+  // InsertReaction: false if the user already reacted so; DeleteReaction:
+  // false if they had not.
+  virtual Result<bool> InsertReaction(const ReactionRow& row) = 0;
+  virtual Result<bool> DeleteReaction(std::string_view message_id, std::string_view user_id,
+                                      std::string_view emoji) = 0;
+  // The distinct emojis on a message.
+  virtual Result<int> CountReactionEmojis(std::string_view message_id) = 0;
+  virtual Result<bool> HasReactionEmoji(std::string_view message_id, std::string_view emoji) = 0;
+  // Fills in each message's reactions (in order of first use) in one query.
+  virtual Status LoadReactions(std::span<Message> messages) = 0;
+  // A pin (its message left empty); nullopt if the message is not pinned.
+  virtual Result<std::optional<Pin>> GetPin(std::string_view message_id) = 0;
+  virtual Status InsertPin(const Pin& pin) = 0;
+  virtual Result<bool> DeletePin(std::string_view message_id) = 0;  // false if absent
+  virtual Result<int> CountPins(std::string_view channel_id) = 0;
+  // A channel's pins with their messages (no reactions), newest pin first.
+  virtual Result<std::vector<Pin>> ListPins(std::string_view channel_id) = 0;
+  virtual Status InsertMessageEdit(const MessageEdit& edit) = 0;
+  virtual Result<std::vector<MessageEdit>> ListMessageEdits(std::string_view message_id) = 0;
+  // A deleted message's reactions and edit history go with its text.
+  virtual Status PurgeMessageExtras(std::string_view message_id) = 0;
 
   // Events. Append fills in event.seq.
   virtual Status AppendEvent(Event& event) = 0;

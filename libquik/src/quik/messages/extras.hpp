@@ -1,0 +1,29 @@
+// Reactions, pins and edit history: what they share, and the hooks that
+// MessageService::Edit and ::Delete (messages.cc) call inside their
+// transactions.
+#pragma once
+
+#include <string_view>
+
+#include "authz/authz.hpp"
+#include "quik/actor.hpp"
+#include "quik/status.hpp"
+#include "quik/types.hpp"
+#include "store/tx.hpp"
+
+namespace quik::internal {
+
+// A message and its channel, if the caller may read it (authz::MessageFor).
+using ReadableMessage = authz::MessageAccess;
+
+// kPermissionDenied in an archived channel; kInvalidArgument for a deleted message.
+Status CheckChangeable(const ReadableMessage& m);
+
+// Edit: records the text `before` (the message as it was) and who replaced it.
+Status RecordEdit(store::Tx& tx, const Actor& actor, const Message& before);
+
+// Delete: unpins the message (with a pin.removed event) and purges its
+// reactions and edit history.
+Status OnMessageDeleted(store::Tx& tx, const Actor& actor, const Message& message);
+
+}  // namespace quik::internal
