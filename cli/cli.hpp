@@ -144,6 +144,7 @@ void AddWorkspaceCommands(CLI::App& app, Action* selected);
 void AddUserCommands(CLI::App& app, Action* selected);
 void AddChannelCommands(CLI::App& app, Action* selected);
 void AddTokenCommands(CLI::App& app, Action* selected);
+void AddWebhookCommands(CLI::App& app, Action* selected);
 void AddPostCommand(CLI::App& app, Action* selected);
 void AddMessageCommands(CLI::App& app, Action* selected);  // message pin, pins, edits, react
 void AddServeCommand(CLI::App& app, Action* selected);

@@ -33,6 +33,8 @@ constexpr const char* kFooter = R"(Commands:
   quikctl channel add-member C U | remove-member C U
   quikctl token create --user U [--name N] [--ttl 30d] | list [--user U] | revoke ID
   quikctl post --channel C [--as U] [--thread ID] TEXT
+  quikctl webhook create --workspace W URL --events a.b,c.* [--description T]
+  quikctl webhook list --workspace W | delete ID | deliveries ID [--status S]
   quikctl bench ws [--subscribers N] [--messages M] [--rate R] [--publishers P]
                    [--idle-seconds S] [--sync normal|full] [--dir DIR] [--keep]
 
@@ -141,7 +143,7 @@ int Run(int argc, char** argv) {
   GlobalFlags flags;
   CLI::App app(
       "quikctl operates a QuikApp team-chat server: it creates and migrates the data "
-      "dir and manages workspaces, users, channels, tokens and messages.",
+      "dir and manages workspaces, users, channels, tokens, messages and webhooks.",
       "quikctl");
   app.fallthrough();  // global flags may follow the command, as in kubectl
   app.require_subcommand(1);
@@ -178,6 +180,7 @@ int Run(int argc, char** argv) {
   AddUserCommands(app, &selected);
   AddChannelCommands(app, &selected);
   AddTokenCommands(app, &selected);
+  AddWebhookCommands(app, &selected);
   AddPostCommand(app, &selected);
   AddMessageCommands(app, &selected);
   AddServeCommand(app, &selected);

@@ -800,4 +800,36 @@ TEST_CASE("HttpClient against quikctl serve: keep-alive, headers, idle reconnect
   CHECK(later->status == 200);
 }
 
+TEST_CASE("quikctl --server: webhook create, list, deliveries, delete", "[cli][remote][webhooks]") {
+  Served s;
+  REQUIRE_EXIT(s.Admin({"workspace", "create", "Acme", "--slug", "acme"}), 0);
+  const std::vector<std::string> create = {
+      "webhook",  "create",   "--workspace", "acme", "https://93.184.216.34/hook",
+      "--events", "message.*"};
+  json hook = s.AdminJson(create);
+  CHECK(hook["url"] == "https://93.184.216.34/hook");
+  CHECK(hook.value("secret", "").rfind("whsec_", 0) == 0);
+  const std::string id = hook["id"];
+  s.RequireSameEverywhere({"webhook", "list", "--workspace", "acme"});
+  s.RequireSameEverywhere({"webhook", "deliveries", id});
+
+  // Bad input and refusals exit as locally.
+  const std::vector<std::string> private_url = {
+      "webhook", "create", "--workspace", "acme", "http://10.1.2.3/", "--events", "*"};
+  REQUIRE_SAME(s.Local(private_url), s.Admin(private_url));
+  REQUIRE_EXIT(s.Admin(private_url), 7);
+  // Bob is no member (3); as a plain member he may not manage webhooks (5).
+  REQUIRE_EXIT(s.Bob({"webhook", "list", "--workspace", "acme"}), 3);
+  REQUIRE_EXIT(s.Bob({"webhook", "delete", id}), 3);
+  REQUIRE_EXIT(
+      s.Local({"user", "set-role", "bob@remote.test", "--workspace", "acme", "--role", "member"}),
+      0);
+  REQUIRE_EXIT(s.Bob({"webhook", "list", "--workspace", "acme"}), 5);
+  REQUIRE_EXIT(s.Bob(create), 5);
+
+  REQUIRE_EXIT(s.Admin({"webhook", "delete", id}), 0);
+  CHECK(s.AdminJson({"webhook", "list", "--workspace", "acme"}).empty());
+  REQUIRE_EXIT(s.Admin({"webhook", "delete", id}), 3);
+}
+
 }  // namespace

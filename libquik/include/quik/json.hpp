@@ -8,6 +8,7 @@
 #include "quik/presence.hpp"
 #include "quik/status.hpp"
 #include "quik/types.hpp"
+#include "quik/webhooks.hpp"
 
 namespace quik {
 
@@ -36,6 +37,10 @@ nlohmann::json ToJson(const Preferences& preferences);
 // {"id","workspace_id","channel_id","message_id","thread_root_id"?,"reason","actor_id",
 //  "excerpt","created_at","read":bool,"read_at"?}
 nlohmann::json ToJson(const Notification& notification);
+// Webhooks: never the secret, except CreatedWebhook's "secret" (shown once).
+nlohmann::json ToJson(const Webhook& webhook);
+nlohmann::json ToJson(const CreatedWebhook& created);
+nlohmann::json ToJson(const WebhookDelivery& delivery);
 // {"error":{"code":...,"message":...}}
 nlohmann::json ErrorJson(const Status& status);
 

@@ -248,6 +248,35 @@ struct RealtimeOptions {
   int presence_broadcast_max = 500;
 };
 
+struct WebhooksOptions {
+  // webhooks.allow_private_addresses: let webhook URLs reach loopback, private
+  // (RFC 1918, fc00::/7), link-local (169.254/16 with the cloud metadata
+  // address, fe80::/10), CGNAT (100.64/10), unspecified and multicast
+  // addresses. Off, such URLs are refused at creation and at delivery (SSRF).
+  // Default: false
+  bool allow_private_addresses = false;
+
+  // webhooks.max_attempts: requests per delivery before it is marked failed.
+  // Default: 8
+  int max_attempts = 8;
+
+  // webhooks.retry_base, webhooks.retry_max: the wait before retry n is
+  // retry_base * 2^(n-1), at most retry_max, less up to half of it at random
+  // (jitter).
+  // Default: 5 seconds, 1 hour
+  std::chrono::seconds retry_base = std::chrono::seconds(5);
+  std::chrono::seconds retry_max = std::chrono::hours(1);
+
+  // webhooks.timeout: how long one delivery may take to connect and to get
+  // its answer.
+  // Default: 10 seconds
+  std::chrono::seconds timeout = std::chrono::seconds(10);
+
+  // webhooks.max_per_workspace: webhooks one workspace may have.
+  // Default: 20
+  int max_per_workspace = 20;
+};
+
 struct Options {
   // The data directory: quik.toml, quik.db (SQLite), lmdb/ and, later, blobs.
   // Default: "quik-data", relative to the working directory (quikctl uses
@@ -262,6 +291,7 @@ struct Options {
   TlsOptions tls;
   LogOptions log;
   RealtimeOptions realtime;
+  WebhooksOptions webhooks;
 };
 
 }  // namespace quik

@@ -15,4 +15,5 @@
 #include "quik/status.hpp"
 #include "quik/types.hpp"
 #include "quik/users.hpp"
+#include "quik/webhooks.hpp"
 #include "quik/workspaces.hpp"

@@ -20,6 +20,7 @@
 #include "quik/reads.hpp"
 #include "quik/status.hpp"
 #include "quik/users.hpp"
+#include "quik/webhooks.hpp"
 #include "quik/workspaces.hpp"
 
 namespace quik {
@@ -44,6 +45,7 @@ class Service {
   virtual PresenceService& presence() = 0;
   virtual ReadStateService& reads() = 0;
   virtual NotificationService& notifications() = 0;
+  virtual WebhookService& webhooks() = 0;
 
  protected:
   Service() = default;

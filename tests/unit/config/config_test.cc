@@ -55,7 +55,12 @@ bool SameOptions(const Options& a, const Options& b) {
          a.realtime.client_frame_rate == b.realtime.client_frame_rate &&
          a.realtime.typing_interval == b.realtime.typing_interval &&
          a.realtime.presence_grace == b.realtime.presence_grace &&
-         a.realtime.presence_broadcast_max == b.realtime.presence_broadcast_max;
+         a.realtime.presence_broadcast_max == b.realtime.presence_broadcast_max &&
+         a.webhooks.allow_private_addresses == b.webhooks.allow_private_addresses &&
+         a.webhooks.max_attempts == b.webhooks.max_attempts &&
+         a.webhooks.retry_base == b.webhooks.retry_base &&
+         a.webhooks.retry_max == b.webhooks.retry_max && a.webhooks.timeout == b.webhooks.timeout &&
+         a.webhooks.max_per_workspace == b.webhooks.max_per_workspace;
 }
 
 // Options with every field away from its default.
@@ -108,6 +113,12 @@ Options NonDefaultOptions() {
   o.realtime.typing_interval = seconds(157);
   o.realtime.presence_grace = seconds(163);
   o.realtime.presence_broadcast_max = 167;
+  o.webhooks.allow_private_addresses = true;
+  o.webhooks.max_attempts = 3;
+  o.webhooks.retry_base = seconds(173);
+  o.webhooks.retry_max = seconds(179);
+  o.webhooks.timeout = seconds(181);
+  o.webhooks.max_per_workspace = 191;
   return o;
 }
 
@@ -475,7 +486,7 @@ TEST_CASE("config: the default text parses and equals the defaults", "[config]")
     }
     uncommented += line + "\n";
   }
-  CHECK(keys == 46);
+  CHECK(keys == 52);
   Options all = NonDefaultOptions();
   Status s2 = ParseOptions(uncommented, "quik.toml", &all);
   INFO(s2.message());
@@ -517,7 +528,12 @@ TEST_CASE("config: the default text parses and equals the defaults", "[config]")
                           "rate_burst",
                           "cert",
                           "key",
-                          "level"}) {
+                          "level",
+                          "allow_private_addresses",
+                          "max_attempts",
+                          "retry_base",
+                          "retry_max",
+                          "max_per_workspace"}) {
     CAPTURE(key);
     CHECK_THAT(text, Catch::Contains("\n# " + std::string(key) + " = "));
   }

@@ -248,6 +248,40 @@ nlohmann::json ToJson(const Notification& n) {
   return j;
 }
 
+nlohmann::json ToJson(const Webhook& webhook) {
+  json j = {
+      {"id", webhook.id},         {"workspace_id", webhook.workspace_id},
+      {"url", webhook.url},       {"events", webhook.events},
+      {"paused", webhook.paused}, {"created_at", FormatTime(webhook.created_at)},
+  };
+  SetStringIfSet(j, "description", webhook.description);
+  SetStringIfSet(j, "created_by", webhook.created_by);
+  return j;
+}
+
+nlohmann::json ToJson(const CreatedWebhook& created) {
+  json j = ToJson(created.webhook);
+  j["secret"] = created.secret;
+  return j;
+}
+
+nlohmann::json ToJson(const WebhookDelivery& d) {
+  json j = {
+      {"id", d.id},
+      {"webhook_id", d.webhook_id},
+      {"event_seq", d.event_seq},
+      {"event_type", d.event_type},
+      {"status", std::string(DeliveryStatusName(d.status))},
+      {"attempts", d.attempts},
+      {"created_at", FormatTime(d.created_at)},
+  };
+  if (d.status == DeliveryStatus::kPending) j["next_attempt_at"] = FormatTime(d.next_attempt_at);
+  if (d.last_http_status != 0) j["last_http_status"] = d.last_http_status;
+  SetStringIfSet(j, "last_error", d.last_error);
+  SetTimeIfSet(j, "finished_at", d.finished_at);
+  return j;
+}
+
 nlohmann::json ErrorJson(const Status& status) {
   return {{"error",
            {

@@ -739,6 +739,58 @@ Result<Response> ListEdits(Call& c) {
   return Items(edits);
 }
 
+// Webhooks.
+
+Result<Response> CreateWebhook(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody());
+  NewWebhook spec;
+  QUIK_ASSIGN_OR_RETURN(spec.url, RequiredString(body, "url"));
+  QUIK_ASSIGN_OR_RETURN(spec.events, StringArray(body, "events", kMaxWebhookEvents));
+  QUIK_ASSIGN_OR_RETURN(auto description, OptionalString(body, "description"));
+  spec.description = description.value_or("");
+  QUIK_ASSIGN_OR_RETURN(CreatedWebhook w, c.service.webhooks().Create(c.actor, c.param(0), spec));
+  return Object(201, w);
+}
+
+Result<Response> ListWebhooks(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(auto hooks, c.service.webhooks().List(c.actor, c.param(0)));
+  return Items(hooks);
+}
+
+Result<Response> GetWebhook(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(Webhook w, c.service.webhooks().Get(c.actor, c.param(0)));
+  return Object(200, w);
+}
+
+Result<Response> PatchWebhook(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody());
+  QUIK_ASSIGN_OR_RETURN(auto paused, OptionalBool(body, "paused"));
+  if (!paused) return FieldError("paused", "is required (true or false)");
+  QUIK_ASSIGN_OR_RETURN(Webhook w, c.service.webhooks().SetPaused(c.actor, c.param(0), *paused));
+  return Object(200, w);
+}
+
+Result<Response> DeleteWebhook(Call& c) {
+  QUIK_RETURN_IF_ERROR(c.service.webhooks().Delete(c.actor, c.param(0)));
+  return NoContent();
+}
+
+Result<Response> ListWebhookDeliveries(Call& c) {
+  ListDeliveriesRequest request;
+  QUIK_ASSIGN_OR_RETURN(request.limit, LimitParam(c));
+  request.cursor = c.Query("cursor").value_or("");
+  if (auto status = c.Query("status"); status && !status->empty()) {
+    request.status = ParseDeliveryStatus(*status);
+    if (!request.status) {
+      return InvalidArgument(
+          "query parameter 'status' must be \"pending\", \"succeeded\" or \"failed\"");
+    }
+  }
+  QUIK_ASSIGN_OR_RETURN(auto page,
+                        c.service.webhooks().ListDeliveries(c.actor, c.param(0), request));
+  return PageOf(page);
+}
+
 // A route a later part of the API will serve.
 SyncHandler NotYet(std::string what) {
   return [what = std::move(what)](Call&) -> Result<Response> {
@@ -845,6 +897,13 @@ std::vector<Route> ApiRoutes(LoginLimits& limits) {
       R("GET", "/ws", kInline, WebSocketHandshake, Access::kPublic),
       RAsync("GET", "/events", LongPoll),
       RAsync("POST", "/channels/{ch}/messages", PostMessage),
+
+      R("GET", "/workspaces/{ws}/webhooks", kInline, ListWebhooks),
+      R("POST", "/workspaces/{ws}/webhooks", kBlocking, CreateWebhook),
+      R("GET", "/webhooks/{hook}", kInline, GetWebhook),
+      R("PATCH", "/webhooks/{hook}", kBlocking, PatchWebhook),
+      R("DELETE", "/webhooks/{hook}", kBlocking, DeleteWebhook),
+      R("GET", "/webhooks/{hook}/deliveries", kInline, ListWebhookDeliveries),
   };
   return routes;
 }

@@ -400,6 +400,22 @@ const std::vector<SectionSpec>& Sections() {
                   "No presence.changed in workspaces with more members connected than this.",
                   &Options::realtime, &RealtimeOptions::presence_broadcast_max, 0, 1000000),
        }},
+      {"webhooks",
+       {
+           BoolKey("allow_private_addresses",
+                   "Let webhook URLs reach loopback, private and link-local addresses (SSRF).",
+                   &Options::webhooks, &WebhooksOptions::allow_private_addresses),
+           IntKey("max_attempts", "Requests per webhook delivery before it is marked failed.",
+                  &Options::webhooks, &WebhooksOptions::max_attempts, 1, 100),
+           DurationKey("retry_base", "Wait before the first retry; doubles each retry (jitter).",
+                       &Options::webhooks, &WebhooksOptions::retry_base),
+           DurationKey("retry_max", "The longest wait between two attempts of a delivery.",
+                       &Options::webhooks, &WebhooksOptions::retry_max),
+           DurationKey("timeout", "Time one delivery may take to connect and get its answer.",
+                       &Options::webhooks, &WebhooksOptions::timeout),
+           IntKey("max_per_workspace", "Webhooks one workspace may have.", &Options::webhooks,
+                  &WebhooksOptions::max_per_workspace, 0, 10000),
+       }},
   };
   return *sections;
 }

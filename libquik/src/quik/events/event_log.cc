@@ -211,6 +211,20 @@ Status AppendNotificationsRead(store::Tx& tx, std::string_view user_id,
   return Write(tx, "notification.read", user_id, "", "", p);
 }
 
+Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, const Webhook& v) {
+  quik::v1::EventPayload p;
+  auto* w = p.mutable_webhook();
+  w->set_id(v.id);
+  w->set_workspace_id(v.workspace_id);
+  w->set_url(v.url);
+  for (const std::string& e : v.events) w->add_events(e);
+  w->set_description(v.description);
+  w->set_paused(v.paused);
+  w->set_created_by(v.created_by);
+  w->set_created_at(v.created_at);
+  return Write(tx, type, actor_id, v.workspace_id, "", p);
+}
+
 namespace {
 
 std::optional<ChannelKind> ParseChannelKind(std::string_view name) {
@@ -378,6 +392,19 @@ nlohmann::json PayloadJson(const quik::v1::EventPayload& p) {
       return {{"ids", std::vector<std::string>(r.ids().begin(), r.ids().end())},
               {"all", r.all()},
               {"read_at", FormatTime(r.read_at())}};
+    }
+    case B::kWebhook: {
+      const auto& w = p.webhook();
+      Webhook v;
+      v.id = w.id();
+      v.workspace_id = w.workspace_id();
+      v.url = w.url();
+      v.events.assign(w.events().begin(), w.events().end());
+      v.description = w.description();
+      v.paused = w.paused();
+      v.created_by = w.created_by();
+      v.created_at = w.created_at();
+      return ToJson(v);
     }
     case B::BODY_NOT_SET:
       break;

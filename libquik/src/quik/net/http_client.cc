@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -213,6 +214,19 @@ struct HttpClient::Impl {
                          FormatDuration(options.connect_timeout));
     }
     if (ec) return Unreachable(Describe(ec));
+    std::vector<tcp::endpoint> allowed;
+    Status refused = Status::Ok();
+    for (const auto& entry : endpoints) {
+      if (options.check_address) {
+        Status st = options.check_address(entry.endpoint().address().to_string());
+        if (!st.ok()) {
+          if (refused.ok()) refused = st;
+          continue;
+        }
+      }
+      allowed.push_back(entry.endpoint());
+    }
+    if (allowed.empty()) return refused.ok() ? Unreachable("no address") : refused;
 
     if (url.tls) {
       tls = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(ioc, *ssl_ctx);
@@ -220,7 +234,7 @@ struct HttpClient::Impl {
       plain = std::make_unique<beast::tcp_stream>(ioc);
     }
     tcp().expires_at(deadline);
-    ec = Run([&](auto handler) { tcp().async_connect(endpoints, std::move(handler)); });
+    ec = Run([&](auto handler) { tcp().async_connect(allowed, std::move(handler)); });
     if (ec) {
       Close();
       if (ec == beast::error::timeout) {

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -46,6 +47,12 @@ struct ClientOptions {
   HttpHeaders default_headers;
   // The User-Agent header. Default: "quik-http-client/1".
   std::string user_agent = "quik-http-client/1";
+  // When set, called with each address the host resolves to (text such as
+  // "10.0.0.1" or "::1"); only the addresses it accepts are connected to, so
+  // the check and the connection see the same resolution. If it refuses
+  // every address, connecting fails with its first refusal. Default: unset
+  // (every address).
+  std::function<Status(const std::string& address)> check_address;
 };
 
 struct HttpResponse {
@@ -72,7 +79,8 @@ class HttpClient {
   // Sends `method` (GET, POST, ...) to PREFIX + `target` (which starts with
   // '/' and may carry a query string) and reads the whole response. A
   // non-empty body without a Content-Type header is sent as application/json.
-  // Any HTTP status is a successful Result; only transport failures are not.
+  // Any HTTP status is a successful Result (redirects are not followed); only
+  // transport failures are not.
   Result<HttpResponse> Request(std::string_view method, std::string_view target,
                                std::string_view body = {}, const HttpHeaders& headers = {});
 

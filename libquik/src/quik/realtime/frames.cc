@@ -28,11 +28,7 @@ FramePtr Make(Encoding enc, const json& j, const v1::ServerFrame& f) {
 }
 
 std::string EventJson(const DecodedEvent& e) {
-  json j = {{"type", e.event.type}, {"seq", e.event.seq}};
-  if (!e.event.workspace_id.empty()) j["workspace_id"] = e.event.workspace_id;
-  if (!e.event.channel_id.empty()) j["channel_id"] = e.event.channel_id;
-  j["data"] = events::PayloadJson(e.payload);
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+  return EventObject(e).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::string EventProto(const DecodedEvent& e) {
@@ -126,6 +122,14 @@ Result<ClientFrame> ParseProto(std::string_view data) {
 }
 
 }  // namespace
+
+nlohmann::json EventObject(const DecodedEvent& e) {
+  json j = {{"type", e.event.type}, {"seq", e.event.seq}};
+  if (!e.event.workspace_id.empty()) j["workspace_id"] = e.event.workspace_id;
+  if (!e.event.channel_id.empty()) j["channel_id"] = e.event.channel_id;
+  j["data"] = events::PayloadJson(e.payload);
+  return j;
+}
 
 FramePtr EventFrame(const DecodedEvent& e, bool json, bool proto) {
   auto frame = std::make_shared<Frame>();

@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "quik/status.hpp"
 #include "realtime/view.hpp"
 
@@ -27,6 +29,10 @@ struct Frame {
   const std::string& bytes(Encoding e) const { return e == Encoding::kJson ? json : proto; }
 };
 using FramePtr = std::shared_ptr<const Frame>;
+
+// A durable event's JSON frame as an object: {"type","seq","workspace_id",
+// "channel_id","data"} (webhook bodies add to it).
+nlohmann::json EventObject(const DecodedEvent& e);
 
 // A durable event, in the encodings asked for.
 FramePtr EventFrame(const DecodedEvent& e, bool json, bool proto);

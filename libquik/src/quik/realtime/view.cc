@@ -141,6 +141,7 @@ bool View::MaySee(const DecodedEvent& e) const {
     return InChannel(ev.channel_id);
   }
   if (StartsWith(type, "invite.")) return role == Role::kOwner || role == Role::kAdmin;
+  if (StartsWith(type, "webhook.")) return role == Role::kOwner || role == Role::kAdmin;
   return true;
 }
 

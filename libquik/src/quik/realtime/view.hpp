@@ -2,7 +2,7 @@
 //
 // The rules of CONTRACT.md section 3, in one place (MaySee): a channel's
 // events go to its members; a public channel's creation and updates to every
-// non-guest member of the workspace; workspace events to its members (invites
+// non-guest member of the workspace; workspace events to its members (invites and webhooks
 // to its owners and admins only); account events to the user they are about;
 // token and session events to nobody; personal events (IsPersonal) to their
 // user only; a user's own membership events to them always. Membership is taken at the time of the

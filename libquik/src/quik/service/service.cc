@@ -46,7 +46,8 @@ class ServiceImpl final : public Service {
         events_(ctx_.get()),
         presence_(ctx_.get()),
         reads_(ctx_.get()),
-        notifications_(ctx_.get()) {}
+        notifications_(ctx_.get()),
+        webhooks_(ctx_.get()) {}
 
   const Options& options() const override { return ctx_->options; }
   UserService& users() override { return users_; }
@@ -58,6 +59,7 @@ class ServiceImpl final : public Service {
   PresenceService& presence() override { return presence_; }
   ReadStateService& reads() override { return reads_; }
   NotificationService& notifications() override { return notifications_; }
+  WebhookService& webhooks() override { return webhooks_; }
 
   internal::Context* context() { return ctx_.get(); }
 
@@ -72,6 +74,7 @@ class ServiceImpl final : public Service {
   PresenceService presence_;
   ReadStateService reads_;
   NotificationService notifications_;
+  WebhookService webhooks_;
 };
 
 }  // namespace

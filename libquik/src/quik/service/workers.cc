@@ -2,6 +2,7 @@
 
 #include "notify/notifier.hpp"
 #include "service/context.hpp"
+#include "webhooks/webhooks_internal.hpp"
 
 namespace quik::internal {
 
@@ -10,6 +11,8 @@ Status StartWorkers(Context& ctx, WorkerErrorFn on_error) {
   // Each module adds its workers here, e.g.
   //   ctx.workers.push_back(notify::NewNotifier(ctx));
   ctx.workers.push_back(notify::NewNotifier(ctx));
+  ctx.workers.push_back(webhooks::NewEnqueuer(ctx));
+  ctx.workers.push_back(webhooks::NewDeliveryWorker(ctx));
   for (auto& w : ctx.workers) {
     Status st = w->Start(on_error);
     if (!st.ok()) {

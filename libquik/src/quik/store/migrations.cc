@@ -291,7 +291,47 @@ CREATE INDEX notifications_by_user ON notifications(user_id, id);
 CREATE INDEX notifications_unread ON notifications(user_id, id) WHERE read_at = 0;
 CREATE UNIQUE INDEX notifications_by_message ON notifications(message_id, user_id);
 )sql"},
-      {7, "reserved: webhooks", "-- reserved"},
+      {7, "webhooks: subscriptions and their durable delivery queue", R"sql(
+-- Outbound webhooks (webhooks/). The secret is the HMAC-SHA256 signing key and
+-- so is kept in clear: signing needs it (it is shown to the admin only once).
+CREATE TABLE webhooks (
+  id           TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  url          TEXT NOT NULL,
+  events       TEXT NOT NULL,               -- patterns joined by ','
+  description  TEXT NOT NULL DEFAULT '',
+  secret       TEXT NOT NULL,
+  paused       INTEGER NOT NULL DEFAULT 0,
+  created_by   TEXT NOT NULL DEFAULT '',    -- user id; '' for the system
+  created_at   INTEGER NOT NULL,
+  -- The seqs of its webhook.created and of its last pause and resume: the
+  -- queue sends the events after its creation and outside that pause.
+  created_seq  INTEGER NOT NULL DEFAULT 0,
+  paused_seq   INTEGER NOT NULL DEFAULT 0,
+  resumed_seq  INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+CREATE INDEX webhooks_by_workspace ON webhooks(workspace_id, id);
+
+-- One row per (webhook, event): the request body as first built, and where
+-- its delivery stands. Pending rows are the queue.
+CREATE TABLE webhook_deliveries (
+  id               TEXT PRIMARY KEY,
+  webhook_id       TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+  event_seq        INTEGER NOT NULL,
+  event_type       TEXT NOT NULL,
+  body             TEXT NOT NULL,
+  status           TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed')),
+  attempts         INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at  INTEGER NOT NULL DEFAULT 0,
+  last_http_status INTEGER NOT NULL DEFAULT 0,
+  last_error       TEXT NOT NULL DEFAULT '',
+  created_at       INTEGER NOT NULL,
+  finished_at      INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries(webhook_id, id);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at)
+  WHERE status = 'pending';
+)sql"},
   };
   return kMigrations;
 }

@@ -1073,6 +1073,72 @@ Notification ReadNotification(const Stmt& s) {
 
 }  // namespace
 
+// ---- webhooks
+
+namespace {
+
+std::string JoinPatterns(const std::vector<std::string>& events) {
+  std::string out;
+  for (const std::string& e : events) out += (out.empty() ? "" : ",") + e;
+  return out;
+}
+
+std::vector<std::string> SplitPatterns(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= text.size() && !text.empty()) {
+    std::size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    out.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+#define WEBHOOK_COLS                                                                     \
+  "id, workspace_id, url, events, description, paused, created_by, created_at, secret, " \
+  "created_seq, paused_seq, resumed_seq"
+
+WebhookRecord ReadWebhook(const Stmt& s) {
+  WebhookRecord r;
+  r.webhook.id = s.Text(0);
+  r.webhook.workspace_id = s.Text(1);
+  r.webhook.url = s.Text(2);
+  r.webhook.events = SplitPatterns(s.Text(3));
+  r.webhook.description = s.Text(4);
+  r.webhook.paused = s.Int(5) != 0;
+  r.webhook.created_by = s.Text(6);
+  r.webhook.created_at = s.Int(7);
+  r.secret = s.Text(8);
+  r.created_seq = s.Int(9);
+  r.paused_seq = s.Int(10);
+  r.resumed_seq = s.Int(11);
+  return r;
+}
+
+#define DELIVERY_COLS                                                                        \
+  "d.id, d.webhook_id, d.event_seq, d.event_type, d.status, d.attempts, d.next_attempt_at, " \
+  "d.last_http_status, d.last_error, d.created_at, d.finished_at"
+
+WebhookDelivery ReadDelivery(const Stmt& s) {
+  WebhookDelivery d;
+  d.id = s.Text(0);
+  d.webhook_id = s.Text(1);
+  d.event_seq = s.Int(2);
+  d.event_type = s.Text(3);
+  // The schema's CHECK allows only the three.
+  d.status = ParseDeliveryStatus(s.Text(4)).value_or(DeliveryStatus::kFailed);
+  d.attempts = static_cast<int>(s.Int(5));
+  d.next_attempt_at = s.Int(6);
+  d.last_http_status = static_cast<int>(s.Int(7));
+  d.last_error = s.Text(8);
+  d.created_at = s.Int(9);
+  d.finished_at = s.Int(10);
+  return d;
+}
+
+}  // namespace
+
 Result<std::optional<Preferences>> SqliteTx::GetPreferences(std::string_view user_id) {
   std::optional<Preferences> out;
   {
@@ -1200,6 +1266,109 @@ Result<std::vector<std::string>> SqliteTx::MarkNotificationsRead(
 #undef NOTIFICATION_READABLE
 #undef NOTIFICATION_COLS
 #undef PREFS_COLS
+
+Status SqliteTx::InsertWebhook(const WebhookRecord& r) {
+  PREPARE(s, "INSERT INTO webhooks(" WEBHOOK_COLS ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  const Webhook& w = r.webhook;
+  s.Bind(1, w.id).Bind(2, w.workspace_id).Bind(3, w.url).Bind(4, JoinPatterns(w.events));
+  s.Bind(5, w.description).Bind(6, w.paused).Bind(7, w.created_by).Bind(8, w.created_at);
+  s.Bind(9, r.secret).Bind(10, r.created_seq).Bind(11, r.paused_seq).Bind(12, r.resumed_seq);
+  return s.Exec();
+}
+
+Result<std::optional<WebhookRecord>> SqliteTx::GetWebhook(std::string_view id) {
+  PREPARE(s, "SELECT " WEBHOOK_COLS " FROM webhooks WHERE id = ?");
+  s.Bind(1, id);
+  return One<WebhookRecord>(s, ReadWebhook);
+}
+
+Result<std::vector<WebhookRecord>> SqliteTx::ListWebhooks(std::string_view workspace_id) {
+  PREPARE(s, "SELECT " WEBHOOK_COLS " FROM webhooks WHERE workspace_id = ? ORDER BY id");
+  s.Bind(1, workspace_id);
+  return All<WebhookRecord>(s, ReadWebhook);
+}
+
+Status SqliteTx::UpdateWebhook(const WebhookRecord& r) {
+  PREPARE(s,
+          "UPDATE webhooks SET description = ?, paused = ?, paused_seq = ?, resumed_seq = ? "
+          "WHERE id = ?");
+  s.Bind(1, r.webhook.description).Bind(2, r.webhook.paused).Bind(3, r.paused_seq);
+  s.Bind(4, r.resumed_seq).Bind(5, r.webhook.id);
+  return s.Exec();
+}
+
+Status SqliteTx::DeleteWebhook(std::string_view id) {
+  // Its deliveries cascade.
+  PREPARE(s, "DELETE FROM webhooks WHERE id = ?");
+  s.Bind(1, id);
+  return s.Exec();
+}
+
+Status SqliteTx::InsertDelivery(const WebhookDelivery& d, std::string_view body) {
+  PREPARE(s,
+          "INSERT INTO webhook_deliveries(id, webhook_id, event_seq, event_type, body, status, "
+          "attempts, next_attempt_at, last_http_status, last_error, created_at, finished_at) "
+          "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  s.Bind(1, d.id).Bind(2, d.webhook_id).Bind(3, d.event_seq).Bind(4, d.event_type).Bind(5, body);
+  s.Bind(6, DeliveryStatusName(d.status)).Bind(7, d.attempts).Bind(8, d.next_attempt_at);
+  s.Bind(9, d.last_http_status).Bind(10, d.last_error).Bind(11, d.created_at);
+  s.Bind(12, d.finished_at);
+  return s.Exec();
+}
+
+Status SqliteTx::UpdateDelivery(const WebhookDelivery& d) {
+  PREPARE(s,
+          "UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, "
+          "last_http_status = ?, last_error = ?, finished_at = ? WHERE id = ?");
+  s.Bind(1, DeliveryStatusName(d.status)).Bind(2, d.attempts).Bind(3, d.next_attempt_at);
+  s.Bind(4, d.last_http_status).Bind(5, d.last_error).Bind(6, d.finished_at).Bind(7, d.id);
+  return s.Exec();
+}
+
+Result<std::optional<WebhookDelivery>> SqliteTx::GetDelivery(std::string_view id) {
+  PREPARE(s, "SELECT " DELIVERY_COLS " FROM webhook_deliveries d WHERE d.id = ?");
+  s.Bind(1, id);
+  return One<WebhookDelivery>(s, ReadDelivery);
+}
+
+Result<std::vector<DeliveryJob>> SqliteTx::DueDeliveries(Timestamp now, int limit) {
+  PREPARE(s, "SELECT " DELIVERY_COLS
+             ", d.body, w.url, w.secret FROM webhook_deliveries d "
+             "JOIN webhooks w ON w.id = d.webhook_id "
+             "WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND w.paused = 0 "
+             "ORDER BY d.next_attempt_at, d.id LIMIT ?");
+  s.Bind(1, now).Bind(2, limit);
+  return All<DeliveryJob>(s, [](const Stmt& r) {
+    DeliveryJob job;
+    job.delivery = ReadDelivery(r);
+    job.body = r.Text(11);
+    job.url = r.Text(12);
+    job.secret = r.Text(13);
+    return job;
+  });
+}
+
+Result<std::optional<Timestamp>> SqliteTx::NextDeliveryAt() {
+  PREPARE(s,
+          "SELECT min(d.next_attempt_at) FROM webhook_deliveries d "
+          "JOIN webhooks w ON w.id = d.webhook_id WHERE d.status = 'pending' AND w.paused = 0");
+  QUIK_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row || s.IsNull(0)) return std::optional<Timestamp>();
+  return std::optional<Timestamp>(s.Int(0));
+}
+
+Result<std::vector<WebhookDelivery>> SqliteTx::ListDeliveries(const DeliveryQuery& q) {
+  PREPARE(s, "SELECT " DELIVERY_COLS
+             " FROM webhook_deliveries d WHERE d.webhook_id = ?1 "
+             "AND (?2 = '' OR d.status = ?2) AND (?3 = '' OR d.id < ?3) "
+             "ORDER BY d.id DESC LIMIT ?4");
+  s.Bind(1, q.webhook_id).Bind(2, q.status ? DeliveryStatusName(*q.status) : std::string_view(""));
+  s.Bind(3, q.below_id).Bind(4, q.limit);
+  return All<WebhookDelivery>(s, ReadDelivery);
+}
+
+#undef WEBHOOK_COLS
+#undef DELIVERY_COLS
 
 #undef PREPARE
 

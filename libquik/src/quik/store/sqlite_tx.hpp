@@ -167,6 +167,17 @@ class SqliteTx final : public Tx {
   Result<std::vector<std::string>> MarkNotificationsRead(std::string_view user_id,
                                                          const std::vector<std::string>& ids,
                                                          bool all, Timestamp at) override;
+  Status InsertWebhook(const WebhookRecord& record) override;
+  Result<std::optional<WebhookRecord>> GetWebhook(std::string_view id) override;
+  Result<std::vector<WebhookRecord>> ListWebhooks(std::string_view workspace_id) override;
+  Status UpdateWebhook(const WebhookRecord& record) override;
+  Status DeleteWebhook(std::string_view id) override;
+  Status InsertDelivery(const WebhookDelivery& delivery, std::string_view body) override;
+  Status UpdateDelivery(const WebhookDelivery& delivery) override;
+  Result<std::optional<WebhookDelivery>> GetDelivery(std::string_view id) override;
+  Result<std::vector<DeliveryJob>> DueDeliveries(Timestamp now, int limit) override;
+  Result<std::optional<Timestamp>> NextDeliveryAt() override;
+  Result<std::vector<WebhookDelivery>> ListDeliveries(const DeliveryQuery& query) override;
 
   WriteBatch& lmdb() override { return lmdb_; }
 

@@ -17,6 +17,7 @@
 #include "quik/notifications.hpp"
 #include "quik/status.hpp"
 #include "quik/types.hpp"
+#include "quik/webhooks.hpp"
 #include "store/lmdb_env.hpp"
 
 namespace quik::store {
@@ -32,6 +33,31 @@ struct ChannelAccessRow {
   Channel channel;
   std::optional<Role> role;  // in the channel's workspace; none if not a member
   bool is_channel_member = false;
+};
+
+// A webhook with its signing secret, and the seqs of its webhook.created
+// and of its last pause and resume (0: none), which say which events it gets.
+struct WebhookRecord {
+  Webhook webhook;
+  std::string secret;
+  std::int64_t created_seq = 0;
+  std::int64_t paused_seq = 0;
+  std::int64_t resumed_seq = 0;
+};
+
+// A due delivery with what sending it takes.
+struct DeliveryJob {
+  WebhookDelivery delivery;
+  std::string body;
+  std::string url;
+  std::string secret;
+};
+
+struct DeliveryQuery {
+  std::string webhook_id;
+  std::optional<DeliveryStatus> status;  // none: any
+  std::string below_id;                  // exclusive upper bound (newest first); empty: none
+  int limit = 50;
 };
 
 struct MessageQuery {
@@ -270,6 +296,22 @@ class Tx {
   // `all`) read at `at`; returns the ids that changed.
   virtual Result<std::vector<std::string>> MarkNotificationsRead(
       std::string_view user_id, const std::vector<std::string>& ids, bool all, Timestamp at) = 0;
+  // Webhooks (webhooks/). Deleting a webhook deletes its deliveries.
+  virtual Status InsertWebhook(const WebhookRecord& record) = 0;
+  virtual Result<std::optional<WebhookRecord>> GetWebhook(std::string_view id) = 0;
+  virtual Result<std::vector<WebhookRecord>> ListWebhooks(std::string_view workspace_id) = 0;
+  // Description, paused, paused_seq, resumed_seq.
+  virtual Status UpdateWebhook(const WebhookRecord& record) = 0;
+  virtual Status DeleteWebhook(std::string_view id) = 0;
+  virtual Status InsertDelivery(const WebhookDelivery& delivery, std::string_view body) = 0;
+  // Status, attempts, next_attempt_at, last_http_status, last_error, finished_at.
+  virtual Status UpdateDelivery(const WebhookDelivery& delivery) = 0;
+  virtual Result<std::optional<WebhookDelivery>> GetDelivery(std::string_view id) = 0;
+  // Pending deliveries of unpaused webhooks due at `now`, the longest due first.
+  virtual Result<std::vector<DeliveryJob>> DueDeliveries(Timestamp now, int limit) = 0;
+  // When the next pending delivery of an unpaused webhook is due; nullopt: none.
+  virtual Result<std::optional<Timestamp>> NextDeliveryAt() = 0;
+  virtual Result<std::vector<WebhookDelivery>> ListDeliveries(const DeliveryQuery& query) = 0;
 
   // LMDB writes that commit together with this transaction (write Tx only):
   // applied just before the SQLite commit, dropped if this Tx's work fails.

@@ -1,0 +1,592 @@
+// Outbound webhooks end to end: the real server on port 0 POSTs to a small
+// HTTP receiver (plain sockets, 127.0.0.1) that records what arrives, so
+// these tests run with webhooks.allow_private_addresses = true; the default
+// config's refusals are tested against the same server routes.
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "integration/cli_harness.hpp"
+#include "integration/http_fixture.hpp"
+
+namespace {
+
+using quik_http::Api;
+using quik_http::HttpFixture;
+using quik_http::json;
+using quik_http::Resp;
+
+std::string HmacHex(const std::string& key, const std::string& data) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &len);
+  std::string hex;
+  char buf[3];
+  for (unsigned int i = 0; i < len; ++i) {
+    std::snprintf(buf, sizeof buf, "%02x", mac[i]);
+    hex += buf;
+  }
+  return hex;
+}
+
+// One request the receiver got.
+struct Received {
+  std::string method, target, body;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+};
+
+// A tiny HTTP/1.1 server on 127.0.0.1: answers each request with the next of
+// `statuses` (then 200) and closes the connection.
+class Receiver {
+ public:
+  explicit Receiver(std::uint16_t port = 0) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd_ >= 0);
+    int one = 1;
+    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::listen(fd_, 16) == 0);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~Receiver() {
+    stop_ = true;
+    thread_.join();
+    ::close(fd_);
+  }
+
+  std::uint16_t port() const { return port_; }
+  std::string url(const std::string& path = "/hook") const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+  void Answer(std::vector<int> statuses) {
+    std::lock_guard lock(mu_);
+    statuses_.assign(statuses.begin(), statuses.end());
+  }
+  std::vector<Received> got() {
+    std::lock_guard lock(mu_);
+    return got_;
+  }
+  // Waits until at least `n` requests arrived (up to 15 s).
+  std::vector<Received> WaitFor(std::size_t n) {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, std::chrono::seconds(15), [&] { return got_.size() >= n; });
+    return got_;
+  }
+
+ private:
+  void Serve() {
+    while (!stop_) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) continue;
+      Handle(c);
+      ::close(c);
+    }
+  }
+
+  void Handle(int c) {
+    std::string data;
+    char buf[4096];
+    std::size_t header_end = std::string::npos;
+    std::size_t need = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (std::chrono::steady_clock::now() < deadline) {
+      pollfd p{c, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      ssize_t n = ::recv(c, buf, sizeof buf, 0);
+      if (n <= 0) return;
+      data.append(buf, static_cast<std::size_t>(n));
+      if (header_end == std::string::npos) {
+        header_end = data.find("\r\n\r\n");
+        if (header_end == std::string::npos) continue;
+      }
+      Received r = Parse(data.substr(0, header_end));
+      need = header_end + 4 +
+             std::stoul(r.header("content-length").empty() ? "0" : r.header("content-length"));
+      if (data.size() < need) continue;
+      r.body = data.substr(header_end + 4, need - header_end - 4);
+      int status = 200;
+      {
+        std::lock_guard lock(mu_);
+        if (!statuses_.empty()) {
+          status = statuses_.front();
+          statuses_.pop_front();
+        }
+      }
+      std::string reply = "HTTP/1.1 " + std::to_string(status) +
+                          " X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+      ::send(c, reply.data(), reply.size(), MSG_NOSIGNAL);
+      {
+        std::lock_guard lock(mu_);
+        got_.push_back(std::move(r));
+      }
+      cv_.notify_all();
+      return;
+    }
+  }
+
+  static Received Parse(const std::string& head) {
+    Received r;
+    std::size_t line_end = head.find("\r\n");
+    std::string first = head.substr(0, line_end);
+    std::size_t sp1 = first.find(' '), sp2 = first.rfind(' ');
+    r.method = first.substr(0, sp1);
+    r.target = first.substr(sp1 + 1, sp2 - sp1 - 1);
+    std::size_t pos = line_end == std::string::npos ? head.size() : line_end + 2;
+    while (pos < head.size()) {
+      std::size_t end = head.find("\r\n", pos);
+      if (end == std::string::npos) end = head.size();
+      std::string line = head.substr(pos, end - pos);
+      std::size_t colon = line.find(':');
+      if (colon != std::string::npos) {
+        std::string name = line.substr(0, colon);
+        for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        std::string value = line.substr(colon + 1);
+        while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+        r.headers[name] = value;
+      }
+      pos = end + 2;
+    }
+    return r;
+  }
+
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<int> statuses_;
+  std::vector<Received> got_;
+};
+
+void AllowLoopback(quik::Options& o) {
+  o.webhooks.allow_private_addresses = true;
+  o.webhooks.retry_base = std::chrono::seconds(1);
+  o.webhooks.retry_max = std::chrono::seconds(2);
+  o.webhooks.timeout = std::chrono::seconds(5);
+}
+
+struct Team {
+  quik::User owner, admin, member, outsider;
+  quik::Workspace ws;
+  quik::Channel general, secret;
+  std::string owner_token, admin_token, member_token, outsider_token;
+};
+
+Team MakeTeam(HttpFixture& fx) {
+  Team t;
+  t.owner = fx.CreateUser("Olive");
+  t.admin = fx.CreateUser("Adam");
+  t.member = fx.CreateUser("Mia");
+  t.outsider = fx.CreateUser("Oscar");
+  t.ws = fx.CreateWorkspace(t.owner, "Acme", "acme");
+  fx.AddMember(t.ws, t.admin, quik::Role::kAdmin);
+  fx.AddMember(t.ws, t.member, quik::Role::kMember);
+  t.general = fx.CreateChannel(t.owner, t.ws, "general");
+  t.secret = fx.CreateChannel(t.owner, t.ws, "secret", /*is_private=*/true);
+  t.owner_token = fx.Token(t.owner);
+  t.admin_token = fx.Token(t.admin);
+  t.member_token = fx.Token(t.member);
+  t.outsider_token = fx.Token(t.outsider);
+  return t;
+}
+
+// POST /workspaces/{ws}/webhooks as the admin, which must answer 201.
+json CreateHook(HttpFixture& fx, const Team& t, const std::string& url,
+                const json& events = json::array({"message.*"})) {
+  Resp r = fx.Client(t.admin_token)
+               .Post("/workspaces/" + t.ws.id + "/webhooks",
+                     {{"url", url}, {"events", events}, {"description", "test"}});
+  INFO(r.Describe());
+  REQUIRE(r.status == 201);
+  return r.Json();
+}
+
+// Polls GET /webhooks/{id}/deliveries until `pred` holds for the newest
+// delivery (up to 15 s); returns the list.
+template <typename Pred>
+json WaitDeliveries(Api& api, const std::string& id, Pred pred) {
+  json items;
+  for (int i = 0; i < 300; ++i) {
+    Resp r = api.Get("/webhooks/" + id + "/deliveries");
+    REQUIRE(r.status == 200);
+    items = r.Items();
+    if (!items.empty() && pred(items[0])) return items;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return items;
+}
+
+}  // namespace
+
+TEST_CASE("webhooks: a public message arrives signed; private channels and DMs never do",
+          "[http][webhooks]") {
+  Receiver rx;
+  HttpFixture fx(AllowLoopback);
+  Team t = MakeTeam(fx);
+  json hook = CreateHook(fx, t, rx.url("/in?team=acme"));
+  const std::string secret = hook.value("secret", "");
+  REQUIRE(secret.rfind("whsec_", 0) == 0);
+  CHECK(hook["events"] == json::array({"message.*"}));
+  CHECK(hook["paused"] == false);
+
+  // The secret is shown once: GET and list never carry it.
+  Api admin = fx.Client(t.admin_token);
+  Resp got = admin.Get("/webhooks/" + hook["id"].get<std::string>());
+  REQUIRE(got.status == 200);
+  CHECK_FALSE(got.Json().contains("secret"));
+  Resp listed = admin.Get("/workspaces/" + t.ws.id + "/webhooks");
+  REQUIRE(listed.status == 200);
+  REQUIRE(listed.Items().size() == 1);
+  CHECK_FALSE(listed.Items()[0].contains("secret"));
+
+  // A private channel and a DM first, then the public channel.
+  fx.PostAs(t.owner, t.secret.id, "private words");
+  auto dm = REQUIRE_VALUE(
+      fx.svc().channels().OpenDirect(quik::Actor::ForUser(t.owner.id), t.ws.id, {t.member.id}));
+  fx.PostAs(t.owner, dm.channel.id, "a DM");
+  quik::Message posted = fx.PostAs(t.member, t.general.id, "hello hooks");
+
+  auto reqs = rx.WaitFor(1);
+  REQUIRE(reqs.size() == 1);
+  const Received& r = reqs[0];
+  CHECK(r.method == "POST");
+  CHECK(r.target == "/in?team=acme");
+  CHECK(r.header("content-type") == "application/json");
+  CHECK(r.header("x-quik-event") == "message.posted");
+  json body = json::parse(r.body);
+  CHECK(body["type"] == "message.posted");
+  CHECK(body["workspace_id"] == t.ws.id);
+  CHECK(body["channel_id"] == t.general.id);
+  CHECK(body["seq"].is_number_integer());
+  CHECK(body["data"]["id"] == posted.id);
+  CHECK(body["data"]["text"] == "hello hooks");
+  CHECK(body["delivery_id"] == r.header("x-quik-delivery"));
+
+  // The receiver's check: HMAC-SHA256(secret, TIMESTAMP "." BODY).
+  const std::string ts = r.header("x-quik-timestamp");
+  REQUIRE_FALSE(ts.empty());
+  CHECK(std::llabs(std::stoll(ts) - static_cast<long long>(std::time(nullptr))) < 60);
+  CHECK(r.header("x-quik-signature") == "v1=" + HmacHex(secret, ts + "." + r.body));
+  CHECK(r.header("x-quik-signature") != "v1=" + HmacHex("wrong", ts + "." + r.body));
+
+  // Nothing else comes: the private channel's and the DM's messages were
+  // earlier in the log, and a later public one still arrives alone.
+  fx.PostAs(t.owner, t.secret.id, "more private words");
+  fx.PostAs(t.member, t.general.id, "second");
+  reqs = rx.WaitFor(2);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  reqs = rx.got();
+  REQUIRE(reqs.size() == 2);
+  CHECK(json::parse(reqs[1].body)["data"]["text"] == "second");
+  for (const auto& req : reqs) {
+    CHECK(req.body.find("private words") == std::string::npos);
+    CHECK(req.body.find("a DM") == std::string::npos);
+  }
+
+  json items =
+      WaitDeliveries(admin, hook["id"], [](const json& d) { return d["status"] == "succeeded"; });
+  REQUIRE(items.size() == 2);
+  for (const auto& d : items) {
+    CHECK(d["status"] == "succeeded");
+    CHECK(d["attempts"] == 1);
+    CHECK(d["last_http_status"] == 200);
+    CHECK(d["event_type"] == "message.posted");
+    CHECK(d.contains("finished_at"));
+  }
+}
+
+TEST_CASE("webhooks: a 500 is retried with back-off until a 2xx", "[http][webhooks]") {
+  Receiver rx;
+  rx.Answer({500, 503});
+  HttpFixture fx(AllowLoopback);
+  Team t = MakeTeam(fx);
+  json hook = CreateHook(fx, t, rx.url(), json::array({"message.posted"}));
+  const std::string id = hook["id"];
+  Api admin = fx.Client(t.admin_token);
+
+  fx.PostAs(t.member, t.general.id, "retry me");
+  // The first failure shows as pending with its error.
+  json items = WaitDeliveries(admin, id, [](const json& d) { return d["attempts"] == 1; });
+  REQUIRE(items.size() == 1);
+  CHECK(items[0]["status"] == "pending");
+  CHECK(items[0]["last_http_status"] == 500);
+  CHECK_THAT(items[0].value("last_error", ""), Catch::Contains("500"));
+  CHECK(items[0].contains("next_attempt_at"));
+
+  auto reqs = rx.WaitFor(3);
+  REQUIRE(reqs.size() == 3);
+  // The same delivery each time, signed each time.
+  CHECK(reqs[0].header("x-quik-delivery") == reqs[2].header("x-quik-delivery"));
+  CHECK(reqs[0].body == reqs[2].body);
+
+  items = WaitDeliveries(admin, id, [](const json& d) { return d["status"] == "succeeded"; });
+  REQUIRE(items.size() == 1);
+  CHECK(items[0]["status"] == "succeeded");
+  CHECK(items[0]["attempts"] == 3);
+  CHECK(items[0]["last_http_status"] == 200);
+  CHECK_FALSE(items[0].contains("last_error"));
+
+  CHECK(admin.Get("/webhooks/" + id + "/deliveries?status=succeeded").Items().size() == 1);
+  CHECK(admin.Get("/webhooks/" + id + "/deliveries?status=pending").Items().empty());
+  Resp bad = admin.Get("/webhooks/" + id + "/deliveries?status=bogus");
+  CHECK(bad.status == 400);
+  CHECK_THAT(bad.message(), Catch::Contains("pending"));
+}
+
+TEST_CASE("webhooks: attempts stop at max_attempts and the delivery fails", "[http][webhooks]") {
+  Receiver rx;
+  rx.Answer({500, 500, 500, 500});
+  HttpFixture fx([](quik::Options& o) {
+    AllowLoopback(o);
+    o.webhooks.max_attempts = 2;
+  });
+  Team t = MakeTeam(fx);
+  json hook = CreateHook(fx, t, rx.url());
+  Api admin = fx.Client(t.admin_token);
+  fx.PostAs(t.member, t.general.id, "doomed");
+  json items =
+      WaitDeliveries(admin, hook["id"], [](const json& d) { return d["status"] == "failed"; });
+  REQUIRE(items.size() == 1);
+  CHECK(items[0]["status"] == "failed");
+  CHECK(items[0]["attempts"] == 2);
+  CHECK(items[0].contains("finished_at"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  CHECK(rx.got().size() == 2);
+}
+
+TEST_CASE("webhooks: a delivery to a receiver that is down survives a restart",
+          "[http][webhooks]") {
+  std::uint16_t port = 0;
+  {
+    Receiver probe;  // a free port, then closed
+    port = probe.port();
+  }
+  HttpFixture fx(AllowLoopback);
+  Team t = MakeTeam(fx);
+  json hook = CreateHook(fx, t, "http://127.0.0.1:" + std::to_string(port) + "/hook");
+  const std::string id = hook["id"];
+  {
+    Api admin = fx.Client(t.admin_token);
+    fx.PostAs(t.member, t.general.id, "while down");
+    json items = WaitDeliveries(admin, id, [](const json& d) { return d["attempts"] >= 1; });
+    REQUIRE(items.size() == 1);
+    CHECK(items[0]["status"] == "pending");
+    CHECK_FALSE(items[0].value("last_error", "").empty());
+    CHECK_FALSE(items[0].contains("last_http_status"));
+  }
+  fx.Restart();
+  Receiver rx(port);
+  auto reqs = rx.WaitFor(1);
+  REQUIRE(reqs.size() >= 1);
+  CHECK(json::parse(reqs[0].body)["data"]["text"] == "while down");
+  Api admin = fx.Client(t.admin_token);
+  json items = WaitDeliveries(admin, id, [](const json& d) { return d["status"] == "succeeded"; });
+  REQUIRE(items.size() == 1);
+  CHECK(items[0]["status"] == "succeeded");
+  CHECK(items[0]["attempts"] >= 2);
+}
+
+TEST_CASE("webhooks: patterns pick the events; a paused webhook queues nothing",
+          "[http][webhooks]") {
+  Receiver rx;
+  HttpFixture fx(AllowLoopback);
+  Team t = MakeTeam(fx);
+  json hook = CreateHook(fx, t, rx.url(), json::array({"channel.created"}));
+  const std::string id = hook["id"];
+  Api admin = fx.Client(t.admin_token);
+
+  fx.PostAs(t.member, t.general.id, "not subscribed");
+  fx.CreateChannel(t.owner, t.ws, "hidden", /*is_private=*/true);
+  REQUIRE(admin.Patch("/webhooks/" + id, {{"paused", true}}).status == 200);
+  fx.CreateChannel(t.owner, t.ws, "while-paused");
+  REQUIRE(admin.Patch("/webhooks/" + id, {{"paused", false}}).status == 200);
+  fx.CreateChannel(t.owner, t.ws, "random");
+
+  auto reqs = rx.WaitFor(1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  reqs = rx.got();
+  REQUIRE(reqs.size() == 1);
+  CHECK(reqs[0].header("x-quik-event") == "channel.created");
+  CHECK(json::parse(reqs[0].body)["data"]["name"] == "random");
+}
+
+TEST_CASE("webhooks: private addresses are refused by default", "[http][webhooks]") {
+  HttpFixture fx;
+  Team t = MakeTeam(fx);
+  Api admin = fx.Client(t.admin_token);
+  const std::string path = "/workspaces/" + t.ws.id + "/webhooks";
+  for (const std::string& url :
+       {"http://127.0.0.1:" + std::to_string(fx.port()) + "/", std::string("http://10.1.2.3/"),
+        std::string("http://[::1]/"), std::string("http://localhost/"),
+        std::string("http://169.254.169.254/")}) {
+    CAPTURE(url);
+    Resp r = admin.Post(path, {{"url", url}, {"events", {"*"}}});
+    CHECK(r.status == 400);
+    CHECK(r.code() == "invalid_argument");
+    CHECK_THAT(r.message(), Catch::Contains("webhooks.allow_private_addresses"));
+  }
+  CHECK(admin.Get(path).Items().empty());
+
+  // Other bad input says what to fix.
+  struct Bad {
+    json body;
+    const char* says;
+  };
+  for (const auto& b : std::vector<Bad>{
+           {{{"events", {"*"}}}, "url"},
+           {{{"url", "https://93.184.216.34/"}}, "events"},
+           {{{"url", "https://93.184.216.34/"}, {"events", json::array()}}, "events"},
+           {{{"url", "https://93.184.216.34/"}, {"events", {"bogus.*"}}}, "unknown event type"},
+           {{{"url", "ftp://93.184.216.34/"}, {"events", {"*"}}}, "http://"},
+           {{{"url", "http://u:p@93.184.216.34/"}, {"events", {"*"}}}, "user"},
+       }) {
+    CAPTURE(b.body.dump());
+    Resp r = admin.Post(path, b.body);
+    CHECK(r.status == 400);
+    CHECK_THAT(r.message(), Catch::Contains(b.says));
+  }
+}
+
+TEST_CASE("webhooks: members get 403, outsiders 404, events reach admins only",
+          "[http][webhooks]") {
+  HttpFixture fx;
+  Team t = MakeTeam(fx);
+  Api owner = fx.Client(t.owner_token);
+  Api member = fx.Client(t.member_token);
+  Api outsider = fx.Client(t.outsider_token);
+  const std::string path = "/workspaces/" + t.ws.id + "/webhooks";
+  const json spec = {{"url", "https://93.184.216.34/hook"}, {"events", {"message.*"}}};
+  Resp seq0 = owner.Get("/events?wait=0");
+  REQUIRE(seq0.status == 200);
+  const std::int64_t after = seq0.Json()["seq"];
+
+  Resp created = owner.Post(path, spec);
+  REQUIRE(created.status == 201);
+  const std::string id = created.Json()["id"];
+
+  CHECK(member.Post(path, spec).status == 403);
+  CHECK(member.Get(path).status == 403);
+  CHECK(member.Get("/webhooks/" + id).status == 403);
+  CHECK(member.Delete("/webhooks/" + id).status == 403);
+  CHECK(member.Get("/webhooks/" + id + "/deliveries").status == 403);
+  CHECK(outsider.Post(path, spec).status == 404);
+  CHECK(outsider.Get(path).status == 404);
+  CHECK(outsider.Get("/webhooks/" + id).status == 404);
+  CHECK(outsider.Delete("/webhooks/" + id).status == 404);
+  CHECK(outsider.Get("/webhooks/" + id + "/deliveries").status == 404);
+  CHECK(owner.Get("/webhooks/NOSUCHWEBHOOK").status == 404);
+
+  // Pause and resume.
+  Resp paused = owner.Patch("/webhooks/" + id, {{"paused", true}});
+  REQUIRE(paused.status == 200);
+  CHECK(paused.Json()["paused"] == true);
+  CHECK(owner.Patch("/webhooks/" + id, json::object()).status == 400);
+  CHECK(owner.Patch("/webhooks/" + id, {{"paused", false}}).Json()["paused"] == false);
+
+  CHECK(owner.Delete("/webhooks/" + id).status == 204);
+  CHECK(owner.Get("/webhooks/" + id).status == 404);
+
+  auto types = [&](Api& api) {
+    std::vector<std::string> out;
+    const json events = api.Get("/events?wait=0&after=" + std::to_string(after)).Json()["events"];
+    for (const auto& e : events) out.push_back(e["type"].get<std::string>());
+    return out;
+  };
+  auto admin_types = types(owner);
+  CHECK(std::count(admin_types.begin(), admin_types.end(), "webhook.created") == 1);
+  CHECK(std::count(admin_types.begin(), admin_types.end(), "webhook.deleted") == 1);
+  const json events = owner.Get("/events?wait=0&after=" + std::to_string(after)).Json()["events"];
+  for (const auto& e : events) CHECK_FALSE(e["data"].contains("secret"));
+  auto member_types = types(member);
+  CHECK(std::count(member_types.begin(), member_types.end(), "webhook.created") == 0);
+  CHECK(std::count(member_types.begin(), member_types.end(), "webhook.deleted") == 0);
+}
+
+TEST_CASE("quikctl webhook create, list, deliveries, delete", "[cli][webhooks]") {
+  Receiver rx;
+  quik::testing::QuikctlEnv env;
+  env.WriteConfig(std::string(quik::testing::QuikctlEnv::kFastConfig) +
+                  "\n[webhooks]\nallow_private_addresses = true\n");
+  REQUIRE(env.Run({"workspace", "create", "Acme", "--slug", "acme"}).exit_code == 0);
+
+  // Refused without the config key.
+  {
+    quik::testing::QuikctlEnv strict;
+    REQUIRE(strict.Run({"workspace", "create", "Acme", "--slug", "acme"}).exit_code == 0);
+    auto r = strict.Run(
+        {"webhook", "create", "--workspace", "acme", "http://10.1.2.3/", "--events", "message.*"});
+    CHECK(r.exit_code == 7);
+    CHECK_THAT(r.err, Catch::Contains("webhooks.allow_private_addresses"));
+    auto usage = strict.Run({"webhook", "create", "--workspace", "acme", "https://93.184.216.34/"});
+    CHECK(usage.exit_code == 2);
+  }
+
+  auto created = env.Run(
+      {"webhook", "create", "--workspace", "acme", rx.url(), "--events", "message.*,channel.*"});
+  INFO(created.Describe());
+  REQUIRE(created.exit_code == 0);
+  CHECK_THAT(created.out, Catch::Contains("whsec_"));
+  CHECK_THAT(created.out, Catch::Contains("shown only once"));
+  json j = env.Json({"webhook", "list", "--workspace", "acme"});
+  REQUIRE(j.is_array());
+  REQUIRE(j.size() == 1);
+  const std::string id = j[0]["id"];
+  CHECK(j[0]["url"] == rx.url());
+  CHECK(j[0]["events"] == json::array({"message.*", "channel.*"}));
+  CHECK_FALSE(j[0].contains("secret"));
+  auto table = env.Run({"webhook", "list", "--workspace", "acme"});
+  REQUIRE(table.exit_code == 0);
+  CHECK_THAT(table.out, Catch::Contains(id));
+  CHECK_THAT(table.out, Catch::Contains("channel.*"));
+
+  // Deliveries are made by a running server.
+  {
+    quik::testing::ServeProcess serve(env.data_dir());
+    REQUIRE(env.Run({"channel", "create", "--workspace", "acme", "general"}).exit_code == 0);
+    rx.WaitFor(1);
+    for (int i = 0; i < 100; ++i) {
+      json d = env.Json({"webhook", "deliveries", id, "--status", "succeeded"});
+      if (!d.empty()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  REQUIRE(rx.got().size() >= 1);
+  CHECK(rx.got()[0].header("x-quik-event") == "channel.created");
+  json deliveries = env.Json({"webhook", "deliveries", id});
+  REQUIRE(deliveries.size() == 1);
+  CHECK(deliveries[0]["status"] == "succeeded");
+  CHECK(deliveries[0]["event_type"] == "channel.created");
+  auto dtable = env.Run({"webhook", "deliveries", id});
+  CHECK_THAT(dtable.out, Catch::Contains("succeeded"));
+  CHECK_THAT(dtable.out, Catch::Contains("channel.created"));
+  CHECK(env.Json({"webhook", "deliveries", id, "--status", "failed"}).empty());
+  CHECK(env.Run({"webhook", "deliveries", id, "--status", "bogus"}).exit_code == 7);
+
+  REQUIRE(env.Run({"webhook", "delete", id}).exit_code == 0);
+  CHECK(env.Json({"webhook", "list", "--workspace", "acme"}).empty());
+  CHECK(env.Run({"webhook", "delete", id}).exit_code == 3);
+}
