@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "integration/http_fixture.hpp"
+#include "integration/ws_connect.hpp"
 #include "testing/ws_client.hpp"
 
 namespace {
@@ -45,17 +46,6 @@ struct Room {
   quik::Workspace ws;
   quik::Channel general, secret, random;
 };
-
-std::unique_ptr<WsClient> Connect(HttpFixture& fx, const std::string& token,
-                                  const std::string& query = "") {
-  WsClient::Options o;
-  o.token = token;
-  o.query = query;
-  auto ws = WsClient::Connect(fx.port(), o);
-  INFO(ws->error() << " http " << ws->http_status() << " " << ws->http_body());
-  REQUIRE(ws->ok());
-  return ws;
-}
 
 std::int64_t Hello(WsClient& ws) {
   auto hello = ws.Next();
@@ -327,8 +317,8 @@ TEST_CASE("realtime: reactions and pins reach channel members live and on resume
   quik::Message m = fx.PostAs(room.alice, room.general.id, "standup at 10");
   quik::Message s = fx.PostAs(room.alice, room.secret.id, "secret");
 
-  auto carol = Connect(fx, carol_token);
-  auto dave = Connect(fx, dave_token);  // in the workspace, not in #general
+  auto carol = quik_http::ConnectWs(fx, carol_token);
+  auto dave = quik_http::ConnectWs(fx, dave_token);  // in the workspace, not in #general
   const std::int64_t cursor = Hello(*carol);
   Hello(*dave);
 
@@ -391,7 +381,7 @@ TEST_CASE("realtime: reactions and pins reach channel members live and on resume
 
   // Resuming from before: the same events, in the same order.
   carol.reset();
-  auto again = Connect(fx, carol_token, "after=" + std::to_string(cursor));
+  auto again = quik_http::ConnectWs(fx, carol_token, "after=" + std::to_string(cursor));
   Hello(*again);
   check_stream(*again);
 }

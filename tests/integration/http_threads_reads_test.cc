@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "integration/http_fixture.hpp"
+#include "integration/ws_connect.hpp"
 #include "testing/ws_client.hpp"
 
 namespace {
@@ -14,17 +15,6 @@ using quik_http::HttpFixture;
 using quik_http::json;
 using quik_http::Resp;
 using quik_testing::WsClient;
-
-std::unique_ptr<WsClient> Connect(HttpFixture& fx, const std::string& token,
-                                  const std::string& query = "") {
-  WsClient::Options o;
-  o.token = token;
-  o.query = query;
-  auto ws = WsClient::Connect(fx.port(), o);
-  INFO(ws->error() << " http " << ws->http_status() << " " << ws->http_body());
-  REQUIRE(ws->ok());
-  return ws;
-}
 
 // The next durable event of type `type`, skipping others.
 json NextOfType(WsClient& ws, const std::string& type) {
@@ -65,8 +55,8 @@ TEST_CASE("HTTP threads, mentions and unreads: the everyday flow, consistent aft
   const std::string msgs = "/channels/" + general.id + "/messages";
   const std::string unreads = "/workspaces/" + ws.id + "/unreads";
 
-  auto bob_ws = Connect(fx, bob_token);
-  auto alice_ws = Connect(fx, fx.Token(alice));
+  auto bob_ws = quik_http::ConnectWs(fx, bob_token);
+  auto alice_ws = quik_http::ConnectWs(fx, fx.Token(alice));
 
   // Alice mentions Bob: the message says so, and Bob's badge shows it.
   Resp posted = a.Post(msgs, {{"text", "@bob can you review?"}});
@@ -142,7 +132,7 @@ TEST_CASE("HTTP threads, mentions and unreads: the everyday flow, consistent aft
   bob_ws.reset();
   a.Post(msgs, {{"text", "@channel release at 5"}});
   Resp before = b.Get(unreads);
-  auto again = Connect(fx, bob_token, "after=" + std::to_string(cursor));
+  auto again = quik_http::ConnectWs(fx, bob_token, "after=" + std::to_string(cursor));
   json replayed = NextOfType(*again, "message.posted");
   CHECK(replayed["data"]["mentions_channel"] == true);
   Resp after = b.Get(unreads);

@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "integration/http_fixture.hpp"
+#include "integration/ws_connect.hpp"
 #include "testing/ws_client.hpp"
 
 namespace {
@@ -35,12 +36,7 @@ struct Room {
 
 std::unique_ptr<WsClient> Connect(HttpFixture& fx, const std::string& token,
                                   const std::string& query = "") {
-  WsClient::Options o;
-  o.token = token;
-  o.query = query;
-  auto ws = WsClient::Connect(fx.port(), o);
-  INFO(ws->error() << " http " << ws->http_status() << " " << ws->http_body());
-  REQUIRE(ws->ok());
+  auto ws = quik_http::ConnectWs(fx, token, query);
   auto hello = ws->Next();
   REQUIRE(hello);
   REQUIRE((*hello)["type"] == "hello");

@@ -287,7 +287,7 @@ TEST_CASE("typing reaches the channel's other members only, at a limited rate", 
   CHECK(t["channel_id"] == p.general.id);
   CHECK(t["workspace_id"] == p.ws.id);
   CHECK(t.count("seq") == 0);  // ephemeral
-  a->SendText(frame);  // within typing_interval: dropped
+  a->SendText(frame);          // within typing_interval: dropped
   CHECK_FALSE(b->NextOfType("typing", 500ms));
   CHECK_FALSE(c->NextOfType("typing", 100ms));
   CHECK_FALSE(a->NextOfType("typing", 100ms));  // not echoed
@@ -316,7 +316,7 @@ TEST_CASE("presence changes reach the people who share a workspace", "[realtime]
     std::optional<json> f;
     while (std::chrono::steady_clock::now() < deadline) {
       f = ws.NextOfType("presence.changed", std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                 deadline - std::chrono::steady_clock::now()));
+                                                deadline - std::chrono::steady_clock::now()));
       if (!f || (*f)["user_id"] == p.alice.id) return f;
     }
     return std::optional<json>();
@@ -494,8 +494,7 @@ TEST_CASE("GET /events is the long-poll twin of the WebSocket", "[realtime]") {
 
   CHECK(api.Get("/events?after=abc").status == 400);
   CHECK(api.Get("/events?wait=3600").status == 400);
-  CHECK(api.Get("/events?after=99999999")
-            .Json()["events"][0]["type"] == "resync_required");
+  CHECK(api.Get("/events?after=99999999").Json()["events"][0]["type"] == "resync_required");
   CHECK(fx.Client().Get("/events").status == 401);
 }
 

@@ -5,9 +5,10 @@
 #include <fstream>
 #include <set>
 
+#include "common/ids.hpp"
 #include "integration/cli_harness.hpp"
 #include "integration/http_fixture.hpp"
-#include "common/ids.hpp"
+#include "integration/ws_connect.hpp"
 #include "realtime/hub.hpp"
 #include "service/context.hpp"
 #include "testing/ws_client.hpp"
@@ -42,17 +43,6 @@ struct Room {
   quik::Channel general, secret;
 };
 
-std::unique_ptr<WsClient> Connect(HttpFixture& fx, const std::string& token,
-                                  const std::string& query = "") {
-  WsClient::Options o;
-  o.token = token;
-  o.query = query;
-  auto ws = WsClient::Connect(fx.port(), o);
-  INFO(ws->error() << " http " << ws->http_status() << " " << ws->http_body());
-  REQUIRE(ws->ok());
-  return ws;
-}
-
 // The hello frame, checked; returns its seq.
 std::int64_t Hello(WsClient& ws, const std::string& user_id) {
   auto hello = ws.Next();
@@ -65,7 +55,7 @@ std::int64_t Hello(WsClient& ws, const std::string& user_id) {
 
 // Connects once, reads hello and disconnects: the cursor to resume from.
 std::int64_t CursorNow(HttpFixture& fx, const std::string& token, const std::string& user_id) {
-  auto ws = Connect(fx, token);
+  auto ws = quik_http::ConnectWs(fx, token);
   return Hello(*ws, user_id);
 }
 
@@ -109,8 +99,8 @@ std::vector<std::string> ReadPosts(WsClient& ws, int n, std::int64_t* last_seq =
 TEST_CASE("two users see each other's posts, edits and deletes in order", "[realtime]") {
   HttpFixture fx;
   Room room(fx);
-  auto a = Connect(fx, fx.Token(room.alice));
-  auto b = Connect(fx, fx.Token(room.bob));
+  auto a = quik_http::ConnectWs(fx, fx.Token(room.alice));
+  auto b = quik_http::ConnectWs(fx, fx.Token(room.bob));
   const auto seq_a = Hello(*a, room.alice.id);
   Hello(*b, room.bob.id);
 
@@ -146,14 +136,14 @@ TEST_CASE("a client that misses 1000 events gets exactly those on resume", "[rea
   const std::string token = fx.Token(room.alice);
   std::int64_t cursor = 0;
   {
-    auto a = Connect(fx, token);
+    auto a = quik_http::ConnectWs(fx, token);
     cursor = Hello(*a, room.alice.id);
     fx.PostAs(room.bob, room.general.id, "seen");
     auto seen = ReadPosts(*a, 1, &cursor);
     REQUIRE(seen == std::vector<std::string>{"seen"});
   }
   PostMany(fx, room.bob, room.general.id, 1000, "missed ");
-  auto a = Connect(fx, token, "after=" + std::to_string(cursor));
+  auto a = quik_http::ConnectWs(fx, token, "after=" + std::to_string(cursor));
   const auto latest = Hello(*a, room.alice.id);
   CHECK(latest >= cursor + 1000);
   // Then a live one, after the hand-over.
@@ -178,7 +168,7 @@ TEST_CASE("a resume older than the in-memory ring replays from the log", "[realt
   PostMany(fx, room.bob, room.general.id, n, "m");
   // Private channel traffic in between must not reach carol, even on replay.
   fx.PostAs(room.bob, room.secret.id, "private");
-  auto c = Connect(fx, token, "after=" + std::to_string(cursor));
+  auto c = quik_http::ConnectWs(fx, token, "after=" + std::to_string(cursor));
   Hello(*c, room.carol.id);
   auto texts = ReadPosts(*c, n);
   REQUIRE(texts.size() == static_cast<std::size_t>(n));
@@ -202,14 +192,15 @@ TEST_CASE("a cursor older than the retained log gets resync_required", "[realtim
   std::int64_t deleted = 0;
   REQUIRE(ctx->store
               ->Write([&](quik::store::Tx& tx) {
-                QUIK_ASSIGN_OR_RETURN(deleted, tx.PruneEvents(quik::internal::NowMillis() + 1, 100000));
+                QUIK_ASSIGN_OR_RETURN(deleted,
+                                      tx.PruneEvents(quik::internal::NowMillis() + 1, 100000));
                 return quik::Status::Ok();
               })
               .ok());
   REQUIRE(deleted > 0);
 
   SECTION("too old") {
-    auto a = Connect(fx, token, "after=1");
+    auto a = quik_http::ConnectWs(fx, token, "after=1");
     const auto latest = Hello(*a, room.alice.id);
     auto f = a->Next();
     REQUIRE(f);
@@ -220,7 +211,7 @@ TEST_CASE("a cursor older than the retained log gets resync_required", "[realtim
     CHECK(latest > 1);
   }
   SECTION("from the future (a data dir restored from an older backup)") {
-    auto a = Connect(fx, token, "after=999999");
+    auto a = quik_http::ConnectWs(fx, token, "after=999999");
     Hello(*a, room.alice.id);
     auto f = a->Next();
     REQUIRE(f);
@@ -231,8 +222,9 @@ TEST_CASE("a cursor older than the retained log gets resync_required", "[realtim
 TEST_CASE("an outsider receives nothing from a private channel", "[realtime]") {
   HttpFixture fx;
   Room room(fx);
-  auto d = Connect(fx, fx.Token(room.dave));  // in the workspace, not in #secret or #general
-  auto c = Connect(fx, fx.Token(room.carol));  // in #general, not in #secret
+  auto d = quik_http::ConnectWs(
+      fx, fx.Token(room.dave));  // in the workspace, not in #secret or #general
+  auto c = quik_http::ConnectWs(fx, fx.Token(room.carol));  // in #general, not in #secret
   Hello(*d, room.dave.id);
   Hello(*c, room.carol.id);
   fx.PostAs(room.bob, room.secret.id, "private");
@@ -253,7 +245,7 @@ TEST_CASE("an outsider receives nothing from a private channel", "[realtime]") {
 TEST_CASE("a member added to a private channel sees it from the join on", "[realtime]") {
   HttpFixture fx;
   Room room(fx);
-  auto c = Connect(fx, fx.Token(room.carol));
+  auto c = quik_http::ConnectWs(fx, fx.Token(room.carol));
   Hello(*c, room.carol.id);
   fx.PostAs(room.bob, room.secret.id, "before");
   fx.AddChannelMember(room.secret, room.carol);
@@ -264,8 +256,8 @@ TEST_CASE("a member added to a private channel sees it from the join on", "[real
   fx.PostAs(room.bob, room.secret.id, "after");
   CHECK(ReadPosts(*c, 1) == std::vector<std::string>{"after"});
   // Removed again: nothing more.
-  REQUIRE_OK(fx.svc().channels().RemoveMember(quik::Actor::System(), room.secret.id,
-                                             room.carol.id));
+  REQUIRE_OK(
+      fx.svc().channels().RemoveMember(quik::Actor::System(), room.secret.id, room.carol.id));
   auto left = c->NextOfType("member.left");
   REQUIRE(left);
   fx.PostAs(room.bob, room.secret.id, "gone");
@@ -276,14 +268,14 @@ TEST_CASE("a member added to a private channel sees it from the join on", "[real
 TEST_CASE("a quikctl post from another process arrives on an open WebSocket", "[realtime]") {
   HttpFixture fx;
   Room room(fx);
-  auto a = Connect(fx, fx.Token(room.alice));
+  auto a = quik_http::ConnectWs(fx, fx.Token(room.alice));
   Hello(*a, room.alice.id);
   const auto started = std::chrono::steady_clock::now();
-  auto r = quik::testing::RunProcess(
-      QUIKCTL_PATH,
-      {"--data-dir", fx.options().data_dir.string(), "post", "--channel", room.general.id, "--as",
-       room.bob.id, "from another process"},
-      "", {{"QUIK_DATA_DIR", ""}});
+  auto r =
+      quik::testing::RunProcess(QUIKCTL_PATH,
+                                {"--data-dir", fx.options().data_dir.string(), "post", "--channel",
+                                 room.general.id, "--as", room.bob.id, "from another process"},
+                                "", {{"QUIK_DATA_DIR", ""}});
   INFO(r.Describe());
   REQUIRE(r.exit_code == 0);
   // Within 100 ms of the other process's commit (it has exited by now).
@@ -310,11 +302,10 @@ TEST_CASE("embedders get every event in order through EventService::Subscribe", 
   REQUIRE(id.ok());
   fx.PostAs(room.bob, room.general.id, "one");
   fx.PostAs(room.bob, room.secret.id, "two");  // the system view: everything
-  auto r = quik::testing::RunProcess(
-      QUIKCTL_PATH,
-      {"--data-dir", fx.options().data_dir.string(), "post", "--channel", room.general.id, "--as",
-       room.bob.id, "three"},
-      "", {{"QUIK_DATA_DIR", ""}});
+  auto r = quik::testing::RunProcess(QUIKCTL_PATH,
+                                     {"--data-dir", fx.options().data_dir.string(), "post",
+                                      "--channel", room.general.id, "--as", room.bob.id, "three"},
+                                     "", {{"QUIK_DATA_DIR", ""}});
   REQUIRE(r.exit_code == 0);
   {
     // Events committed just before Subscribe may come first; every event
@@ -329,8 +320,7 @@ TEST_CASE("embedders get every event in order through EventService::Subscribe", 
     std::unique_lock lock(mu);
     REQUIRE(cv.wait_for(lock, 5s, [&] { return posts().size() >= 3; }));
     for (std::size_t i = 1; i < seen.size(); ++i) CHECK(seen[i].seq == seen[i - 1].seq + 1);
-    CHECK(posts() ==
-          std::vector<std::string>{room.general.id, room.secret.id, room.general.id});
+    CHECK(posts() == std::vector<std::string>{room.general.id, room.secret.id, room.general.id});
   }
   fx.svc().events().Unsubscribe(*id);
   const std::size_t before = [&] {
@@ -350,7 +340,7 @@ TEST_CASE("a large backlog is replayed at the client's pace, not closed as slow"
   const std::int64_t cursor = CursorNow(fx, token, room.alice.id);
   // 1,000 posts of 2,000 characters: 2 MB, thirty times the queue limit.
   PostMany(fx, room.bob, room.general.id, 1000, std::string(2000, 'x') + " ");
-  auto a = Connect(fx, token, "after=" + std::to_string(cursor));
+  auto a = quik_http::ConnectWs(fx, token, "after=" + std::to_string(cursor));
   Hello(*a, room.alice.id);
   auto texts = ReadPosts(*a, 1000);
   CHECK(texts.size() == 1000);
@@ -361,7 +351,7 @@ TEST_CASE("a client resumes across a server restart and misses nothing", "[realt
   HttpFixture fx;
   Room room(fx);
   const std::string token = fx.Token(room.alice);
-  auto a = Connect(fx, token);
+  auto a = quik_http::ConnectWs(fx, token);
   Hello(*a, room.alice.id);
   fx.PostAs(room.bob, room.general.id, "before");
   std::int64_t cursor = 0;
@@ -371,14 +361,14 @@ TEST_CASE("a client resumes across a server restart and misses nothing", "[realt
   CHECK(a->close_code() == 1001);
   fx.server().Wait();
   // While the server is down, a script posts through quikctl.
-  auto r = quik::testing::RunProcess(
-      QUIKCTL_PATH,
-      {"--data-dir", fx.options().data_dir.string(), "post", "--channel", room.general.id, "--as",
-       room.bob.id, "while down"},
-      "", {{"QUIK_DATA_DIR", ""}});
+  auto r =
+      quik::testing::RunProcess(QUIKCTL_PATH,
+                                {"--data-dir", fx.options().data_dir.string(), "post", "--channel",
+                                 room.general.id, "--as", room.bob.id, "while down"},
+                                "", {{"QUIK_DATA_DIR", ""}});
   REQUIRE(r.exit_code == 0);
   fx.Restart();
-  auto again = Connect(fx, token, "after=" + std::to_string(cursor));
+  auto again = quik_http::ConnectWs(fx, token, "after=" + std::to_string(cursor));
   Hello(*again, room.alice.id);
   CHECK(ReadPosts(*again, 1) == std::vector<std::string>{"while down"});
   fx.PostAs(room.bob, room.general.id, "after");
@@ -392,18 +382,19 @@ TEST_CASE("a resume follows membership at the time of each missed event", "[real
   const std::string token = fx.Token(room.carol);
   const std::int64_t cursor = CursorNow(fx, token, room.carol.id);
   fx.PostAs(room.bob, room.secret.id, "while a member");
-  REQUIRE_OK(fx.svc().channels().RemoveMember(quik::Actor::System(), room.secret.id,
-                                             room.carol.id));
+  REQUIRE_OK(
+      fx.svc().channels().RemoveMember(quik::Actor::System(), room.secret.id, room.carol.id));
   fx.PostAs(room.bob, room.secret.id, "after removal");
   fx.PostAs(room.bob, room.general.id, "general");
-  auto c = Connect(fx, token, "after=" + std::to_string(cursor));
+  auto c = quik_http::ConnectWs(fx, token, "after=" + std::to_string(cursor));
   Hello(*c, room.carol.id);
   std::vector<std::string> seen;
   for (;;) {
     auto f = c->Next(2s);
     if (!f) break;
     if ((*f)["type"] == "message.posted") seen.push_back((*f)["data"]["text"]);
-    if ((*f)["type"] == "member.left") seen.push_back("left " + (*f)["channel_id"].get<std::string>());
+    if ((*f)["type"] == "member.left")
+      seen.push_back("left " + (*f)["channel_id"].get<std::string>());
     if (seen.size() == 3) break;
   }
   CHECK(seen == std::vector<std::string>{"while a member", "left " + room.secret.id, "general"});
