@@ -332,6 +332,23 @@ CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries(webhook_id, id)
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at)
   WHERE status = 'pending';
 )sql"},
+      {8, "message attachments: which files each message shares", R"sql(
+-- The files a message shares, in the order it lists them (files/ fills it;
+-- search's has:file reads it). A file is referenced while a row names it.
+CREATE TABLE message_files (
+  message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+  file_id    TEXT NOT NULL,
+  position   INTEGER NOT NULL,
+  PRIMARY KEY (message_id, file_id)
+) WITHOUT ROWID;
+CREATE INDEX message_files_by_file ON message_files(file_id, message_id);
+)sql"},
+      {9, "search (reserved)", R"sql(
+-- reserved
+)sql"},
+      {10, "files (reserved)", R"sql(
+-- reserved
+)sql"},
   };
   return kMigrations;
 }
