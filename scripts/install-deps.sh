@@ -10,6 +10,7 @@ PACKAGES=(
   libprotobuf-dev protobuf-compiler
   libssl-dev libyaml-cpp-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev
   libhowardhinnant-date-dev tzdata
+  libmagic-dev libvips-dev
   catch2
   sqlite3 curl jq
 )

@@ -19,6 +19,9 @@ nlohmann::json ToJson(const Invite& invite);
 nlohmann::json ToJson(const Channel& channel);
 nlohmann::json ToJson(const ChannelMember& member);
 nlohmann::json ToJson(const Message& message);
+// {"id","workspace_id","user_id","name","size","content_type","sha256","has_thumbnail",
+//  "created_at","width"?,"height"?}; a Message carries "file_ids" and "files" when it shares any.
+nlohmann::json ToJson(const File& file);
 nlohmann::json ToJson(const ReadState& state);
 // {"emoji","count","user_ids"}; a Message carries "reactions" when it has any.
 nlohmann::json ToJson(const Reaction& reaction);

@@ -31,6 +31,11 @@ struct NewMessage {
   std::string thread_root_id;
   // A reply that is also shown in the channel (needs thread_root_id).
   bool reply_broadcast = false;
+  // Files to share (quik/files.hpp), at most kMaxFilesPerMessage: each one the
+  // poster uploaded to the channel's workspace, or one already shared in a
+  // channel the poster can read. With files the text may be empty. Editing
+  // a message keeps its files; deleting it unshares them.
+  std::vector<std::string> file_ids;
 };
 
 struct Posted {

@@ -277,6 +277,33 @@ struct WebhooksOptions {
   int max_per_workspace = 20;
 };
 
+struct FilesOptions {
+  // files.max_bytes: the largest file one upload may carry (413 past it). A
+  // declared Content-Length past it is refused before any byte is read.
+  // Default: 104857600 (100 MiB)
+  std::int64_t max_bytes = 100LL * 1024 * 1024;
+
+  // files.workspace_quota_bytes: the total size of one workspace's files
+  // (those not yet collected by `quikctl files gc`); an upload past it is 413.
+  // Default: 10737418240 (10 GiB)
+  std::int64_t workspace_quota_bytes = 10LL * 1024 * 1024 * 1024;
+
+  // files.thumbnail_size: the longest edge, in pixels, of the thumbnails made
+  // of JPEG, PNG, GIF and WebP images (0: no thumbnails).
+  // Default: 360
+  int thumbnail_size = 360;
+
+  // files.max_image_pixels: images whose header claims more pixels than this
+  // (width x height) are stored but never decoded (decompression bombs).
+  // Default: 50000000 (50 megapixels)
+  std::int64_t max_image_pixels = 50'000'000;
+
+  // files.gc_grace: `quikctl files gc` removes files no message references
+  // only once they are older than this (an upload not yet posted stays).
+  // Default: 24 hours
+  std::chrono::seconds gc_grace = std::chrono::hours(24);
+};
+
 struct Options {
   // The data directory: quik.toml, quik.db (SQLite), lmdb/ and, later, blobs.
   // Default: "quik-data", relative to the working directory (quikctl uses
@@ -292,6 +319,7 @@ struct Options {
   LogOptions log;
   RealtimeOptions realtime;
   WebhooksOptions webhooks;
+  FilesOptions files;
 };
 
 }  // namespace quik

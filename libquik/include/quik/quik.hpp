@@ -7,6 +7,7 @@
 #include "quik/config.hpp"
 #include "quik/datadir.hpp"
 #include "quik/events.hpp"
+#include "quik/files.hpp"
 #include "quik/json.hpp"
 #include "quik/messages.hpp"
 #include "quik/options.hpp"

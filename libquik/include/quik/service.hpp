@@ -13,6 +13,7 @@
 #include "quik/auth.hpp"
 #include "quik/channels.hpp"
 #include "quik/events.hpp"
+#include "quik/files.hpp"
 #include "quik/messages.hpp"
 #include "quik/notifications.hpp"
 #include "quik/options.hpp"
@@ -46,6 +47,7 @@ class Service {
   virtual ReadStateService& reads() = 0;
   virtual NotificationService& notifications() = 0;
   virtual WebhookService& webhooks() = 0;
+  virtual FileService& files() = 0;
 
  protected:
   Service() = default;

@@ -89,6 +89,25 @@ struct Reaction {
   std::vector<std::string> user_ids;
 };
 
+// An uploaded file (FileService, quik/files.hpp). The bytes live once per
+// content in the data dir's blob store, named by their SHA-256.
+struct File {
+  std::string id;
+  std::string workspace_id;
+  std::string user_id;  // the uploader
+  std::string name;     // sanitized: no path, no control characters, never empty
+  std::int64_t size = 0;
+  std::string content_type;  // sniffed from the bytes, never the client's word
+  std::string sha256;        // lower-case hex of the content
+  // Images: the size their header declares (0 when not an image we read).
+  int width = 0;
+  int height = 0;
+  std::string thumbnail_sha256;  // the thumbnail's blob (a JPEG); empty if none
+  std::int64_t thumbnail_size = 0;
+  Timestamp created_at = 0;
+  bool has_thumbnail() const { return !thumbnail_sha256.empty(); }
+};
+
 struct Message {
   std::string id;
   std::string channel_id;
@@ -121,6 +140,10 @@ struct Message {
   std::int64_t reply_seq = 0;
   // Filled in by reads (Get, List, ListReplies, pins), in order of first use.
   std::vector<Reaction> reactions;
+  // The files the message shares, in the order it listed them (file_ids),
+  // and their metadata (files), filled in with the message.
+  std::vector<std::string> file_ids;
+  std::vector<File> files;
 };
 
 // A user's place in a channel, or (thread_root_id set) in a thread: the last

@@ -60,7 +60,12 @@ bool SameOptions(const Options& a, const Options& b) {
          a.webhooks.max_attempts == b.webhooks.max_attempts &&
          a.webhooks.retry_base == b.webhooks.retry_base &&
          a.webhooks.retry_max == b.webhooks.retry_max && a.webhooks.timeout == b.webhooks.timeout &&
-         a.webhooks.max_per_workspace == b.webhooks.max_per_workspace;
+         a.webhooks.max_per_workspace == b.webhooks.max_per_workspace &&
+         a.files.max_bytes == b.files.max_bytes &&
+         a.files.workspace_quota_bytes == b.files.workspace_quota_bytes &&
+         a.files.thumbnail_size == b.files.thumbnail_size &&
+         a.files.max_image_pixels == b.files.max_image_pixels &&
+         a.files.gc_grace == b.files.gc_grace;
 }
 
 // Options with every field away from its default.
@@ -119,6 +124,11 @@ Options NonDefaultOptions() {
   o.webhooks.retry_max = seconds(179);
   o.webhooks.timeout = seconds(181);
   o.webhooks.max_per_workspace = 191;
+  o.files.max_bytes = 193;
+  o.files.workspace_quota_bytes = 197;
+  o.files.thumbnail_size = 199;
+  o.files.max_image_pixels = 211;
+  o.files.gc_grace = seconds(223);
   return o;
 }
 
@@ -486,7 +496,7 @@ TEST_CASE("config: the default text parses and equals the defaults", "[config]")
     }
     uncommented += line + "\n";
   }
-  CHECK(keys == 52);
+  CHECK(keys == 57);
   Options all = NonDefaultOptions();
   Status s2 = ParseOptions(uncommented, "quik.toml", &all);
   INFO(s2.message());

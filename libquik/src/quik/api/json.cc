@@ -132,6 +132,31 @@ nlohmann::json ToJson(const Message& message) {
     for (const Reaction& r : message.reactions) reactions.push_back(ToJson(r));
     j["reactions"] = std::move(reactions);
   }
+  if (!message.file_ids.empty()) j["file_ids"] = message.file_ids;
+  if (!message.files.empty()) {
+    json files = json::array();
+    for (const File& f : message.files) files.push_back(ToJson(f));
+    j["files"] = std::move(files);
+  }
+  return j;
+}
+
+nlohmann::json ToJson(const File& file) {
+  json j = {
+      {"id", file.id},
+      {"workspace_id", file.workspace_id},
+      {"user_id", file.user_id},
+      {"name", file.name},
+      {"size", file.size},
+      {"content_type", file.content_type},
+      {"sha256", file.sha256},
+      {"has_thumbnail", file.has_thumbnail()},
+      {"created_at", FormatTime(file.created_at)},
+  };
+  if (file.width > 0 && file.height > 0) {
+    j["width"] = file.width;
+    j["height"] = file.height;
+  }
   return j;
 }
 

@@ -40,6 +40,7 @@ constexpr std::int64_t kMaxLmdbMapSizeMib =
     static_cast<std::int64_t>(std::numeric_limits<std::uint64_t>::max() >> 20);
 
 constexpr std::int64_t kIntMax = std::numeric_limits<int>::max();
+constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
 
 // Parses a duration; on failure returns the "expected ..." text.
 std::optional<std::string> ParseDurationImpl(std::string_view text, std::chrono::seconds* out) {
@@ -415,6 +416,21 @@ const std::vector<SectionSpec>& Sections() {
                        &Options::webhooks, &WebhooksOptions::timeout),
            IntKey("max_per_workspace", "Webhooks one workspace may have.", &Options::webhooks,
                   &WebhooksOptions::max_per_workspace, 0, 10000),
+       }},
+      {"files",
+       {
+           IntKey("max_bytes", "Largest file one upload may carry, in bytes (413 past it).",
+                  &Options::files, &FilesOptions::max_bytes, 1, kInt64Max),
+           IntKey("workspace_quota_bytes",
+                  "Total bytes of one workspace's files (413 past it).", &Options::files,
+                  &FilesOptions::workspace_quota_bytes, 1, kInt64Max),
+           IntKey("thumbnail_size", "Longest edge of image thumbnails in pixels (0: none).",
+                  &Options::files, &FilesOptions::thumbnail_size, 0, 4096),
+           IntKey("max_image_pixels",
+                  "Images with more pixels (width x height) are never decoded.",
+                  &Options::files, &FilesOptions::max_image_pixels, 1, kInt64Max),
+           DurationKey("gc_grace", "Unreferenced files younger than this survive files gc.",
+                       &Options::files, &FilesOptions::gc_grace),
        }},
   };
   return *sections;

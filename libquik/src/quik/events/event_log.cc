@@ -91,6 +91,48 @@ Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id,
   return Write(tx, type, actor_id, workspace_id, v.channel_id, p);
 }
 
+namespace {
+
+void FillFile(quik::v1::File* f, const File& v) {
+  f->set_id(v.id);
+  f->set_workspace_id(v.workspace_id);
+  f->set_user_id(v.user_id);
+  f->set_name(v.name);
+  f->set_size(v.size);
+  f->set_content_type(v.content_type);
+  f->set_sha256(v.sha256);
+  f->set_width(v.width);
+  f->set_height(v.height);
+  f->set_thumbnail_sha256(v.thumbnail_sha256);
+  f->set_thumbnail_size(v.thumbnail_size);
+  f->set_created_at(v.created_at);
+}
+
+File FileOf(const quik::v1::File& f) {
+  File v;
+  v.id = f.id();
+  v.workspace_id = f.workspace_id();
+  v.user_id = f.user_id();
+  v.name = f.name();
+  v.size = f.size();
+  v.content_type = f.content_type();
+  v.sha256 = f.sha256();
+  v.width = f.width();
+  v.height = f.height();
+  v.thumbnail_sha256 = f.thumbnail_sha256();
+  v.thumbnail_size = f.thumbnail_size();
+  v.created_at = f.created_at();
+  return v;
+}
+
+}  // namespace
+
+Status Append(store::Tx& tx, std::string_view type, const File& v) {
+  quik::v1::EventPayload p;
+  FillFile(p.mutable_file(), v);
+  return Write(tx, type, v.user_id, v.workspace_id, "", p);
+}
+
 Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, const Message& v) {
   quik::v1::EventPayload p;
   auto* m = p.mutable_message();
@@ -113,6 +155,8 @@ Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, c
   m->set_mentions_here(v.mentions_here);
   m->set_ordinal(v.ordinal);
   m->set_reply_ordinal(v.reply_ordinal);
+  for (const auto& id : v.file_ids) m->add_file_ids(id);
+  for (const auto& f : v.files) FillFile(m->add_files(), f);
   return Write(tx, type, actor_id, v.workspace_id, v.channel_id, p);
 }
 
@@ -310,6 +354,8 @@ nlohmann::json PayloadJson(const quik::v1::EventPayload& p) {
       v.mentions.assign(m.mentions().begin(), m.mentions().end());
       v.mentions_channel = m.mentions_channel();
       v.mentions_here = m.mentions_here();
+      v.file_ids.assign(m.file_ids().begin(), m.file_ids().end());
+      for (const auto& f : m.files()) v.files.push_back(FileOf(f));
       return ToJson(v);
     }
     case B::kReadState: {
@@ -406,6 +452,8 @@ nlohmann::json PayloadJson(const quik::v1::EventPayload& p) {
       v.created_at = w.created_at();
       return ToJson(v);
     }
+    case B::kFile:
+      return ToJson(FileOf(p.file()));
     case B::BODY_NOT_SET:
       break;
   }

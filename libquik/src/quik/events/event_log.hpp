@@ -42,6 +42,8 @@ Status Append(store::Tx& tx, std::string_view type, const Notification& v);
 Status AppendNotificationsRead(store::Tx& tx, std::string_view user_id,
                                const std::vector<std::string>& ids, bool all, Timestamp read_at);
 Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, const Webhook& v);
+// file.created / file.deleted: personal events of the uploader (v.user_id).
+Status Append(store::Tx& tx, std::string_view type, const File& v);
 
 // The inverse: the object a payload carries, in its JSON form (quik/json.hpp),
 // as the realtime frames' "data" shows it; {} for an empty payload.

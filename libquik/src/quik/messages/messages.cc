@@ -6,6 +6,7 @@
 #include "common/ids.hpp"
 #include "common/text.hpp"
 #include "events/event_log.hpp"
+#include "files/files_internal.hpp"
 #include "messages/extras.hpp"
 #include "messages/mentions.hpp"
 #include "presence/presence_internal.hpp"
@@ -52,8 +53,13 @@ namespace {
 
 Status ValidateNewMessage(const internal::Context& ctx, const Actor& actor, const NewMessage& msg) {
   if (actor.is_system()) return InvalidArgument("a message is posted as a user (use --as)");
-  QUIK_RETURN_IF_ERROR(
-      internal::CheckText(msg.text, ctx.options.limits.message_max_chars, "message text"));
+  // A message that shares files may have no text (a Slack file share).
+  QUIK_RETURN_IF_ERROR(internal::CheckText(msg.text, ctx.options.limits.message_max_chars,
+                                           "message text", !msg.file_ids.empty()));
+  if (msg.file_ids.size() > 4 * kMaxFilesPerMessage) {
+    return InvalidArgument("a message shares at most " + std::to_string(kMaxFilesPerMessage) +
+                           " files");
+  }
   if (msg.client_msg_id.size() > 128) return InvalidArgument("client_msg_id is over 128 bytes");
   return Status::Ok();
 }
@@ -155,7 +161,7 @@ Status PostInTx(store::Tx& tx, internal::Context& ctx, const Actor& actor,
     if (first) {
       out.message = std::move(*first);
       out.created = false;
-      return Status::Ok();
+      return tx.LoadFiles({&out.message, 1});
     }
   }
   QUIK_RETURN_IF_ERROR(CheckWritable(access));
@@ -205,8 +211,13 @@ Status PostInTx(store::Tx& tx, internal::Context& ctx, const Actor& actor,
   if (m.thread_root_id.empty() || m.reply_broadcast) {
     QUIK_ASSIGN_OR_RETURN(m.ordinal, tx.NextChannelOrdinal(ch.id));
   }
+  if (!msg.file_ids.empty()) {
+    QUIK_ASSIGN_OR_RETURN(m.files, internal::AttachableFiles(tx, who, ch, msg.file_ids));
+    for (const File& f : m.files) m.file_ids.push_back(f.id);
+  }
   QUIK_ASSIGN_OR_RETURN(auto mentioned, ResolveMentions(tx, ctx, m));
   QUIK_RETURN_IF_ERROR(tx.InsertMessage(m));
+  QUIK_RETURN_IF_ERROR(tx.InsertMessageFiles(m.id, m.file_ids));
   // Posting marks the channel (and the thread) read up to the new message.
   if (root) QUIK_RETURN_IF_ERROR(FollowOnReply(tx, *root, m, mentioned));
   QUIK_RETURN_IF_ERROR(CountMentions(tx, m, mentioned, +1));
@@ -259,6 +270,7 @@ Result<Message> MessageService::Get(const Actor& actor, std::string_view message
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
     QUIK_ASSIGN_OR_RETURN(auto access, authz::MessageFor(tx, who, message_id));
     out = std::move(access.message);
+    QUIK_RETURN_IF_ERROR(tx.LoadFiles({&out, 1}));
     return tx.LoadReactions({&out, 1});
   });
 }
@@ -282,6 +294,7 @@ Result<Page<Message>> MessageService::List(const Actor& actor, std::string_view 
     q.channel_id = access.channel.id;
     QUIK_ASSIGN_OR_RETURN(out.items, tx.ListMessages(q));
     TrimPage(out, limit);
+    QUIK_RETURN_IF_ERROR(tx.LoadFiles(out.items));
     return tx.LoadReactions(out.items);
   });
 }
@@ -301,6 +314,7 @@ Result<Page<Message>> MessageService::ListReplies(const Actor& actor, std::strin
     QUIK_ASSIGN_OR_RETURN(out.items,
                           tx.ListReplies(root.channel_id, root.id, page.cursor, limit + 1));
     TrimPage(out, limit);
+    QUIK_RETURN_IF_ERROR(tx.LoadFiles(out.items));
     return tx.LoadReactions(out.items);
   });
 }
@@ -324,6 +338,7 @@ Result<Message> MessageService::Edit(const Actor& actor, std::string_view messag
     QUIK_ASSIGN_OR_RETURN(auto rows, ResolveMentions(tx, *ctx_, out));
     QUIK_RETURN_IF_ERROR(tx.UpdateMessage(out));
     QUIK_RETURN_IF_ERROR(CountMentions(tx, out, rows, +1));
+    QUIK_RETURN_IF_ERROR(tx.LoadFiles({&out, 1}));  // edits keep the files
     return events::Append(tx, "message.edited", actor.user_id(), out);
   });
 }
@@ -354,6 +369,8 @@ Result<Message> MessageService::Delete(const Actor& actor, std::string_view mess
     out.deleted_at = internal::NowMillis();
     QUIK_RETURN_IF_ERROR(tx.UpdateMessage(out));
     QUIK_RETURN_IF_ERROR(internal::OnMessageDeleted(tx, actor, out));  // unpin, purge (pins.cc)
+    // Its files are unshared: others lose access, GC may collect them.
+    QUIK_RETURN_IF_ERROR(tx.DeleteMessageFiles(out.id));
     return events::Append(tx, "message.deleted", actor.user_id(), out);
   });
 }

@@ -10,7 +10,7 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
 }  // namespace
 
 bool IsPersonal(std::string_view type) {
-  for (std::string_view prefix : {"read.", "notification.", "thread.", "preferences."}) {
+  for (std::string_view prefix : {"read.", "notification.", "thread.", "preferences.", "file."}) {
     if (StartsWith(type, prefix)) return true;
   }
   return false;

@@ -2,6 +2,7 @@
 
 #include "auth/tokens.hpp"
 #include "common/ids.hpp"
+#include "files/blob_store.hpp"
 #include "service/context.hpp"
 #include "store/migrations.hpp"
 
@@ -47,7 +48,8 @@ class ServiceImpl final : public Service {
         presence_(ctx_.get()),
         reads_(ctx_.get()),
         notifications_(ctx_.get()),
-        webhooks_(ctx_.get()) {}
+        webhooks_(ctx_.get()),
+        files_(ctx_.get()) {}
 
   const Options& options() const override { return ctx_->options; }
   UserService& users() override { return users_; }
@@ -60,6 +62,7 @@ class ServiceImpl final : public Service {
   ReadStateService& reads() override { return reads_; }
   NotificationService& notifications() override { return notifications_; }
   WebhookService& webhooks() override { return webhooks_; }
+  FileService& files() override { return files_; }
 
   internal::Context* context() { return ctx_.get(); }
 
@@ -75,6 +78,7 @@ class ServiceImpl final : public Service {
   ReadStateService reads_;
   NotificationService notifications_;
   WebhookService webhooks_;
+  FileService files_;
 };
 
 }  // namespace
@@ -101,6 +105,8 @@ Result<std::unique_ptr<Service>> Service::Open(const Options& options) {
     QUIK_RETURN_IF_ERROR(MigrateUp(options, /*dry_run=*/false).status());
   }
   QUIK_RETURN_IF_ERROR(RebuildTokenIndexIfMissing(*ctx->store));
+  // Temp files of uploads whose process died (live ones hold a lock).
+  files::BlobStore(files::BlobsDir(options.data_dir)).SweepTemp();
   ctx->bus = std::make_unique<events::Bus>(*ctx->store, options);
   return std::unique_ptr<Service>(new ServiceImpl(std::move(ctx)));
 }

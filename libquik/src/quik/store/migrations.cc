@@ -346,8 +346,28 @@ CREATE INDEX message_files_by_file ON message_files(file_id, message_id);
       {9, "search (reserved)", R"sql(
 -- reserved
 )sql"},
-      {10, "files (reserved)", R"sql(
--- reserved
+      {10, "files: uploaded files and their blobs", R"sql(
+-- One row per upload. The bytes are the blob DATA_DIR/blobs/ab/cd/<sha256>
+-- (content-addressed: rows may share one), the thumbnail another blob. A row
+-- no message_files row names is collectible (quikctl files gc).
+CREATE TABLE files (
+  id               TEXT PRIMARY KEY,
+  workspace_id     TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  user_id          TEXT NOT NULL,               -- the uploader
+  name             TEXT NOT NULL,
+  size             INTEGER NOT NULL,
+  content_type     TEXT NOT NULL,               -- sniffed from the bytes
+  sha256           TEXT NOT NULL,               -- lower-case hex
+  width            INTEGER NOT NULL DEFAULT 0,
+  height           INTEGER NOT NULL DEFAULT 0,
+  thumbnail_sha256 TEXT NOT NULL DEFAULT '',
+  thumbnail_size   INTEGER NOT NULL DEFAULT 0,
+  created_at       INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX files_by_workspace ON files(workspace_id, id);
+CREATE INDEX files_by_sha256 ON files(sha256);
+CREATE INDEX files_by_thumbnail ON files(thumbnail_sha256) WHERE thumbnail_sha256 != '';
+CREATE INDEX files_by_created ON files(created_at);
 )sql"},
   };
   return kMigrations;

@@ -179,6 +179,21 @@ class SqliteTx final : public Tx {
   Result<std::optional<Timestamp>> NextDeliveryAt() override;
   Result<std::vector<WebhookDelivery>> ListDeliveries(const DeliveryQuery& query) override;
 
+  // store/sqlite_files.cc.
+  Status InsertFile(const File& file) override;
+  Result<std::optional<File>> GetFile(std::string_view id) override;
+  Result<std::vector<File>> ListFiles(std::string_view workspace_id, std::string_view user_id,
+                                      std::string_view below_id, int limit) override;
+  Result<std::int64_t> WorkspaceFileBytes(std::string_view workspace_id) override;
+  Result<std::vector<std::string>> ListFileChannels(std::string_view file_id) override;
+  Status InsertMessageFiles(std::string_view message_id,
+                            const std::vector<std::string>& file_ids) override;
+  Status DeleteMessageFiles(std::string_view message_id) override;
+  Status LoadFiles(std::span<Message> messages) override;
+  Result<std::vector<File>> ListUnreferencedFiles(Timestamp before, int limit) override;
+  Result<bool> DeleteFileIfUnreferenced(std::string_view id) override;
+  Result<bool> BlobReferenced(std::string_view sha256) override;
+
   WriteBatch& lmdb() override { return lmdb_; }
 
  private:

@@ -313,6 +313,31 @@ class Tx {
   virtual Result<std::optional<Timestamp>> NextDeliveryAt() = 0;
   virtual Result<std::vector<WebhookDelivery>> ListDeliveries(const DeliveryQuery& query) = 0;
 
+  // Files (files/, store/sqlite_files.cc) and the files messages share
+  // (message_files). A file is referenced while a message_files row names it.
+  virtual Status InsertFile(const File& file) = 0;
+  virtual Result<std::optional<File>> GetFile(std::string_view id) = 0;
+  // A workspace's files, newest first, below `below_id` ("" for none); only
+  // `user_id`'s when it is not empty.
+  virtual Result<std::vector<File>> ListFiles(std::string_view workspace_id,
+                                              std::string_view user_id,
+                                              std::string_view below_id, int limit) = 0;
+  // The sum of the sizes of a workspace's files (its quota use).
+  virtual Result<std::int64_t> WorkspaceFileBytes(std::string_view workspace_id) = 0;
+  // The channels with a non-deleted message that shares the file.
+  virtual Result<std::vector<std::string>> ListFileChannels(std::string_view file_id) = 0;
+  virtual Status InsertMessageFiles(std::string_view message_id,
+                                    const std::vector<std::string>& file_ids) = 0;
+  virtual Status DeleteMessageFiles(std::string_view message_id) = 0;
+  // Fills in each message's file_ids and files in one query.
+  virtual Status LoadFiles(std::span<Message> messages) = 0;
+  // Files no message references, created before `before`, oldest first.
+  virtual Result<std::vector<File>> ListUnreferencedFiles(Timestamp before, int limit) = 0;
+  // Deletes the file if still no message references it; false otherwise.
+  virtual Result<bool> DeleteFileIfUnreferenced(std::string_view id) = 0;
+  // Whether any file row names the blob (as its content or its thumbnail).
+  virtual Result<bool> BlobReferenced(std::string_view sha256) = 0;
+
   // LMDB writes that commit together with this transaction (write Tx only):
   // applied just before the SQLite commit, dropped if this Tx's work fails.
   virtual WriteBatch& lmdb() = 0;

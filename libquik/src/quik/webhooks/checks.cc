@@ -276,7 +276,8 @@ bool PatternMatches(std::string_view pattern, std::string_view type) {
 
 bool DeliverableType(std::string_view type) {
   for (std::string_view prefix :
-       {"read.", "notification.", "thread.", "preferences.", "token.", "session.", "user."}) {
+       {"read.", "notification.", "thread.", "preferences.", "token.", "session.", "user.",
+        "file."}) {
     if (type.substr(0, prefix.size()) == prefix) return false;
   }
   return true;
