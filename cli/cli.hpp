@@ -145,6 +145,7 @@ void AddUserCommands(CLI::App& app, Action* selected);
 void AddChannelCommands(CLI::App& app, Action* selected);
 void AddTokenCommands(CLI::App& app, Action* selected);
 void AddWebhookCommands(CLI::App& app, Action* selected);
+void AddFilesCommands(CLI::App& app, Action* selected);  // files gc, list, show, upload
 void AddPostCommand(CLI::App& app, Action* selected);
 void AddMessageCommands(CLI::App& app, Action* selected);  // message pin, pins, edits, react
 void AddServeCommand(CLI::App& app, Action* selected);

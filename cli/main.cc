@@ -35,6 +35,8 @@ constexpr const char* kFooter = R"(Commands:
   quikctl post --channel C [--as U] [--thread ID] TEXT
   quikctl webhook create --workspace W URL --events a.b,c.* [--description T]
   quikctl webhook list --workspace W | delete ID | deliveries ID [--status S]
+  quikctl files gc [--grace DURATION] [--dry-run] | list W | show ID
+  quikctl files upload W PATH --as U [--name N]
   quikctl bench ws [--subscribers N] [--messages M] [--rate R] [--publishers P]
                    [--idle-seconds S] [--sync normal|full] [--dir DIR] [--keep]
 
@@ -143,7 +145,7 @@ int Run(int argc, char** argv) {
   GlobalFlags flags;
   CLI::App app(
       "quikctl operates a QuikApp team-chat server: it creates and migrates the data "
-      "dir and manages workspaces, users, channels, tokens, messages and webhooks.",
+      "dir and manages workspaces, users, channels, tokens, messages, webhooks and files.",
       "quikctl");
   app.fallthrough();  // global flags may follow the command, as in kubectl
   app.require_subcommand(1);
@@ -181,6 +183,7 @@ int Run(int argc, char** argv) {
   AddChannelCommands(app, &selected);
   AddTokenCommands(app, &selected);
   AddWebhookCommands(app, &selected);
+  AddFilesCommands(app, &selected);
   AddPostCommand(app, &selected);
   AddMessageCommands(app, &selected);
   AddServeCommand(app, &selected);

@@ -150,6 +150,23 @@ TEST_CASE("HTTP authz: every role gets exactly what the rules allow", "[http][au
   const std::string secret = "/channels/" + t.secret.id;
   const std::string dm = "/channels/" + t.dm.id;
   const json text = {{"text", "hello"}};
+  // Files: one shared in #general, one in #secret, and the member's unshared
+  // upload (see also http_files_test.cc).
+  auto upload_as = [&](const quik::User& u, const std::string& bytes) {
+    return REQUIRE_VALUE(
+        fx.svc().files().UploadBytes(quik::Actor::ForUser(u.id), t.ws.id, "f.txt", bytes));
+  };
+  auto share_in = [&](const quik::Channel& ch, const quik::File& f) {
+    quik::NewMessage m;
+    m.text = "a file";
+    m.file_ids = {f.id};
+    REQUIRE_VALUE(fx.svc().messages().Post(quik::Actor::ForUser(t.owner().id), ch.id, m));
+  };
+  const quik::File general_file = upload_as(t.owner(), "shared in general");
+  share_in(t.general, general_file);
+  const quik::File secret_file = upload_as(t.owner(), "shared in secret");
+  share_in(t.secret, secret_file);
+  const quik::File draft_file = upload_as(t.member(), "the member's draft");
 
   //                                                      owner admin member guest outsider deact.
   const std::vector<Row> rows = {
@@ -411,6 +428,34 @@ TEST_CASE("HTTP authz: every role gets exactly what the rules allow", "[http][au
        {200, 404, 200, 404, 404, 401}},
       {"unfollow a dm thread", same({"DELETE", "/messages/" + t.dm_by_owner.id + "/follow"}),
        {200, 404, 200, 404, 404, 401}},
+
+      // Files: the uploader, and whoever may read a channel that shares it.
+      {"upload a file", same({"POST", ws + "/files?name=a.txt", "some bytes"}),
+       {201, 201, 201, 201, 404, 401}},
+      {"list files", same({"GET", ws + "/files"}), {200, 200, 200, 200, 404, 401}},
+      {"download a file shared in a public channel",
+       same({"GET", "/files/" + general_file.id}),
+       {200, 200, 200, 200, 404, 401}},
+      {"download a file shared in a private channel",
+       same({"GET", "/files/" + secret_file.id}),
+       {200, 404, 200, 404, 404, 401}},
+      {"file info of a file shared in a private channel",
+       same({"GET", "/files/" + secret_file.id + "/info"}),
+       {200, 404, 200, 404, 404, 401}},
+      {"download another's unshared upload",
+       same({"GET", "/files/" + draft_file.id}),
+       {404, 404, 200, 404, 404, 401}},
+      {"thumbnail of a text file", same({"GET", "/files/" + general_file.id + "/thumbnail"}),
+       {404, 404, 404, 404, 404, 401}},
+      // (Each row runs as owner, admin, member, ... in turn: a share by one
+      // role can change what the next may do, so these share into channels
+      // the later roles cannot read.)
+      {"share the member's upload in a private channel",
+       same({"POST", secret + "/messages", {{"text", "x"}, {"file_ids", {draft_file.id}}}}),
+       {404, 404, 201, 404, 404, 401}},
+      {"re-share a file of a private channel in a dm",
+       same({"POST", dm + "/messages", {{"file_ids", {secret_file.id}}}}),
+       {201, 404, 201, 404, 404, 401}},
   };
 
   for (const Row& row : rows) {

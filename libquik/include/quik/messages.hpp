@@ -35,7 +35,7 @@ struct NewMessage {
   // poster uploaded to the channel's workspace, or one already shared in a
   // channel the poster can read. With files the text may be empty. Editing
   // a message keeps its files; deleting it unshares them.
-  std::vector<std::string> file_ids;
+  std::vector<std::string> file_ids = {};
 };
 
 struct Posted {

@@ -142,8 +142,8 @@ struct Message {
   std::vector<Reaction> reactions;
   // The files the message shares, in the order it listed them (file_ids),
   // and their metadata (files), filled in with the message.
-  std::vector<std::string> file_ids;
-  std::vector<File> files;
+  std::vector<std::string> file_ids = {};
+  std::vector<File> files = {};
 };
 
 // A user's place in a channel, or (thread_root_id set) in a thread: the last

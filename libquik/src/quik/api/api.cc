@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 #include <utility>
 
 #include "common/text.hpp"
@@ -61,6 +62,13 @@ Response TooMany(std::string_view message, std::chrono::seconds retry_after) {
   Response r = ErrorResponse(ResourceExhausted(std::string(message)));
   r.headers.emplace_back("Retry-After", std::to_string(retry_after.count()));
   return r;
+}
+
+Response PayloadErrorResponse(const Status& status) {
+  if (status.code() == StatusCode::kResourceExhausted) {
+    return ErrorResponse(413, "payload_too_large", status.message());
+  }
+  return ErrorResponse(status);
 }
 
 Response JsonResponse(int http_status, const json& body) {
@@ -314,6 +322,44 @@ void Api::Handle(Request request, Endpoint endpoint, Reply reply) {
   };
   if (route.exec == Exec::kBlocking) return run_blocking_(std::move(run_sync));
   run_sync();
+}
+
+bool Api::IsUpload(std::string_view method, std::string_view target) const {
+  const std::string path(target.substr(0, target.find('?')));
+  if (path.rfind(kApiPrefix, 0) != 0) return false;
+  const Match match = Find(method, path);
+  return match.route != nullptr && match.route->upload;
+}
+
+std::optional<Response> Api::PreflightUpload(const Request& request,
+                                             std::optional<std::uint64_t> content_length) {
+  const auto started = Clock::now();
+  const std::string path = request.target.substr(0, request.target.find('?'));
+  const Match match = Find(request.method, path);
+  if (match.route == nullptr || !match.route->upload || match.params.empty()) return std::nullopt;
+  const Route& route = *match.route;
+  auto fail = [&](Response r, const std::string& user) {
+    Finish(request, route.pattern, route.metric, user, started, r);
+    return std::optional<Response>(std::move(r));
+  };
+  std::chrono::seconds retry{};
+  if (address_rate_.enabled() && !address_rate_.Allow(request.remote_address, started, &retry)) {
+    return fail(TooMany("too many requests from " + request.remote_address, retry), {});
+  }
+  auto secret = BearerSecret(request.authorization);
+  if (!secret.ok()) return fail(ErrorResponse(secret.status()), {});
+  auto who = service_.auth().Authenticate(*secret);
+  if (!who.ok()) return fail(ErrorResponse(who.status()), {});
+  auto ws = PercentDecode(match.params[0], false);
+  if (!ws) return fail(ErrorResponse(InvalidArgument("malformed %-escape in path")), {});
+  std::optional<std::int64_t> size;
+  if (content_length) {
+    size = static_cast<std::int64_t>(
+        std::min<std::uint64_t>(*content_length, std::numeric_limits<std::int64_t>::max()));
+  }
+  Status st = service_.files().CheckUpload(Actor::ForUser(who->user_id), *ws, size);
+  if (!st.ok()) return fail(PayloadErrorResponse(st), who->user_id);
+  return std::nullopt;
 }
 
 Response Api::Rejected(const Request& request, Response response) {

@@ -21,8 +21,10 @@
 #include "api/limits.hpp"
 #include "api/log.hpp"
 #include "api/metrics.hpp"
+#include "files/blob_store.hpp"
 #include "quik/actor.hpp"
 #include "quik/auth.hpp"
+#include "quik/files.hpp"
 #include "quik/service.hpp"
 #include "quik/status.hpp"
 #include "realtime/frames.hpp"
@@ -45,6 +47,13 @@ struct Request {
   bool websocket = false;
   std::string origin;
   std::string websocket_protocols;
+  // An upload route's body, streamed by the transport into a temp file
+  // (Api::IsUpload); `body` stays empty then.
+  std::shared_ptr<Upload> upload;
+  // Conditional and range requests (downloads).
+  std::string range;          // Range
+  std::string if_none_match;  // If-None-Match
+  std::string if_range;       // If-Range
 };
 
 // The go-ahead for a WebSocket handshake (a 101 Response): the transport
@@ -55,12 +64,22 @@ struct WebSocketUpgrade {
   realtime::Encoding encoding = realtime::Encoding::kJson;
 };
 
+// A response body read from an open file: `length` bytes from `offset`. The
+// transport streams it in chunks (a 1 GB download is never in memory); for
+// HEAD it sends only the headers, with Content-Length `length`.
+struct FileBody {
+  std::shared_ptr<files::Fd> fd;
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+};
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // e.g. Retry-After, Allow
-  std::optional<WebSocketUpgrade> websocket;                  // status 101 only
+  std::optional<WebSocketUpgrade> websocket;                 // status 101 only
+  std::optional<FileBody> file;                              // instead of `body`
 };
 
 // Called exactly once per request, from any thread (possibly before Handle
@@ -81,6 +100,9 @@ Response ErrorResponse(const Status& status);
 // An error whose code is not a quik::StatusCode (payload_too_large).
 Response ErrorResponse(int http_status, std::string_view code, std::string_view message);
 Response JsonResponse(int http_status, const nlohmann::json& body);
+// ErrorResponse, except that kResourceExhausted is 413 payload_too_large: a
+// size limit or quota (files), not a rate.
+Response PayloadErrorResponse(const Status& status);
 // 429 rate_limited with Retry-After (at least 1 second).
 Response TooMany(std::string_view message, std::chrono::seconds retry_after);
 
@@ -129,6 +151,9 @@ struct Route {
   AsyncHandler async;
   std::vector<std::string> segments;  // the pattern split on '/'
   int metric = Metrics::kUnmatched;
+  // The body is a file upload: the transport streams it into
+  // Request::upload after PreflightUpload agreed, instead of reading it whole.
+  bool upload = false;
 };
 
 // Failed logins, counted per account (and per user for password changes) and
@@ -164,6 +189,15 @@ class Api {
   // Logs and counts a request that the transport answered itself (a body or
   // header over the limit, a malformed request) and returns the response.
   Response Rejected(const Request& request, Response response);
+
+  // Whether `method` `target` is an upload route (its header is in, its body
+  // not yet read).
+  bool IsUpload(std::string_view method, std::string_view target) const;
+  // Before an upload's body is read: authentication, membership, size
+  // (`content_length`, if declared) and quota. A response (logged and counted
+  // here) refuses it: send that and do not read the body; nullopt: go ahead.
+  std::optional<Response> PreflightUpload(const Request& request,
+                                          std::optional<std::uint64_t> content_length);
 
   // /readyz answers 503 once draining.
   void set_draining() { draining_.store(true, std::memory_order_relaxed); }

@@ -7,8 +7,12 @@
 #include <utility>
 #include <vector>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include "api/api.hpp"
 #include "common/text.hpp"
+#include "files/media.hpp"
 #include "notify/decide.hpp"
 #include "quik/config.hpp"
 #include "quik/json.hpp"
@@ -613,17 +617,22 @@ void PostMessage(std::shared_ptr<Call> c, Reply reply) {
   NewMessage msg;
   Status st = [&]() -> Status {
     QUIK_ASSIGN_OR_RETURN(json body, c->JsonBody());
-    QUIK_ASSIGN_OR_RETURN(msg.text, RequiredString(body, "text"));
+    // "file_ids" alone (no "text") shares files without a comment.
+    if (body.contains("file_ids") && !body["file_ids"].is_null()) {
+      QUIK_ASSIGN_OR_RETURN(msg.file_ids, StringArray(body, "file_ids", kMaxFilesPerMessage));
+    }
+    if (msg.file_ids.empty()) {
+      QUIK_ASSIGN_OR_RETURN(msg.text, RequiredString(body, "text"));
+    } else {
+      QUIK_ASSIGN_OR_RETURN(auto text, OptionalString(body, "text"));
+      msg.text = text.value_or("");
+    }
     QUIK_ASSIGN_OR_RETURN(auto client_msg_id, OptionalString(body, "client_msg_id"));
     msg.client_msg_id = client_msg_id.value_or("");
     QUIK_ASSIGN_OR_RETURN(auto root, OptionalString(body, "thread_root_id"));
     msg.thread_root_id = root.value_or("");
     QUIK_ASSIGN_OR_RETURN(auto broadcast, OptionalBool(body, "reply_broadcast"));
     msg.reply_broadcast = broadcast.value_or(false);
-    auto files = body.find("file_ids");
-    if (files != body.end() && !files->is_null() && !(files->is_array() && files->empty())) {
-      return Unimplemented("file_ids: files are not supported yet");
-    }
     return Status::Ok();
   }();
   if (!st.ok()) return reply(ErrorResponse(st));
@@ -791,6 +800,156 @@ Result<Response> ListWebhookDeliveries(Call& c) {
   return PageOf(page);
 }
 
+// Files.
+
+Result<Response> UploadFile(Call& c) {
+  const std::string name = c.Query("name").value_or("");
+  Result<File> file =
+      c.request.upload ? c.service.files().Commit(c.actor, c.param(0), name, *c.request.upload)
+                       : c.service.files().UploadBytes(c.actor, c.param(0), name, c.request.body);
+  if (!file.ok()) return PayloadErrorResponse(file.status());
+  return Object(201, *file);
+}
+
+Result<Response> ListFiles(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(PageRequest page, PageParams(c));
+  QUIK_ASSIGN_OR_RETURN(auto files, c.service.files().List(c.actor, c.param(0), page));
+  return PageOf(files);
+}
+
+Result<Response> FileInfo(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(File f, c.service.files().Get(c.actor, c.param(0)));
+  return Object(200, f);
+}
+
+// Content-Disposition (RFC 6266): a plain ASCII filename for old clients and
+// the exact UTF-8 name as filename* (RFC 5987 percent-encoding).
+std::string ContentDisposition(std::string_view name, bool inline_view) {
+  std::string ascii, encoded;
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (char ch : name) {
+    const auto b = static_cast<unsigned char>(ch);
+    const bool printable = b >= 0x20 && b < 0x7F;
+    ascii += printable && ch != '"' && ch != '\\' && ch != '%' ? ch : '_';
+    const bool attr_char = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') ||
+                           (b >= '0' && b <= '9') ||
+                           std::string_view("!#$&+-.^_`|~").find(ch) != std::string_view::npos;
+    if (attr_char) {
+      encoded += ch;
+    } else {
+      encoded += '%';
+      encoded += kHex[b >> 4];
+      encoded += kHex[b & 15];
+    }
+  }
+  if (ascii.empty()) ascii = "file";
+  return std::string(inline_view ? "inline" : "attachment") + "; filename=\"" + ascii +
+         "\"; filename*=UTF-8''" + encoded;
+}
+
+// Whether an If-None-Match / If-Range value names `etag` (weak or strong).
+bool EtagListed(std::string_view header, std::string_view etag) {
+  if (internal::TrimWhitespace(header) == "*") return true;
+  while (!header.empty()) {
+    const std::size_t comma = header.find(',');
+    std::string_view tag = internal::TrimWhitespace(header.substr(0, comma));
+    if (tag.substr(0, 2) == "W/") tag.remove_prefix(2);
+    if (tag == etag) return true;
+    if (comma == std::string_view::npos) break;
+    header.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+struct ByteRange {
+  std::uint64_t first = 0;
+  std::uint64_t length = 0;
+};
+enum class RangeKind { kNone, kSatisfiable, kUnsatisfiable };
+
+// One "bytes=a-b", "bytes=a-" or "bytes=-n" of a `size`-byte file. Several
+// ranges, other units or malformed values are answered with the whole file
+// (RFC 9110 lets a server ignore Range).
+RangeKind ParseRange(std::string_view header, std::uint64_t size, ByteRange* out) {
+  header = internal::TrimWhitespace(header);
+  constexpr std::string_view kBytes = "bytes=";
+  if (header.substr(0, kBytes.size()) != kBytes) return RangeKind::kNone;
+  header.remove_prefix(kBytes.size());
+  if (header.find(',') != std::string_view::npos) return RangeKind::kNone;
+  const std::size_t dash = header.find('-');
+  if (dash == std::string_view::npos) return RangeKind::kNone;
+  const std::string_view a = internal::TrimWhitespace(header.substr(0, dash));
+  const std::string_view b = internal::TrimWhitespace(header.substr(dash + 1));
+  if (a.empty()) {  // the last n bytes
+    const auto n = internal::ParseDigits(b);
+    if (!n) return RangeKind::kNone;
+    if (*n == 0 || size == 0) return RangeKind::kUnsatisfiable;
+    const auto len = std::min<std::uint64_t>(static_cast<std::uint64_t>(*n), size);
+    *out = {size - len, len};
+    return RangeKind::kSatisfiable;
+  }
+  const auto first = internal::ParseDigits(a);
+  if (!first) return RangeKind::kNone;
+  std::uint64_t last = size == 0 ? 0 : size - 1;
+  if (!b.empty()) {
+    const auto l = internal::ParseDigits(b);
+    if (!l || *l < *first) return RangeKind::kNone;
+    last = std::min<std::uint64_t>(static_cast<std::uint64_t>(*l), last);
+  }
+  if (static_cast<std::uint64_t>(*first) >= size) return RangeKind::kUnsatisfiable;
+  *out = {static_cast<std::uint64_t>(*first), last - static_cast<std::uint64_t>(*first) + 1};
+  return RangeKind::kSatisfiable;
+}
+
+// GET (and HEAD) of a file's bytes or thumbnail: the ETag is the content's
+// SHA-256, so If-None-Match answers 304 without a byte; one Range is 206.
+// Only images are shown inline; everything is sandboxed and never sniffed.
+Result<Response> Download(Call& c, FilePart part) {
+  QUIK_ASSIGN_OR_RETURN(FileContent content, c.service.files().Open(c.actor, c.param(0), part));
+  auto fd = std::make_shared<files::Fd>(::open(content.path.c_str(), O_RDONLY | O_CLOEXEC));
+  struct stat st {};
+  if (fd->get() < 0 || ::fstat(fd->get(), &st) != 0) {
+    return Internal("the bytes of file " + content.file.id + " are missing from the blob store");
+  }
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  const std::string etag = "\"" + content.sha256 + "\"";
+  const bool inline_view =
+      part == FilePart::kThumbnail || files::IsThumbnailable(content.content_type);
+  Response r;
+  r.content_type = content.content_type;
+  r.headers = {
+      {"ETag", etag},
+      {"Accept-Ranges", "bytes"},
+      {"Cache-Control", "private, no-cache"},
+      {"X-Content-Type-Options", "nosniff"},
+      {"Content-Security-Policy", "sandbox; default-src 'none'"},
+      {"Content-Disposition", ContentDisposition(content.file.name, inline_view)},
+  };
+  if (!c.request.if_none_match.empty() && EtagListed(c.request.if_none_match, etag)) {
+    r.status = 304;
+    return r;
+  }
+  ByteRange range{0, size};
+  RangeKind kind = RangeKind::kNone;
+  const bool range_applies = c.request.if_range.empty() || EtagListed(c.request.if_range, etag);
+  if (!c.request.range.empty() && range_applies) kind = ParseRange(c.request.range, size, &range);
+  if (kind == RangeKind::kUnsatisfiable) {
+    Response e =
+        ErrorResponse(416, "range_not_satisfiable",
+                      "the Range is outside the file's " + std::to_string(size) + " bytes");
+    e.headers.emplace_back("Content-Range", "bytes */" + std::to_string(size));
+    return e;
+  }
+  if (kind == RangeKind::kSatisfiable) {
+    r.status = 206;
+    r.headers.emplace_back("Content-Range", "bytes " + std::to_string(range.first) + "-" +
+                                                std::to_string(range.first + range.length - 1) +
+                                                "/" + std::to_string(size));
+  }
+  r.file = FileBody{std::move(fd), range.first, range.length};
+  return r;
+}
+
 // A route a later part of the API will serve.
 SyncHandler NotYet(std::string what) {
   return [what = std::move(what)](Call&) -> Result<Response> {
@@ -806,6 +965,12 @@ Route R(std::string method, std::string pattern, Exec exec, SyncHandler fn,
   r.access = access;
   r.exec = exec;
   r.sync = std::move(fn);
+  return r;
+}
+
+// A route whose body is a streamed file upload (Route::upload).
+Route UploadRoute(Route r) {
+  r.upload = true;
   return r;
 }
 
@@ -865,7 +1030,8 @@ std::vector<Route> ApiRoutes(LoginLimits& limits) {
       R("POST", "/workspaces/{ws}/dms", kBlocking, OpenDirect),
       R("GET", "/workspaces/{ws}/unreads", kInline, ListUnreads),
       R("GET", "/workspaces/{ws}/search", kInline, NotYet("search")),
-      R("POST", "/workspaces/{ws}/files", kInline, NotYet("file upload")),
+      UploadRoute(R("POST", "/workspaces/{ws}/files", kBlocking, UploadFile)),
+      R("GET", "/workspaces/{ws}/files", kInline, ListFiles),
       R("GET", "/workspaces/{ws}/presence", kInline, ListPresence),
 
       R("GET", "/channels/{ch}", kInline, GetChannel),
@@ -893,7 +1059,13 @@ std::vector<Route> ApiRoutes(LoginLimits& limits) {
       R("DELETE", "/messages/{msg}/pin", kBlocking, UnpinMessage),
       R("GET", "/messages/{msg}/edits", kInline, ListEdits),
 
-      R("GET", "/files/{file}", kInline, NotYet("file download")),
+      R("GET", "/files/{file}", kInline, [](Call& c) { return Download(c, FilePart::kOriginal); }),
+      R("HEAD", "/files/{file}", kInline, [](Call& c) { return Download(c, FilePart::kOriginal); }),
+      R("GET", "/files/{file}/info", kInline, FileInfo),
+      R("GET", "/files/{file}/thumbnail", kInline,
+        [](Call& c) { return Download(c, FilePart::kThumbnail); }),
+      R("HEAD", "/files/{file}/thumbnail", kInline,
+        [](Call& c) { return Download(c, FilePart::kThumbnail); }),
       R("GET", "/ws", kInline, WebSocketHandshake, Access::kPublic),
       RAsync("GET", "/events", LongPoll),
       RAsync("POST", "/channels/{ch}/messages", PostMessage),

@@ -48,6 +48,10 @@ std::string Normalize(std::string type) {
 bool VipsReady() {
   static const bool ready = [] {
     if (VIPS_INIT("quik") != 0) return false;
+    // A broken upload is the uploader's problem, not the server log's.
+    g_log_set_handler(
+        "VIPS", static_cast<GLogLevelFlags>(G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE),
+        [](const gchar*, GLogLevelFlags, const gchar*, gpointer) {}, nullptr);
     vips_block_untrusted_set(TRUE);
     vips_cache_set_max(0);
     vips_cache_set_max_files(0);
@@ -124,8 +128,9 @@ ImageInfo ReadImage(const std::filesystem::path& path, std::string_view content_
   if (max_edge <= 0 || info.width <= 0 || info.height <= 0 || pixels > max_pixels) return info;
 
   VipsImage* thumb = nullptr;
+  // fail_on error: a truncated or corrupt image gets no (half-grey) thumbnail.
   if (vips_thumbnail(path.c_str(), &thumb, max_edge, "height", max_edge, "size", VIPS_SIZE_DOWN,
-                     nullptr) != 0) {
+                     "fail_on", VIPS_FAIL_ON_ERROR, nullptr) != 0) {
     vips_error_clear();
     if (thumb != nullptr) g_object_unref(thumb);
     return info;

@@ -21,6 +21,8 @@
 #include <utility>
 #include <vector>
 
+#include <unistd.h>
+
 #include <openssl/err.h>
 
 #include <boost/asio/dispatch.hpp>
@@ -41,6 +43,7 @@
 #include "api/api.hpp"
 #include "api/limits.hpp"
 #include "common/ids.hpp"
+#include "files/blob_store.hpp"
 #include "quik/config.hpp"
 #include "quik/server.hpp"
 #include "realtime/hub.hpp"
@@ -109,6 +112,54 @@ template <class Stream>
 tcp::socket& Socket(Stream& stream) {
   return beast::get_lowest_layer(stream).socket();
 }
+
+// ---- file bodies ------------------------------------------------------------
+//
+// Downloads (api::FileBody) are served from an open file in 64 KiB pread()s:
+// a Beast Body whose writer reads `length` bytes from `offset`, so a range
+// and a whole file are the same thing and nothing is loaded into memory.
+// Beast 1.74's file_body serves only whole files.
+struct FileRangeBody {
+  struct value_type {
+    std::shared_ptr<files::Fd> fd;
+    std::uint64_t offset = 0;
+    std::uint64_t length = 0;
+  };
+
+  static std::uint64_t size(const value_type& v) { return v.length; }
+
+  class writer {
+   public:
+    using const_buffers_type = asio::const_buffer;
+
+    template <bool isRequest, class Fields>
+    writer(const http::header<isRequest, Fields>&, const value_type& body) : body_(body) {}
+
+    void init(beast::error_code& ec) { ec = {}; }
+
+    boost::optional<std::pair<const_buffers_type, bool>> get(beast::error_code& ec) {
+      ec = {};
+      const std::uint64_t left = body_.length - done_;
+      if (left == 0) return boost::none;
+      const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(left, sizeof buf_));
+      ssize_t n;
+      do {
+        n = ::pread(body_.fd->get(), buf_, want, static_cast<off_t>(body_.offset + done_));
+      } while (n < 0 && errno == EINTR);
+      if (n <= 0) {  // the file shrank or failed: end the connection, not the server
+        ec = beast::errc::make_error_code(beast::errc::io_error);
+        return boost::none;
+      }
+      done_ += static_cast<std::uint64_t>(n);
+      return {{asio::const_buffer(buf_, static_cast<std::size_t>(n)), done_ < body_.length}};
+    }
+
+   private:
+    const value_type& body_;
+    std::uint64_t done_ = 0;
+    char buf_[64 * 1024];
+  };
+};
 
 class ServerImpl final : public Server {
  public:
@@ -569,6 +620,12 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   void OnHeader(beast::error_code ec) {
     if (ec) return OnReadError(ec);
+    const auto& head = parser_->get();
+    if (server_.api().IsUpload(
+            std::string_view(head.method_string().data(), head.method_string().size()),
+            std::string_view(head.target().data(), head.target().size()))) {
+      return StartUpload();
+    }
     const auto max_body = static_cast<std::uint64_t>(server_.options().http.max_body_bytes);
     const auto length = parser_->content_length();
     if (length && *length > max_body) return OnReadError(http::error::body_limit);
@@ -587,6 +644,109 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       return;
     }
     ReadBody();
+  }
+
+  // ---- uploads --------------------------------------------------------------
+  //
+  // An upload route's body is never read into memory: once its header is in,
+  // the Api pre-authorizes it (token, membership, declared size, quota), so a
+  // refusal costs no body bytes. Then the header parser continues as a
+  // buffer_body parser that fills a 64 KiB chunk at a time, each appended to
+  // the Upload's temp file (hashed as it goes). files.max_bytes replaces
+  // http.max_body_bytes, and http.request_timeout applies to each read (an
+  // idle timeout) rather than to the whole request, so a big file on a slow
+  // link is fine while a stalled one is not. A client that goes away drops
+  // the Upload, which removes its temp file.
+  static constexpr std::size_t kUploadChunk = 64 * 1024;
+
+  void StartUpload() {
+    const auto& req = parser_->get();
+    keep_alive_ = req.keep_alive();
+    version_ = req.version();
+    head_only_ = false;
+    api::Request r = MakeRequest();
+    request_id_ = r.request_id;
+    std::optional<std::uint64_t> length;
+    if (parser_->content_length()) length = *parser_->content_length();
+    const bool expect_continue = beast::iequals(req[http::field::expect], "100-continue");
+    if (auto refused = server_.api().PreflightUpload(r, length)) {
+      // The body stays unread: answer and close (CloseGracefully drains a little).
+      keep_alive_ = false;
+      busy_ = true;
+      return Write(std::move(*refused));
+    }
+    auto upload = server_.service().files().BeginUpload();
+    if (!upload.ok()) {
+      keep_alive_ = false;
+      busy_ = true;
+      return Write(server_.api().Rejected(r, api::ErrorResponse(upload.status())));
+    }
+    upload_ = std::move(*upload);
+    upload_request_ = std::move(r);
+    upload_parser_.emplace(std::move(*parser_));
+    upload_parser_->body_limit(static_cast<std::uint64_t>(server_.options().files.max_bytes));
+    if (!chunk_) chunk_ = std::make_unique<char[]>(kUploadChunk);
+    if (expect_continue) {
+      auto interim =
+          std::make_shared<http::response<http::empty_body>>(http::status::continue_, version_);
+      http::async_write(
+          stream_, *interim,
+          [self = this->shared_from_this(), interim](beast::error_code write_ec, std::size_t) {
+            if (write_ec) return self->CloseNow();
+            self->ReadUploadChunk();
+          });
+      return;
+    }
+    ReadUploadChunk();
+  }
+
+  void ReadUploadChunk() {
+    auto& body = upload_parser_->get().body();
+    body.data = chunk_.get();
+    body.size = kUploadChunk;
+    Lowest().expires_after(server_.options().http.request_timeout);
+    http::async_read(stream_, buffer_, *upload_parser_,
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                       self->OnUploadChunk(ec);
+                     });
+  }
+
+  void OnUploadChunk(beast::error_code ec) {
+    if (ec == http::error::need_buffer) ec = {};  // the chunk is full
+    if (ec) {
+      upload_.reset();  // removes the temp file now
+      if (ec == http::error::body_limit) {
+        return RejectUpload(413, "payload_too_large",
+                            "the file exceeds files.max_bytes (" +
+                                std::to_string(server_.options().files.max_bytes) + " bytes)");
+      }
+      return OnReadError(ec);
+    }
+    const std::size_t got = kUploadChunk - upload_parser_->get().body().size;
+    if (got > 0) {
+      Status st = upload_->Write(std::string_view(chunk_.get(), got));
+      if (!st.ok()) {
+        upload_.reset();
+        if (st.code() == StatusCode::kResourceExhausted) {
+          return RejectUpload(413, "payload_too_large", st.message());
+        }
+        return RejectUpload(503, "unavailable", st.message());
+      }
+    }
+    if (!upload_parser_->is_done()) return ReadUploadChunk();
+    busy_ = true;
+    keep_alive_ = upload_parser_->get().keep_alive();
+    api::Request r = std::move(upload_request_);
+    r.upload = std::move(upload_);
+    upload_parser_.reset();
+    Dispatch(std::move(r));
+  }
+
+  void RejectUpload(int status, std::string_view code, std::string message) {
+    keep_alive_ = false;
+    busy_ = true;
+    upload_parser_.reset();
+    Write(server_.api().Rejected(upload_request_, api::ErrorResponse(status, code, message)));
   }
 
   void ReadBody() {
@@ -628,6 +788,9 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       r.origin = std::string(req[http::field::origin]);
       r.websocket_protocols = std::string(req[http::field::sec_websocket_protocol]);
     }
+    r.range = std::string(req[http::field::range]);
+    r.if_none_match = std::string(req[http::field::if_none_match]);
+    r.if_range = std::string(req[http::field::if_range]);
     const std::string_view id(req["X-Request-Id"].data(), req["X-Request-Id"].size());
     r.request_id = UsableRequestId(id) ? std::string(id) : internal::NewId(internal::NowMillis());
     return r;
@@ -658,6 +821,11 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     head_only_ = req.method() == http::verb::head;
     api::Request r = MakeRequest();
     r.body = std::move(req.body());
+    Dispatch(std::move(r));
+  }
+
+  // Hands a complete request to the Api; the reply comes back to Write.
+  void Dispatch(api::Request r) {
     request_id_ = r.request_id;
     // The reply may come from any thread; it hops back onto this strand. The
     // copies of the reply callback may outlive the answer on other threads
@@ -691,6 +859,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   }
 
   void Write(api::Response r) {
+    if (r.file) return WriteFile(std::move(r));
     res_ = {};
     res_.version(version_);
     res_.result(static_cast<unsigned>(r.status));
@@ -714,6 +883,42 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
                         if (!self->res_.keep_alive()) return self->CloseGracefully();
                         self->WaitForRequest();
                       });
+  }
+
+  // A file body, written a piece at a time: http.request_timeout applies to
+  // each piece (the client must keep reading), not to the whole download.
+  void WriteFile(api::Response r) {
+    file_res_.emplace();
+    auto& res = *file_res_;
+    res.version(version_);
+    res.result(static_cast<unsigned>(r.status));
+    res.set("X-Request-Id", request_id_);
+    for (auto& [name, value] : r.headers) res.set(name, value);
+    res.set(http::field::content_type, r.content_type);
+    if (head_only_) {
+      res.content_length(r.file->length);
+    } else {
+      res.body() = FileRangeBody::value_type{std::move(r.file->fd), r.file->offset, r.file->length};
+      res.prepare_payload();
+    }
+    res.keep_alive(keep_alive_ && !draining_);
+    file_sr_.emplace(res);
+    WriteFileSome();
+  }
+
+  void WriteFileSome() {
+    Lowest().expires_after(server_.options().http.request_timeout);
+    http::async_write_some(stream_, *file_sr_,
+                           [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                             if (ec) return self->CloseNow();
+                             if (!self->file_sr_->is_done()) return self->WriteFileSome();
+                             self->busy_ = false;
+                             const bool keep = self->file_res_->keep_alive();
+                             self->file_sr_.reset();
+                             self->file_res_.reset();  // closes the file
+                             if (!keep) return self->CloseGracefully();
+                             self->WaitForRequest();
+                           });
   }
 
   // After a final response: stop sending, then drain what the client still
@@ -744,6 +949,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   }
 
   void CloseNow() {
+    upload_.reset();  // a half-received upload leaves nothing behind
     if (closed_) return;
     closed_ = true;
     beast::error_code ignored;
@@ -757,6 +963,13 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> res_;
+  // An upload in progress (StartUpload) and a file being sent (WriteFile).
+  std::optional<http::request_parser<http::buffer_body>> upload_parser_;
+  std::shared_ptr<Upload> upload_;
+  api::Request upload_request_;
+  std::unique_ptr<char[]> chunk_;
+  std::optional<http::response<FileRangeBody>> file_res_;
+  std::optional<http::response_serializer<FileRangeBody>> file_sr_;
   std::string request_id_;
   unsigned version_ = 11;
   bool keep_alive_ = true;
