@@ -631,3 +631,51 @@ TEST_CASE("files: gc running in a loop never takes a file a committed message sh
   REQUIRE_VALUE(svc.files().CollectGarbage(quik::Actor::System(), now));
   for (const Shared& s : shared) CHECK(gus.Get("/files/" + s.file_id).body == s.bytes);
 }
+
+TEST_CASE("files: file.* events reach the uploader only; message events carry the files",
+          "[http][files][realtime]") {
+  HttpFixture fx;
+  Team t = MakeTeam(fx);
+  Api alice = fx.Client(t.alice_token);
+  Api bob = fx.Client(t.bob_token);
+  const auto start = REQUIRE_VALUE(fx.svc().events().LatestSeq());
+  json f = Upload(alice, t.ws.id, "e.txt", "event me");
+  json m = Share(alice, t.general, {f["id"]});
+
+  // Every event the user receives after `start`, polled until the post shows.
+  auto types = [&](Api& api) {
+    std::vector<json> frames;
+    std::int64_t after = start;
+    const auto deadline = quik_http::Clock::now() + 10s;
+    while (quik_http::Clock::now() < deadline) {
+      Resp r = api.Get("/events?after=" + std::to_string(after) + "&wait=1");
+      INFO(r.Describe());
+      REQUIRE(r.status == 200);
+      const json body = r.Json();  // (not r.Json()["events"]: a temporary's member)
+      for (const auto& e : body["events"]) frames.push_back(e);
+      after = body["seq"].get<std::int64_t>();
+      if (!frames.empty() && frames.back()["type"] == "message.posted") break;
+    }
+    return frames;
+  };
+  bool created = false, posted = false;
+  for (const json& e : types(alice)) {
+    posted = posted || e["type"] == "message.posted";
+    if (e["type"] == "file.created") {
+      created = true;
+      CHECK(e["data"]["id"] == f["id"]);
+      CHECK(e["data"]["sha256"] == f["sha256"]);
+    }
+  }
+  for (const json& e : types(bob)) {
+    CHECK(e["type"] != "file.created");
+    if (e["type"] == "message.posted") {
+      posted = true;
+      CHECK(e["data"]["id"] == m["id"]);
+      CHECK(e["data"]["file_ids"] == json::array({f["id"]}));
+      CHECK(e["data"]["files"][0]["name"] == "e.txt");
+    }
+  }
+  CHECK(created);
+  CHECK(posted);
+}
