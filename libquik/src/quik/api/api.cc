@@ -326,6 +326,12 @@ void Api::Handle(Request request, Endpoint endpoint, Reply reply) {
 
 bool Api::IsUpload(std::string_view method, std::string_view target) const {
   const std::string path(target.substr(0, target.find('?')));
+  // Asked of every request: only uploads (POST .../files) pay for the match.
+  constexpr std::string_view kFiles = "/files";
+  if (method != "POST" || path.size() < kFiles.size() ||
+      path.compare(path.size() - kFiles.size(), kFiles.size(), kFiles) != 0) {
+    return false;
+  }
   if (path.rfind(kApiPrefix, 0) != 0) return false;
   const Match match = Find(method, path);
   return match.route != nullptr && match.route->upload;

@@ -720,7 +720,12 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
                             "the file exceeds files.max_bytes (" +
                                 std::to_string(server_.options().files.max_bytes) + " bytes)");
       }
-      return OnReadError(ec);
+      // (Not OnReadError: parser_ was moved into upload_parser_.)
+      if (ec.category() == http::make_error_code(http::error::end_of_stream).category() &&
+          ec != http::error::end_of_stream && ec != http::error::partial_message) {
+        return RejectUpload(400, "invalid_argument", "malformed HTTP request: " + ec.message());
+      }
+      return CloseNow();  // the client went away or stalled
     }
     const std::size_t got = kUploadChunk - upload_parser_->get().body().size;
     if (got > 0) {
