@@ -341,6 +341,16 @@ TEST_CASE("files: the size limit and the workspace quota are 413, and nothing is
     CHECK(resp.find("files.max_bytes") != std::string::npos);
   }
 
+  // A malformed chunked body: 400, and nothing stored.
+  {
+    RawSocket s(fx.port());
+    s.Send("POST /api/v1/workspaces/" + t.ws.id +
+           "/files?name=m.bin HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + t.alice_token +
+           "\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n");
+    CHECK(quik_http::RawStatus(s.ReadResponse(5s)) == 400);
+  }
+  CHECK(FileRows(fx, t.ws) == 1);
+
   // Quota: 4000 used; 3 x 2000 fit, the next does not.
   for (int i = 0; i < 3; ++i) {
     CHECK(
