@@ -18,6 +18,7 @@
 #include "quik/options.hpp"
 #include "quik/presence.hpp"
 #include "quik/reads.hpp"
+#include "quik/search.hpp"
 #include "quik/status.hpp"
 #include "quik/users.hpp"
 #include "quik/webhooks.hpp"
@@ -46,6 +47,7 @@ class Service {
   virtual ReadStateService& reads() = 0;
   virtual NotificationService& notifications() = 0;
   virtual WebhookService& webhooks() = 0;
+  virtual SearchService& search() = 0;
 
  protected:
   Service() = default;

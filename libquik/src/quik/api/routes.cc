@@ -649,6 +649,28 @@ Result<Response> ListMessages(Call& c) {
   return PageOf(page);
 }
 
+// GET /workspaces/{ws}/search?q=&limit=&cursor=&sort=recent|relevance.
+// Blocking: a relevance ranking of a common word can take a while.
+Result<Response> Search(Call& c) {
+  SearchRequest request;
+  auto q = c.Query("q");
+  if (!q) return InvalidArgument("query parameter 'q' is required (the search query)");
+  request.query = *q;
+  request.limit = 20;
+  if (c.Query("limit")) {
+    QUIK_ASSIGN_OR_RETURN(request.limit, LimitParam(c));
+  }
+  request.cursor = c.Query("cursor").value_or("");
+  auto sort = c.Query("sort").value_or("recent");
+  if (sort == "relevance") {
+    request.sort = SearchSort::kRelevance;
+  } else if (sort != "recent" && !sort.empty()) {
+    return InvalidArgument("query parameter 'sort' must be \"recent\" or \"relevance\"");
+  }
+  QUIK_ASSIGN_OR_RETURN(auto page, c.service.search().Search(c.actor, c.param(0), request));
+  return PageOf(page);
+}
+
 Result<Response> GetMessage(Call& c) {
   QUIK_ASSIGN_OR_RETURN(Message m, c.service.messages().Get(c.actor, c.param(0)));
   return Object(200, m);
@@ -864,7 +886,7 @@ std::vector<Route> ApiRoutes(LoginLimits& limits) {
       R("POST", "/workspaces/{ws}/channels", kBlocking, CreateChannel),
       R("POST", "/workspaces/{ws}/dms", kBlocking, OpenDirect),
       R("GET", "/workspaces/{ws}/unreads", kInline, ListUnreads),
-      R("GET", "/workspaces/{ws}/search", kInline, NotYet("search")),
+      R("GET", "/workspaces/{ws}/search", kBlocking, Search),
       R("POST", "/workspaces/{ws}/files", kInline, NotYet("file upload")),
       R("GET", "/workspaces/{ws}/presence", kInline, ListPresence),
 

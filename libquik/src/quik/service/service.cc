@@ -47,7 +47,8 @@ class ServiceImpl final : public Service {
         presence_(ctx_.get()),
         reads_(ctx_.get()),
         notifications_(ctx_.get()),
-        webhooks_(ctx_.get()) {}
+        webhooks_(ctx_.get()),
+        search_(ctx_.get()) {}
 
   const Options& options() const override { return ctx_->options; }
   UserService& users() override { return users_; }
@@ -60,6 +61,7 @@ class ServiceImpl final : public Service {
   ReadStateService& reads() override { return reads_; }
   NotificationService& notifications() override { return notifications_; }
   WebhookService& webhooks() override { return webhooks_; }
+  SearchService& search() override { return search_; }
 
   internal::Context* context() { return ctx_.get(); }
 
@@ -75,6 +77,7 @@ class ServiceImpl final : public Service {
   ReadStateService reads_;
   NotificationService notifications_;
   WebhookService webhooks_;
+  SearchService search_;
 };
 
 }  // namespace

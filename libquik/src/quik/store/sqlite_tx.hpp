@@ -179,6 +179,11 @@ class SqliteTx final : public Tx {
   Result<std::optional<Timestamp>> NextDeliveryAt() override;
   Result<std::vector<WebhookDelivery>> ListDeliveries(const DeliveryQuery& query) override;
 
+  Result<std::vector<SearchRow>> Search(const SearchQuery& query) override;
+  Result<std::string> SearchSnippet(std::int64_t rowid, std::string_view match,
+                                    std::string_view open, std::string_view close,
+                                    int tokens) override;
+
   WriteBatch& lmdb() override { return lmdb_; }
 
  private:

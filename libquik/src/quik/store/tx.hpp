@@ -95,6 +95,27 @@ struct NotificationQuery {
   int limit = 50;
 };
 
+// A full-text search (search/): the FTS5 expression and the filters, all
+// resolved by the service. Hits are search_docs rowids: created_at << 20 | n.
+struct SearchQuery {
+  std::string match;      // FTS5 expression of the positive terms; empty: none
+  std::string not_match;  // with no `match`: FTS5 expression of the excluded terms
+  std::vector<std::string> channel_ids;  // only these (the caller may read them)
+  std::vector<std::string> user_ids;     // authors; empty: any
+  std::int64_t min_rowid = 0;            // inclusive
+  std::int64_t max_rowid = INT64_MAX;    // inclusive (recency paging lowers it)
+  std::int64_t flags = 0;                // every flag in search_docs.flags set
+  std::int64_t any_flags = 0;            // at least one of these set; 0: no condition
+  bool by_relevance = false;             // bm25 (needs `match`); else newest first
+  int offset = 0;                        // relevance paging
+  int limit = 20;
+};
+
+struct SearchRow {
+  std::int64_t rowid = 0;
+  std::string message_id;
+};
+
 class Tx {
  public:
   virtual ~Tx() = default;
@@ -312,6 +333,14 @@ class Tx {
   // When the next pending delivery of an unpaused webhook is due; nullopt: none.
   virtual Result<std::optional<Timestamp>> NextDeliveryAt() = 0;
   virtual Result<std::vector<WebhookDelivery>> ListDeliveries(const DeliveryQuery& query) = 0;
+
+  // Full-text search (search/; the index is kept by triggers of migration 9).
+  virtual Result<std::vector<SearchRow>> Search(const SearchQuery& query) = 0;
+  // The message's text around the terms of `match`, which are wrapped in
+  // `open` and `close`; "" if the row does not match.
+  virtual Result<std::string> SearchSnippet(std::int64_t rowid, std::string_view match,
+                                            std::string_view open, std::string_view close,
+                                            int tokens) = 0;
 
   // LMDB writes that commit together with this transaction (write Tx only):
   // applied just before the SQLite commit, dropped if this Tx's work fails.

@@ -1,0 +1,93 @@
+// SqliteTx's full-text search (search/): the SQL over search_fts and
+// search_docs of migration 9. The statement is composed from the filters
+// the query has (each variant is prepared once and cached by its text), so
+// that SQLite plans each shape on its own instead of one plan with "? = ''
+// OR ..." escapes that defeat the indexes.
+#include <nlohmann/json.hpp>
+
+#include "store/sqlite_tx.hpp"
+
+namespace quik::store {
+namespace {
+
+std::string JsonList(const std::vector<std::string>& items) {
+  return nlohmann::json(items).dump();
+}
+
+}  // namespace
+
+Result<std::vector<SearchRow>> SqliteTx::Search(const SearchQuery& q) {
+  std::vector<SearchRow> out;
+  if (q.channel_ids.empty() || q.limit <= 0 || q.min_rowid > q.max_rowid) return out;
+  const bool fts = !q.match.empty();
+  // With terms, FTS5 drives: it walks its matches newest first (rowid DESC)
+  // and stops after one page; the filters are checked per match on
+  // search_docs by rowid. The '+' keeps SQLite from driving by a
+  // search_docs index instead. Without terms, search_docs drives by rowid
+  // (or by author or channel when there is exactly one).
+  std::string sql;
+  std::string col = fts ? "+d." : "d.";
+  if (fts) {
+    sql =
+        "SELECT f.rowid, d.message_id FROM search_fts f JOIN search_docs d ON d.rowid = f.rowid "
+        "WHERE search_fts MATCH ?1 AND f.rowid BETWEEN ?2 AND ?3";
+  } else {
+    sql = "SELECT d.rowid, d.message_id FROM search_docs d WHERE d.rowid BETWEEN ?2 AND ?3";
+  }
+  if (q.channel_ids.size() == 1) {
+    sql += " AND " + col + "channel_id = ?4";
+  } else {
+    sql += " AND " + col + "channel_id IN (SELECT value FROM json_each(?4))";
+  }
+  if (q.user_ids.size() == 1) {
+    sql += " AND " + col + "user_id = ?5";
+  } else if (!q.user_ids.empty()) {
+    sql += " AND " + col + "user_id IN (SELECT value FROM json_each(?5))";
+  }
+  if (q.flags != 0) sql += " AND d.flags & ?6 = ?6";
+  if (q.any_flags != 0) sql += " AND d.flags & ?9 != 0";
+  if (!fts && !q.not_match.empty()) {
+    sql += " AND d.rowid NOT IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?1)";
+  }
+  if (fts && q.by_relevance) {
+    sql += " ORDER BY f.rank, f.rowid DESC LIMIT ?7 OFFSET ?8";
+  } else {
+    sql += fts ? " ORDER BY f.rowid DESC LIMIT ?7" : " ORDER BY d.rowid DESC LIMIT ?7";
+  }
+  QUIK_ASSIGN_OR_RETURN(Stmt s, conn_.PrepareText(sql));
+  s.Bind(1, fts ? q.match : q.not_match);
+  s.Bind(2, q.min_rowid).Bind(3, q.max_rowid);
+  if (q.channel_ids.size() == 1) {
+    s.Bind(4, q.channel_ids[0]);
+  } else {
+    s.Bind(4, JsonList(q.channel_ids));
+  }
+  if (q.user_ids.size() == 1) {
+    s.Bind(5, q.user_ids[0]);
+  } else if (!q.user_ids.empty()) {
+    s.Bind(5, JsonList(q.user_ids));
+  }
+  if (q.flags != 0) s.Bind(6, q.flags);
+  if (q.any_flags != 0) s.Bind(9, q.any_flags);
+  s.Bind(7, q.limit);
+  if (fts && q.by_relevance) s.Bind(8, q.offset);
+  for (;;) {
+    QUIK_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    out.push_back(SearchRow{s.Int(0), s.Text(1)});
+  }
+  return out;
+}
+
+Result<std::string> SqliteTx::SearchSnippet(std::int64_t rowid, std::string_view match,
+                                            std::string_view open, std::string_view close,
+                                            int tokens) {
+  QUIK_ASSIGN_OR_RETURN(
+      Stmt s, conn_.Prepare("SELECT snippet(search_fts, 0, ?2, ?3, '\xE2\x80\xA6', ?4) "
+                            "FROM search_fts WHERE search_fts MATCH ?1 AND rowid = ?5"));
+  s.Bind(1, match).Bind(2, open).Bind(3, close).Bind(4, tokens).Bind(5, rowid);
+  QUIK_ASSIGN_OR_RETURN(bool row, s.Step());
+  return row ? s.Text(0) : std::string();
+}
+
+}  // namespace quik::store
