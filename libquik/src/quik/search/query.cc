@@ -114,11 +114,11 @@ Result<Query> ParseQuery(std::string_view text) {
     while (i < n && !IsSpace(text[i]) && text[i] != '"') ++i;
     std::string_view word = text.substr(word_start, i - word_start);
     // name:value is an operator when the name is letters and the value does
-    // not start with '/' (so "https://..." stays text).
+    // not start with '/' or ':' (so "https://..." and "std::vector" stay text).
     std::size_t colon = word.find(':');
-    bool named = colon != std::string_view::npos && colon > 0 &&
-                 std::all_of(word.begin(), word.begin() + static_cast<std::ptrdiff_t>(colon),
-                             IsAsciiLetter);
+    bool named =
+        colon != std::string_view::npos && colon > 0 &&
+        std::all_of(word.begin(), word.begin() + static_cast<std::ptrdiff_t>(colon), IsAsciiLetter);
     if (named) {
       std::string op = Lower(word.substr(0, colon));
       std::string value(word.substr(colon + 1));
@@ -127,7 +127,7 @@ Result<Query> ParseQuery(std::string_view text) {
         QUIK_RETURN_IF_ERROR(quoted(i, value));  // from:"Bob Smith"
         value_quoted = true;
       }
-      if (!value_quoted && !value.empty() && value[0] == '/') named = false;
+      if (!value_quoted && !value.empty() && (value[0] == '/' || value[0] == ':')) named = false;
       if (named && value.empty() && !value_quoted && !IsKnownOperator(op)) named = false;
       if (named) {
         const std::string shown = std::string(word.substr(0, colon + 1));
@@ -162,13 +162,13 @@ Result<Query> ParseQuery(std::string_view text) {
           } else if (v == "link" || v == "links") {
             q.has_link = true;
           } else {
-            return InvalidArgument("unknown value '" + value + "' for has:" +
-                                   At(text, word_start) + " (use has:file or has:link)");
+            return InvalidArgument("unknown value '" + value + "' for has:" + At(text, word_start) +
+                                   " (use has:file or has:link)");
           }
         } else {  // is
           if (Lower(value) != "thread") {
-            return InvalidArgument("unknown value '" + value + "' for is:" +
-                                   At(text, word_start) + " (use is:thread)");
+            return InvalidArgument("unknown value '" + value + "' for is:" + At(text, word_start) +
+                                   " (use is:thread)");
           }
           q.is_thread = true;
         }

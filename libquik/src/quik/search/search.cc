@@ -24,7 +24,9 @@ constexpr std::int64_t kFlagFile = 8;
 constexpr int kRowidShift = 20;
 constexpr Timestamp kMaxMillis = (Timestamp{1} << 42) - 1;  // year 2109; rowids stay positive
 
-std::int64_t RowidFloor(Timestamp ms) { return std::clamp<Timestamp>(ms, 0, kMaxMillis) << kRowidShift; }
+std::int64_t RowidFloor(Timestamp ms) {
+  return std::clamp<Timestamp>(ms, 0, kMaxMillis) << kRowidShift;
+}
 std::int64_t RowidCeil(Timestamp ms) {
   return (std::clamp<Timestamp>(ms, 0, kMaxMillis) << kRowidShift) | ((1 << kRowidShift) - 1);
 }
@@ -38,12 +40,23 @@ constexpr std::size_t kExcerptChars = 200;
 
 void AppendEscaped(std::string& out, char c) {
   switch (c) {
-    case '&': out += "&amp;"; break;
-    case '<': out += "&lt;"; break;
-    case '>': out += "&gt;"; break;
-    case '"': out += "&quot;"; break;
-    case '\'': out += "&#39;"; break;
-    default: out += c;
+    case '&':
+      out += "&amp;";
+      break;
+    case '<':
+      out += "&lt;";
+      break;
+    case '>':
+      out += "&gt;";
+      break;
+    case '"':
+      out += "&quot;";
+      break;
+    case '\'':
+      out += "&#39;";
+      break;
+    default:
+      out += c;
   }
 }
 

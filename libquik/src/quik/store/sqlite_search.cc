@@ -10,9 +10,7 @@
 namespace quik::store {
 namespace {
 
-std::string JsonList(const std::vector<std::string>& items) {
-  return nlohmann::json(items).dump();
-}
+std::string JsonList(const std::vector<std::string>& items) { return nlohmann::json(items).dump(); }
 
 }  // namespace
 
@@ -82,9 +80,9 @@ Result<std::vector<SearchRow>> SqliteTx::Search(const SearchQuery& q) {
 Result<std::string> SqliteTx::SearchSnippet(std::int64_t rowid, std::string_view match,
                                             std::string_view open, std::string_view close,
                                             int tokens) {
-  QUIK_ASSIGN_OR_RETURN(
-      Stmt s, conn_.Prepare("SELECT snippet(search_fts, 0, ?2, ?3, '\xE2\x80\xA6', ?4) "
-                            "FROM search_fts WHERE search_fts MATCH ?1 AND rowid = ?5"));
+  QUIK_ASSIGN_OR_RETURN(Stmt s,
+                        conn_.Prepare("SELECT snippet(search_fts, 0, ?2, ?3, '\xE2\x80\xA6', ?4) "
+                                      "FROM search_fts WHERE search_fts MATCH ?1 AND rowid = ?5"));
   s.Bind(1, match).Bind(2, open).Bind(3, close).Bind(4, tokens).Bind(5, rowid);
   QUIK_ASSIGN_OR_RETURN(bool row, s.Step());
   return row ? s.Text(0) : std::string();
