@@ -20,11 +20,13 @@ Result<std::vector<SearchRow>> SqliteTx::Search(const SearchQuery& q) {
   const bool fts = !q.match.empty();
   // With terms, FTS5 drives: it walks its matches newest first (rowid DESC)
   // and stops after one page; the filters are checked per match on
-  // search_docs by rowid. The '+' keeps SQLite from driving by a
-  // search_docs index instead. Without terms, search_docs drives by rowid
-  // (or by author or channel when there is exactly one).
+  // search_docs by rowid. Without terms, search_docs drives by rowid, or by
+  // its author or channel index when the query names exactly one (those
+  // indexes are ordered by rowid within a key, so no sort either). A '+'
+  // keeps SQLite from any other index: with several channels (the permission
+  // filter) it would read every row of them and sort.
   std::string sql;
-  std::string col = fts ? "+d." : "d.";
+  const std::string plain = fts ? "+d." : "d.";
   if (fts) {
     sql =
         "SELECT f.rowid, d.message_id FROM search_fts f JOIN search_docs d ON d.rowid = f.rowid "
@@ -33,14 +35,14 @@ Result<std::vector<SearchRow>> SqliteTx::Search(const SearchQuery& q) {
     sql = "SELECT d.rowid, d.message_id FROM search_docs d WHERE d.rowid BETWEEN ?2 AND ?3";
   }
   if (q.channel_ids.size() == 1) {
-    sql += " AND " + col + "channel_id = ?4";
+    sql += " AND " + plain + "channel_id = ?4";
   } else {
-    sql += " AND " + col + "channel_id IN (SELECT value FROM json_each(?4))";
+    sql += " AND +d.channel_id IN (SELECT value FROM json_each(?4))";
   }
   if (q.user_ids.size() == 1) {
-    sql += " AND " + col + "user_id = ?5";
+    sql += " AND " + plain + "user_id = ?5";
   } else if (!q.user_ids.empty()) {
-    sql += " AND " + col + "user_id IN (SELECT value FROM json_each(?5))";
+    sql += " AND +d.user_id IN (SELECT value FROM json_each(?5))";
   }
   if (q.flags != 0) sql += " AND d.flags & ?6 = ?6";
   if (q.any_flags != 0) sql += " AND d.flags & ?9 != 0";
