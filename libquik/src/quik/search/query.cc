@@ -212,6 +212,8 @@ std::string Join(const Query& q, bool negated, const char* op) {
 
 }  // namespace
 
+std::string FtsPositive(const Query& q) { return Join(q, false, " AND "); }
+
 std::string FtsMatch(const Query& q) {
   std::string pos = Join(q, false, " AND ");
   if (pos.empty()) return "";

@@ -41,12 +41,13 @@ struct Query {
 // operator without a value, a bad date, a negated operator.
 Result<Query> ParseQuery(std::string_view text);
 
-// The FTS5 expression of the positive terms (AND), minus the negative ones
-// (NOT (a OR b)); "" if there are no positive terms. Every term is a quoted
-// FTS5 string, so nothing a user types is FTS5 syntax.
-std::string FtsMatch(const Query& q);
-// The FTS5 expression of the negative terms alone (OR), "" if none.
+// FTS5 expressions of the terms, every term a quoted FTS5 string, so nothing
+// a user types is FTS5 syntax. FtsPositive: the positive terms ANDed ("" if
+// none); FtsExcluded: the negative ones ORed ("" if none); FtsMatch: the
+// positive minus the negative ones ("(p) NOT (n)"), "" without positive terms.
+std::string FtsPositive(const Query& q);
 std::string FtsExcluded(const Query& q);
+std::string FtsMatch(const Query& q);
 // `text` as an FTS5 string literal: "..." with inner quotes doubled.
 std::string FtsQuote(std::string_view text);
 

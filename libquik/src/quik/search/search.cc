@@ -95,6 +95,16 @@ std::string Excerpt(std::string_view text) {
   return out;
 }
 
+// "c<id>" OR "u<id>" ...: channels or authors as search_fts.meta tokens.
+std::string MetaTokens(char kind, const std::vector<std::string>& ids) {
+  std::string out;
+  for (const auto& id : ids) {
+    if (!out.empty()) out += " OR ";
+    out += search::FtsQuote(std::string(1, kind) + id);
+  }
+  return out;
+}
+
 Status BadCursor(const std::string& cursor) {
   return InvalidArgument("'" + cursor +
                          "' is not a valid search cursor (pass next_cursor of the same query "
@@ -160,9 +170,10 @@ Result<Page<SearchHit>> SearchService::Search(const Actor& actor, std::string_vi
   QUIK_ASSIGN_OR_RETURN(search::Query q, search::ParseQuery(request.query));
   const int limit = std::clamp(request.limit, 1, kMaxLimit);
   store::SearchQuery sq;
-  sq.match = search::FtsMatch(q);
-  if (sq.match.empty()) sq.not_match = search::FtsExcluded(q);
-  sq.by_relevance = request.sort == SearchSort::kRelevance && !sq.match.empty();
+  const std::string words = search::FtsPositive(q);
+  const std::string excluded = search::FtsExcluded(q);
+  // Relevance ranks by the words; without any, results come newest first.
+  sq.by_relevance = request.sort == SearchSort::kRelevance && !words.empty();
   sq.limit = limit + 1;  // one more: is there a next page?
   if (!request.cursor.empty()) {
     auto v = CursorNumber(request.cursor, sq.by_relevance ? 'o' : 'r');
@@ -188,15 +199,30 @@ Result<Page<SearchHit>> SearchService::Search(const Actor& actor, std::string_vi
       QUIK_ASSIGN_OR_RETURN(readable,
                             tx.ListChannelsForUser(ws.workspace.id, who.user.id, !ws.is_guest()));
     }
+    // The FTS5 expression: the words in the text column, in: and from: as
+    // meta tokens ("c<id>", "u<id>"), minus the excluded words.
+    std::vector<std::string> parts;
+    if (!words.empty()) parts.push_back("text : (" + words + ")");
     if (q.in.empty()) {
       for (const Channel& c : readable) sq.channel_ids.push_back(c.id);
     } else {
       ResolveChannels(q.in, readable, sq.channel_ids);
+      if (sq.channel_ids.empty()) return Status::Ok();  // no such readable channel: no results
+      parts.push_back("meta : (" + MetaTokens('c', sq.channel_ids) + ")");
     }
     if (!q.from.empty()) {
       QUIK_ASSIGN_OR_RETURN(auto members, tx.ListWorkspaceUsers(ws.workspace.id));
-      ResolveAuthors(q.from, members, who, sq.user_ids);
-      if (sq.user_ids.empty()) return Status::Ok();  // nobody by that name: no results
+      std::vector<std::string> authors;
+      ResolveAuthors(q.from, members, who, authors);
+      if (authors.empty()) return Status::Ok();  // nobody by that name: no results
+      parts.push_back("meta : (" + MetaTokens('u', authors) + ")");
+    }
+    std::string positive;
+    for (const auto& p : parts) positive += (positive.empty() ? "" : " AND ") + p;
+    if (positive.empty()) {
+      if (!excluded.empty()) sq.not_match = "text : (" + excluded + ")";
+    } else {
+      sq.match = excluded.empty() ? positive : "(" + positive + ") NOT (text : (" + excluded + "))";
     }
     if (!q.before.empty() || !q.after.empty() || !q.on.empty()) {
       std::string zone = "UTC";
@@ -231,7 +257,7 @@ Result<Page<SearchHit>> SearchService::Search(const Actor& actor, std::string_vi
       QUIK_ASSIGN_OR_RETURN(auto m, tx.GetMessage(row.message_id));
       if (!m) continue;  // cannot happen: the index changes with the message
       std::string snippet;
-      if (!sq.match.empty()) {
+      if (!words.empty()) {
         QUIK_ASSIGN_OR_RETURN(snippet,
                               tx.SearchSnippet(row.rowid, sq.match, kOpen, kClose, kSnippetTokens));
         snippet = RenderSnippet(snippet);

@@ -349,35 +349,37 @@ CREATE INDEX message_files_by_file ON message_files(file_id, message_id);
 -- created_at (ms) << 20 | a tiebreak (the first free slot in that ms): the
 -- rowid order is the time order even for messages imported later with old
 -- timestamps, so "newest first" is FTS5 walking its index backwards and
--- stopping after one page, and a date range is a rowid range. An edit keeps
--- the rowid. search_docs also carries what the filters need per hit
--- (channel, author, flags) so a candidate never reads its message row.
---   flags: 1 the text has an http(s) link, 2 a reply, 4 a thread root with
---   replies, 8 shares files (message_files).
--- The FTS table stores only the index: the text it shows in snippets is read
--- back through the view search_content (external content), so the text is
--- not stored twice. Triggers keep everything in the transaction that writes
+-- stopping after one page, a date range is a rowid range, and a message's
+-- doc is found from its created_at and id (no index on message_id). An edit
+-- keeps the rowid. search_docs carries what the filters read per candidate
+-- (channel, flags) so a candidate never reads its message row; it has no
+-- secondary index, so a post adds one append to it and no scattered index
+-- pages. flags: 1 the text has an http(s) link, 2 a reply, 4 a thread root
+-- with replies, 8 shares files (message_files).
+--
+-- search_fts indexes two columns: the text, and `meta`, the tokens
+-- "c<channel id> u<author id>" that make in: and from: index lookups
+-- ordered by rowid like any word. It stores no content: snippets read the
+-- text back through the view search_content (external content), so the text
+-- is not stored twice. Triggers keep it all in the transaction that writes
 -- the message (a post, an edit, a delete, a cascade from a deleted channel
--- or workspace), on every path that writes messages.
+-- or workspace), whichever code path writes it.
 CREATE TABLE search_docs (
   rowid      INTEGER PRIMARY KEY,
-  message_id TEXT NOT NULL UNIQUE,
+  message_id TEXT NOT NULL,
   channel_id TEXT NOT NULL,
-  user_id    TEXT NOT NULL,
   flags      INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX search_docs_by_user ON search_docs(user_id);
-CREATE INDEX search_docs_by_channel ON search_docs(channel_id);
-CREATE VIEW search_content(rowid, text) AS
-  SELECT d.rowid, m.text FROM search_docs d JOIN messages m ON m.id = d.message_id;
+CREATE VIEW search_content(rowid, text, meta) AS
+  SELECT d.rowid, m.text, 'c' || m.channel_id || ' u' || m.user_id
+  FROM search_docs d JOIN messages m ON m.id = d.message_id;
 CREATE VIRTUAL TABLE search_fts USING fts5(
-  text, content = 'search_content', content_rowid = 'rowid',
+  text, meta, content = 'search_content', content_rowid = 'rowid',
   tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');
 
 CREATE TRIGGER search_on_insert AFTER INSERT ON messages WHEN new.deleted_at = 0 BEGIN
-  INSERT INTO search_docs(rowid, message_id, channel_id, user_id, flags)
+  INSERT INTO search_docs(rowid, message_id, channel_id, flags)
   SELECT coalesce(max(rowid) + 1, new.created_at * 1048576), new.id, new.channel_id,
-         new.user_id,
          (new.text LIKE '%http://%' OR new.text LIKE '%https://%')
          | (CASE WHEN new.thread_root_id != '' THEN 2 ELSE 0 END)
          | (CASE WHEN new.reply_count > 0 THEN 4 ELSE 0 END)
@@ -385,49 +387,73 @@ CREATE TRIGGER search_on_insert AFTER INSERT ON messages WHEN new.deleted_at = 0
             THEN 8 ELSE 0 END)
   FROM search_docs
   WHERE rowid BETWEEN new.created_at * 1048576 AND new.created_at * 1048576 + 1048575;
-  INSERT INTO search_fts(rowid, text) VALUES (last_insert_rowid(), new.text);
+  INSERT INTO search_fts(rowid, text, meta)
+  VALUES (last_insert_rowid(), new.text, 'c' || new.channel_id || ' u' || new.user_id);
 END;
 
 -- An edit: the old terms out, the new ones in, same rowid. A delete (the
 -- text cleared, deleted_at set): the terms and the doc go.
 CREATE TRIGGER search_on_text AFTER UPDATE OF text, deleted_at ON messages
 WHEN old.text IS NOT new.text OR old.deleted_at != new.deleted_at BEGIN
-  INSERT INTO search_fts(search_fts, rowid, text)
-  SELECT 'delete', d.rowid, old.text FROM search_docs d WHERE d.message_id = old.id;
-  INSERT INTO search_fts(rowid, text)
-  SELECT d.rowid, new.text FROM search_docs d WHERE d.message_id = new.id AND new.deleted_at = 0;
+  INSERT INTO search_fts(search_fts, rowid, text, meta)
+  SELECT 'delete', d.rowid, old.text, 'c' || old.channel_id || ' u' || old.user_id
+  FROM search_docs d
+  WHERE d.rowid BETWEEN old.created_at * 1048576 AND old.created_at * 1048576 + 1048575
+    AND d.message_id = old.id;
+  INSERT INTO search_fts(rowid, text, meta)
+  SELECT d.rowid, new.text, 'c' || new.channel_id || ' u' || new.user_id
+  FROM search_docs d
+  WHERE d.rowid BETWEEN new.created_at * 1048576 AND new.created_at * 1048576 + 1048575
+    AND d.message_id = new.id AND new.deleted_at = 0;
   UPDATE search_docs
   SET flags = (flags & ~1) | (new.text LIKE '%http://%' OR new.text LIKE '%https://%')
-  WHERE message_id = new.id AND new.deleted_at = 0;
-  DELETE FROM search_docs WHERE message_id = old.id AND new.deleted_at != 0;
+  WHERE rowid BETWEEN new.created_at * 1048576 AND new.created_at * 1048576 + 1048575
+    AND message_id = new.id AND new.deleted_at = 0;
+  DELETE FROM search_docs
+  WHERE rowid BETWEEN old.created_at * 1048576 AND old.created_at * 1048576 + 1048575
+    AND message_id = old.id AND new.deleted_at != 0;
 END;
 
 CREATE TRIGGER search_on_replies AFTER UPDATE OF reply_count ON messages
 WHEN (old.reply_count > 0) != (new.reply_count > 0) BEGIN
   UPDATE search_docs SET flags = (flags & ~4) | (CASE WHEN new.reply_count > 0 THEN 4 ELSE 0 END)
-  WHERE message_id = new.id;
+  WHERE rowid BETWEEN new.created_at * 1048576 AND new.created_at * 1048576 + 1048575
+    AND message_id = new.id;
 END;
 
 CREATE TRIGGER search_on_delete AFTER DELETE ON messages BEGIN
-  INSERT INTO search_fts(search_fts, rowid, text)
-  SELECT 'delete', d.rowid, old.text FROM search_docs d WHERE d.message_id = old.id;
-  DELETE FROM search_docs WHERE message_id = old.id;
+  INSERT INTO search_fts(search_fts, rowid, text, meta)
+  SELECT 'delete', d.rowid, old.text, 'c' || old.channel_id || ' u' || old.user_id
+  FROM search_docs d
+  WHERE d.rowid BETWEEN old.created_at * 1048576 AND old.created_at * 1048576 + 1048575
+    AND d.message_id = old.id;
+  DELETE FROM search_docs
+  WHERE rowid BETWEEN old.created_at * 1048576 AND old.created_at * 1048576 + 1048575
+    AND message_id = old.id;
 END;
 
 CREATE TRIGGER search_on_file AFTER INSERT ON message_files BEGIN
-  UPDATE search_docs SET flags = flags | 8 WHERE message_id = new.message_id;
+  UPDATE search_docs SET flags = flags | 8
+  WHERE rowid BETWEEN (SELECT created_at * 1048576 FROM messages WHERE id = new.message_id)
+                  AND (SELECT created_at * 1048576 + 1048575 FROM messages
+                       WHERE id = new.message_id)
+    AND message_id = new.message_id;
 END;
 CREATE TRIGGER search_on_unfile AFTER DELETE ON message_files
 WHEN NOT EXISTS (SELECT 1 FROM message_files WHERE message_id = old.message_id) BEGIN
-  UPDATE search_docs SET flags = flags & ~8 WHERE message_id = old.message_id;
+  UPDATE search_docs SET flags = flags & ~8
+  WHERE rowid BETWEEN (SELECT created_at * 1048576 FROM messages WHERE id = old.message_id)
+                  AND (SELECT created_at * 1048576 + 1048575 FROM messages
+                       WHERE id = old.message_id)
+    AND message_id = old.message_id;
 END;
 
 -- Index what exists already (an upgrade searches old messages too), oldest
 -- first so that the tiebreak follows the id order within a millisecond.
-INSERT INTO search_docs(rowid, message_id, channel_id, user_id, flags)
+INSERT INTO search_docs(rowid, message_id, channel_id, flags)
 SELECT created_at * 1048576
          + row_number() OVER (PARTITION BY created_at ORDER BY id) - 1,
-       id, channel_id, user_id,
+       id, channel_id,
        (text LIKE '%http://%' OR text LIKE '%https://%')
        | (CASE WHEN thread_root_id != '' THEN 2 ELSE 0 END)
        | (CASE WHEN reply_count > 0 THEN 4 ELSE 0 END)

@@ -2,31 +2,23 @@
 // search_docs of migration 9. The statement is composed from the filters
 // the query has (each variant is prepared once and cached by its text), so
 // that SQLite plans each shape on its own instead of one plan with "? = ''
-// OR ..." escapes that defeat the indexes.
+// OR ..." escapes.
 #include <nlohmann/json.hpp>
 
 #include "store/sqlite_tx.hpp"
 
 namespace quik::store {
-namespace {
-
-std::string JsonList(const std::vector<std::string>& items) { return nlohmann::json(items).dump(); }
-
-}  // namespace
 
 Result<std::vector<SearchRow>> SqliteTx::Search(const SearchQuery& q) {
   std::vector<SearchRow> out;
   if (q.channel_ids.empty() || q.limit <= 0 || q.min_rowid > q.max_rowid) return out;
   const bool fts = !q.match.empty();
-  // With terms, FTS5 drives: it walks its matches newest first (rowid DESC)
-  // and stops after one page; the filters are checked per match on
-  // search_docs by rowid. Without terms, search_docs drives by rowid, or by
-  // its author or channel index when the query names exactly one (those
-  // indexes are ordered by rowid within a key, so no sort either). A '+'
-  // keeps SQLite from any other index: with several channels (the permission
-  // filter) it would read every row of them and sort.
+  // With an FTS5 expression (words, and in:/from: as meta tokens), FTS5
+  // drives: it walks its matches newest first (rowid DESC) and stops after
+  // one page, each candidate checked on search_docs by rowid. Without one,
+  // search_docs drives by rowid. The '+' keeps SQLite from planning the
+  // channel list (the permission filter) as anything but a per-row check.
   std::string sql;
-  const std::string plain = fts ? "+d." : "d.";
   if (fts) {
     sql =
         "SELECT f.rowid, d.message_id FROM search_fts f JOIN search_docs d ON d.rowid = f.rowid "
@@ -34,23 +26,16 @@ Result<std::vector<SearchRow>> SqliteTx::Search(const SearchQuery& q) {
   } else {
     sql = "SELECT d.rowid, d.message_id FROM search_docs d WHERE d.rowid BETWEEN ?2 AND ?3";
   }
-  if (q.channel_ids.size() == 1) {
-    sql += " AND " + plain + "channel_id = ?4";
-  } else {
-    sql += " AND +d.channel_id IN (SELECT value FROM json_each(?4))";
-  }
-  if (q.user_ids.size() == 1) {
-    sql += " AND " + plain + "user_id = ?5";
-  } else if (!q.user_ids.empty()) {
-    sql += " AND +d.user_id IN (SELECT value FROM json_each(?5))";
-  }
-  if (q.flags != 0) sql += " AND d.flags & ?6 = ?6";
-  if (q.any_flags != 0) sql += " AND d.flags & ?9 != 0";
+  sql += q.channel_ids.size() == 1 ? " AND +d.channel_id = ?4"
+                                   : " AND +d.channel_id IN (SELECT value FROM json_each(?4))";
+  if (q.flags != 0) sql += " AND d.flags & ?5 = ?5";
+  if (q.any_flags != 0) sql += " AND d.flags & ?6 != 0";
   if (!fts && !q.not_match.empty()) {
     sql += " AND d.rowid NOT IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?1)";
   }
   if (fts && q.by_relevance) {
-    sql += " ORDER BY f.rank, f.rowid DESC LIMIT ?7 OFFSET ?8";
+    // The text's BM25 alone: the meta column only filters.
+    sql += " ORDER BY bm25(search_fts, 1.0, 0.0), f.rowid DESC LIMIT ?7 OFFSET ?8";
   } else {
     sql += fts ? " ORDER BY f.rowid DESC LIMIT ?7" : " ORDER BY d.rowid DESC LIMIT ?7";
   }
@@ -60,15 +45,10 @@ Result<std::vector<SearchRow>> SqliteTx::Search(const SearchQuery& q) {
   if (q.channel_ids.size() == 1) {
     s.Bind(4, q.channel_ids[0]);
   } else {
-    s.Bind(4, JsonList(q.channel_ids));
+    s.Bind(4, nlohmann::json(q.channel_ids).dump());
   }
-  if (q.user_ids.size() == 1) {
-    s.Bind(5, q.user_ids[0]);
-  } else if (!q.user_ids.empty()) {
-    s.Bind(5, JsonList(q.user_ids));
-  }
-  if (q.flags != 0) s.Bind(6, q.flags);
-  if (q.any_flags != 0) s.Bind(9, q.any_flags);
+  if (q.flags != 0) s.Bind(5, q.flags);
+  if (q.any_flags != 0) s.Bind(6, q.any_flags);
   s.Bind(7, q.limit);
   if (fts && q.by_relevance) s.Bind(8, q.offset);
   for (;;) {

@@ -98,15 +98,16 @@ struct NotificationQuery {
 // A full-text search (search/): the FTS5 expression and the filters, all
 // resolved by the service. Hits are search_docs rowids: created_at << 20 | n.
 struct SearchQuery {
-  std::string match;      // FTS5 expression of the positive terms; empty: none
-  std::string not_match;  // with no `match`: FTS5 expression of the excluded terms
+  // FTS5 expression over search_fts (columns text and meta); empty: none.
+  std::string match;
+  // With no `match`: an FTS5 expression of what must not match; empty: none.
+  std::string not_match;
   std::vector<std::string> channel_ids;  // only these (the caller may read them)
-  std::vector<std::string> user_ids;     // authors; empty: any
   std::int64_t min_rowid = 0;            // inclusive
   std::int64_t max_rowid = INT64_MAX;    // inclusive (recency paging lowers it)
   std::int64_t flags = 0;                // every flag in search_docs.flags set
   std::int64_t any_flags = 0;            // at least one of these set; 0: no condition
-  bool by_relevance = false;             // bm25 (needs `match`); else newest first
+  bool by_relevance = false;             // BM25 of the text (needs `match`); else newest first
   int offset = 0;                        // relevance paging
   int limit = 20;
 };
