@@ -36,6 +36,10 @@ std::int64_t RowidCeil(Timestamp ms) {
 constexpr std::string_view kOpen = "\xEE\x80\x80";   // U+E000
 constexpr std::string_view kClose = "\xEE\x80\x81";  // U+E001
 constexpr int kSnippetTokens = 24;
+// Relevance ranks the newest this many matches (BM25 over every match of a
+// common word would take a second at a million messages; the best of the
+// recent ones is what a chat user wants anyway).
+constexpr int kRelevanceWindow = 5000;
 constexpr std::size_t kExcerptChars = 200;
 
 void AppendEscaped(std::string& out, char c) {
@@ -175,9 +179,10 @@ Result<Page<SearchHit>> SearchService::Search(const Actor& actor, std::string_vi
   // Relevance ranks by the words; without any, results come newest first.
   sq.by_relevance = request.sort == SearchSort::kRelevance && !words.empty();
   sq.limit = limit + 1;  // one more: is there a next page?
+  sq.relevance_window = kRelevanceWindow;
   if (!request.cursor.empty()) {
     auto v = CursorNumber(request.cursor, sq.by_relevance ? 'o' : 'r');
-    if (!v || (sq.by_relevance && *v > 1000000)) return BadCursor(request.cursor);
+    if (!v || (sq.by_relevance && *v > kRelevanceWindow)) return BadCursor(request.cursor);
     if (sq.by_relevance) {
       sq.offset = static_cast<int>(*v);
     } else {
@@ -245,6 +250,10 @@ Result<Page<SearchHit>> SearchService::Search(const Actor& actor, std::string_vi
       sq.max_rowid = std::min(sq.max_rowid, RowidCeil(hi));
     }
     if (q.is_thread) sq.any_flags = kFlagReply | kFlagRootWithReplies;
+    sq.snippets = !words.empty();
+    sq.snippet_open = kOpen;
+    sq.snippet_close = kClose;
+    sq.snippet_tokens = kSnippetTokens;
     QUIK_ASSIGN_OR_RETURN(auto rows, tx.Search(sq));
     if (static_cast<int>(rows.size()) > limit) {
       rows.resize(static_cast<std::size_t>(limit));
@@ -257,7 +266,9 @@ Result<Page<SearchHit>> SearchService::Search(const Actor& actor, std::string_vi
       QUIK_ASSIGN_OR_RETURN(auto m, tx.GetMessage(row.message_id));
       if (!m) continue;  // cannot happen: the index changes with the message
       std::string snippet;
-      if (!words.empty()) {
+      if (!words.empty() && !sq.by_relevance) {
+        snippet = RenderSnippet(row.snippet);
+      } else if (!words.empty()) {
         QUIK_ASSIGN_OR_RETURN(snippet,
                               tx.SearchSnippet(row.rowid, sq.match, kOpen, kClose, kSnippetTokens));
         snippet = RenderSnippet(snippet);

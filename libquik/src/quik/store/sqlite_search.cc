@@ -19,9 +19,23 @@ Result<std::vector<SearchRow>> SqliteTx::Search(const SearchQuery& q) {
   // search_docs drives by rowid. The '+' keeps SQLite from planning the
   // channel list (the permission filter) as anything but a per-row check.
   std::string sql;
+  // Snippets in the same pass when newest first: computed for the rows of
+  // the page only (no sort), without a second MATCH per row.
+  const bool snippets = fts && q.snippets && !q.by_relevance;
   if (fts) {
-    sql =
-        "SELECT f.rowid, d.message_id FROM search_fts f JOIN search_docs d ON d.rowid = f.rowid "
+    if (snippets) {
+      sql = "SELECT f.rowid, d.message_id, snippet(search_fts, 0, ?9, ?10, '\xE2\x80\xA6', ?11) ";
+    } else if (q.by_relevance) {
+      // Ranks the newest relevance_window matches: BM25 of the text alone
+      // (the meta column only filters), computed in the inner query.
+      sql =
+          "SELECT rowid, message_id FROM (SELECT f.rowid AS rowid, d.message_id AS message_id, "
+          "bm25(search_fts, 1.0, 0.0) AS score ";
+    } else {
+      sql = "SELECT f.rowid, d.message_id ";
+    }
+    sql +=
+        "FROM search_fts f JOIN search_docs d ON d.rowid = f.rowid "
         "WHERE search_fts MATCH ?1 AND f.rowid BETWEEN ?2 AND ?3";
   } else {
     sql = "SELECT d.rowid, d.message_id FROM search_docs d WHERE d.rowid BETWEEN ?2 AND ?3";
@@ -34,8 +48,7 @@ Result<std::vector<SearchRow>> SqliteTx::Search(const SearchQuery& q) {
     sql += " AND d.rowid NOT IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?1)";
   }
   if (fts && q.by_relevance) {
-    // The text's BM25 alone: the meta column only filters.
-    sql += " ORDER BY bm25(search_fts, 1.0, 0.0), f.rowid DESC LIMIT ?7 OFFSET ?8";
+    sql += " ORDER BY f.rowid DESC LIMIT ?12) ORDER BY score, rowid DESC LIMIT ?7 OFFSET ?8";
   } else {
     sql += fts ? " ORDER BY f.rowid DESC LIMIT ?7" : " ORDER BY d.rowid DESC LIMIT ?7";
   }
@@ -50,11 +63,14 @@ Result<std::vector<SearchRow>> SqliteTx::Search(const SearchQuery& q) {
   if (q.flags != 0) s.Bind(5, q.flags);
   if (q.any_flags != 0) s.Bind(6, q.any_flags);
   s.Bind(7, q.limit);
-  if (fts && q.by_relevance) s.Bind(8, q.offset);
+  if (fts && q.by_relevance) s.Bind(8, q.offset).Bind(12, q.relevance_window);
+  if (snippets) {
+    s.Bind(9, q.snippet_open).Bind(10, q.snippet_close).Bind(11, q.snippet_tokens);
+  }
   for (;;) {
     QUIK_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
-    out.push_back(SearchRow{s.Int(0), s.Text(1)});
+    out.push_back(SearchRow{s.Int(0), s.Text(1), snippets ? s.Text(2) : std::string()});
   }
   return out;
 }

@@ -109,12 +109,19 @@ struct SearchQuery {
   std::int64_t any_flags = 0;            // at least one of these set; 0: no condition
   bool by_relevance = false;             // BM25 of the text (needs `match`); else newest first
   int offset = 0;                        // relevance paging
+  int relevance_window = 5000;           // relevance ranks this many newest matches
   int limit = 20;
+  // Newest first with a `match`: each row's snippet() of the text column,
+  // the matches between these markers (the service renders them).
+  bool snippets = false;
+  std::string snippet_open, snippet_close;
+  int snippet_tokens = 24;
 };
 
 struct SearchRow {
   std::int64_t rowid = 0;
   std::string message_id;
+  std::string snippet;  // with SearchQuery::snippets
 };
 
 class Tx {
