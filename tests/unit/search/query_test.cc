@@ -161,6 +161,11 @@ TEST_CASE("search query: errors name the problem and the column", "[search]") {
   CHECK(Error("a -from:@bob") ==
         "'-' cannot negate the operator 'from:' at column 3; it excludes words and phrases only");
   CHECK(Error("from:\"Bob") == "unbalanced quote at column 6: close the phrase with another \"");
+  CHECK(Error("x t*") ==
+        "prefix 't*' at column 3 is too short: give at least 2 characters before the *");
+  CHECK(Error("é**") ==
+        "prefix 'é**' at column 1 is too short: give at least 2 characters before the *");
+  CHECK(Parse("ét*").terms.at(0).prefix);
 }
 
 TEST_CASE("search query: nothing typed is an empty query", "[search]") {

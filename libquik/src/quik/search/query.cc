@@ -181,6 +181,12 @@ Result<Query> ParseQuery(std::string_view text) {
     while (end > 0 && word[end - 1] == '*') --end;
     t.prefix = end < word.size();
     t.text = std::string(word.substr(0, end));
+    // One character would read the postings of every word starting with it
+    // (the prefix indexes cover 2 and 3 characters).
+    if (t.prefix && !t.text.empty() && Column(t.text, t.text.size()) < 3) {
+      return InvalidArgument("prefix '" + std::string(word) + "'" + At(text, word_start) +
+                             " is too short: give at least 2 characters before the *");
+    }
     if (!t.text.empty()) q.terms.push_back(std::move(t));
   }
   return q;
