@@ -2,7 +2,9 @@
 // deletes in their own transaction; operators; permissions; snippets; paging;
 // order; the migration's backfill of existing messages.
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -10,6 +12,7 @@
 #include "quik/notifications.hpp"
 #include "quik/search.hpp"
 #include "store/sqlite.hpp"
+#include "store/sqlite_tx.hpp"
 #include "unit/testing/service_fixture.hpp"
 
 using quik::StatusCode;
@@ -40,14 +43,22 @@ struct SearchFixture : quik_test::ServiceFixture {
     r.query = query;
     return svc().search().Search(actor, ws_ref, r).status();
   }
-  // Runs SQL on the database beside the service (another connection).
-  void Sql(const std::string& sql) {
+  // Runs SQL on the database beside the service (another connection), in a
+  // transaction that applies the search queue before it commits, as
+  // store::Store does (apply_queue = false: as it is).
+  void Sql(const std::string& sql, bool apply_queue = true) {
     auto conn = quik::store::Connection::Open(
         data_dir() / "quik.db", quik::store::Connection::Mode::kReadWrite, false, 5000);
     REQUIRE(conn.ok());
-    auto st = (*conn)->Exec(sql);
+    auto st = (*conn)->Exec("BEGIN IMMEDIATE; " + sql);
     INFO(sql << " -> " << st.ToString());
     REQUIRE(st.ok());
+    if (apply_queue) {
+      auto applied = quik::store::ApplySearchQueue(**conn);
+      INFO("ApplySearchQueue -> " << applied.ToString());
+      REQUIRE(applied.ok());
+    }
+    REQUIRE((*conn)->Exec("COMMIT").ok());
   }
   std::int64_t Count(const std::string& sql) {
     auto conn = quik::store::Connection::Open(
@@ -388,12 +399,46 @@ TEST_CASE("search: migration 9 indexes the messages that already exist", "[searc
       "DROP TRIGGER search_on_insert; DROP TRIGGER search_on_text; "
       "DROP TRIGGER search_on_replies; DROP TRIGGER search_on_delete; "
       "DROP TRIGGER search_on_file; DROP TRIGGER search_on_unfile; DROP TABLE search_fts; "
-      "DROP VIEW search_content; DROP TABLE search_docs; "
-      "DELETE FROM schema_migrations WHERE version = 9");
+      "DROP VIEW search_content; DROP TABLE search_docs; DROP TABLE search_queue; "
+      "DELETE FROM schema_migrations WHERE version = 9",
+      /*apply_queue=*/false);
   f.Reopen();  // applies migration 9 again (storage.auto_migrate)
   CHECK(f.Texts(As(t.member), "kites") ==
         Texts{"newer message about kites", "older message about kites"});
   f.Post(As(t.member), ch.id, "newest message about kites");
   CHECK(f.Texts(As(t.member), "kites").size() == 3);
+  f.Sql("INSERT INTO search_fts(search_fts) VALUES('integrity-check')");
+}
+
+TEST_CASE("search: group-committed posts are all indexed, once per commit", "[search]") {
+  SearchFixture f;
+  auto t = f.MakeTeam();
+  f.ws_ref = t.ws.id;
+  auto ch = f.CreateChannel(As(t.owner), t.ws, "general");
+  constexpr int kPosts = 64;
+  std::mutex mu;
+  std::condition_variable cv;
+  int done = 0, failed = 0;
+  for (int i = 0; i < kPosts; ++i) {
+    quik::NewMessage m;
+    m.text = "batched post " + std::to_string(i);
+    // Every 8th fails inside its savepoint (no such thread root): its queued
+    // index change must roll back with it.
+    if (i % 8 == 7) m.thread_root_id = "01AAAAAAAAAAAAAAAAAAAAAAAA";
+    f.messages().PostAsync(As(t.member), ch.id, m, [&](quik::Result<quik::Posted> r) {
+      std::lock_guard lock(mu);
+      if (!r.ok()) ++failed;
+      ++done;
+      cv.notify_one();
+    });
+  }
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return done == kPosts; });
+  }
+  CHECK(failed == kPosts / 8);
+  auto page = f.Page(As(t.member), "batched", 100);
+  CHECK(page.items.size() == kPosts - kPosts / 8);
+  CHECK(f.Count("SELECT count(*) FROM search_queue") == 0);
   f.Sql("INSERT INTO search_fts(search_fts) VALUES('integrity-check')");
 }

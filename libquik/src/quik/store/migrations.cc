@@ -361,9 +361,17 @@ CREATE INDEX message_files_by_file ON message_files(file_id, message_id);
 -- "c<channel id> u<author id>" that make in: and from: index lookups
 -- ordered by rowid like any word. It stores no content: snippets read the
 -- text back through the view search_content (external content), so the text
--- is not stored twice. Triggers keep it all in the transaction that writes
--- the message (a post, an edit, a delete, a cascade from a deleted channel
--- or workspace), whichever code path writes it.
+-- is not stored twice.
+--
+-- Triggers keep it in the transaction that writes the message (a post, an
+-- edit, a delete, a cascade from a deleted channel or workspace), whichever
+-- code path writes it: search_docs directly, search_fts through
+-- search_queue, which store::Store applies to search_fts in one statement
+-- just before each COMMIT (ApplySearchQueue, store/sqlite_search.cc). The
+-- queue exists because FTS5 flushes its pending terms to a new segment at
+-- every SAVEPOINT, and group commit runs each writer of a batch in one: a
+-- direct write would cost a segment per post instead of one per commit. A
+-- writer that bypasses store::Store must apply the queue before committing.
 CREATE TABLE search_docs (
   rowid      INTEGER PRIMARY KEY,
   message_id TEXT NOT NULL,
@@ -376,6 +384,15 @@ CREATE VIEW search_content(rowid, text, meta) AS
 CREATE VIRTUAL TABLE search_fts USING fts5(
   text, meta, content = 'search_content', content_rowid = 'rowid',
   tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');
+-- Changes to apply to search_fts, in order: an insert of (doc, text, meta),
+-- or with del = 1 the removal of what was indexed for doc.
+CREATE TABLE search_queue (
+  id   INTEGER PRIMARY KEY,
+  doc  INTEGER NOT NULL,
+  del  INTEGER NOT NULL,
+  text TEXT NOT NULL,
+  meta TEXT NOT NULL
+);
 
 CREATE TRIGGER search_on_insert AFTER INSERT ON messages WHEN new.deleted_at = 0 BEGIN
   INSERT INTO search_docs(rowid, message_id, channel_id, flags)
@@ -387,21 +404,21 @@ CREATE TRIGGER search_on_insert AFTER INSERT ON messages WHEN new.deleted_at = 0
             THEN 8 ELSE 0 END)
   FROM search_docs
   WHERE rowid BETWEEN new.created_at * 1048576 AND new.created_at * 1048576 + 1048575;
-  INSERT INTO search_fts(rowid, text, meta)
-  VALUES (last_insert_rowid(), new.text, 'c' || new.channel_id || ' u' || new.user_id);
+  INSERT INTO search_queue(doc, del, text, meta)
+  VALUES (last_insert_rowid(), 0, new.text, 'c' || new.channel_id || ' u' || new.user_id);
 END;
 
 -- An edit: the old terms out, the new ones in, same rowid. A delete (the
 -- text cleared, deleted_at set): the terms and the doc go.
 CREATE TRIGGER search_on_text AFTER UPDATE OF text, deleted_at ON messages
 WHEN old.text IS NOT new.text OR old.deleted_at != new.deleted_at BEGIN
-  INSERT INTO search_fts(search_fts, rowid, text, meta)
-  SELECT 'delete', d.rowid, old.text, 'c' || old.channel_id || ' u' || old.user_id
+  INSERT INTO search_queue(doc, del, text, meta)
+  SELECT d.rowid, 1, old.text, 'c' || old.channel_id || ' u' || old.user_id
   FROM search_docs d
   WHERE d.rowid BETWEEN old.created_at * 1048576 AND old.created_at * 1048576 + 1048575
     AND d.message_id = old.id;
-  INSERT INTO search_fts(rowid, text, meta)
-  SELECT d.rowid, new.text, 'c' || new.channel_id || ' u' || new.user_id
+  INSERT INTO search_queue(doc, del, text, meta)
+  SELECT d.rowid, 0, new.text, 'c' || new.channel_id || ' u' || new.user_id
   FROM search_docs d
   WHERE d.rowid BETWEEN new.created_at * 1048576 AND new.created_at * 1048576 + 1048575
     AND d.message_id = new.id AND new.deleted_at = 0;
@@ -422,8 +439,8 @@ WHEN (old.reply_count > 0) != (new.reply_count > 0) BEGIN
 END;
 
 CREATE TRIGGER search_on_delete AFTER DELETE ON messages BEGIN
-  INSERT INTO search_fts(search_fts, rowid, text, meta)
-  SELECT 'delete', d.rowid, old.text, 'c' || old.channel_id || ' u' || old.user_id
+  INSERT INTO search_queue(doc, del, text, meta)
+  SELECT d.rowid, 1, old.text, 'c' || old.channel_id || ' u' || old.user_id
   FROM search_docs d
   WHERE d.rowid BETWEEN old.created_at * 1048576 AND old.created_at * 1048576 + 1048575
     AND d.message_id = old.id;

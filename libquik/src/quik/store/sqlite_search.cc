@@ -9,6 +9,22 @@
 
 namespace quik::store {
 
+Status ApplySearchQueue(Connection& conn) {
+  QUIK_ASSIGN_OR_RETURN(Stmt any, conn.Prepare("SELECT 1 FROM search_queue LIMIT 1"));
+  QUIK_ASSIGN_OR_RETURN(bool pending, any.Step());
+  any.Reset();
+  if (!pending) return Status::Ok();
+  // One statement: FTS5 takes the inserts and 'delete's in queue order.
+  QUIK_ASSIGN_OR_RETURN(
+      Stmt apply,
+      conn.Prepare("INSERT INTO search_fts(search_fts, rowid, text, meta) "
+                   "SELECT CASE WHEN del THEN 'delete' END, doc, text, meta FROM search_queue "
+                   "ORDER BY id"));
+  QUIK_RETURN_IF_ERROR(apply.Exec());
+  QUIK_ASSIGN_OR_RETURN(Stmt clear, conn.Prepare("DELETE FROM search_queue"));
+  return clear.Exec();
+}
+
 Result<std::vector<SearchRow>> SqliteTx::Search(const SearchQuery& q) {
   std::vector<SearchRow> out;
   if (q.channel_ids.empty() || q.limit <= 0 || q.min_rowid > q.max_rowid) return out;

@@ -34,6 +34,11 @@ inline constexpr const char kListMessagesSql[] =
 // Above every id (ids are Crockford base32, [0-9A-Z]): "no upper bound".
 inline constexpr const char kAboveEveryId[] = "~";
 
+// Applies the search index changes the triggers of migration 9 queued in
+// the current transaction (store::Store calls it just before each COMMIT,
+// outside the writers' savepoints; sqlite_search.cc).
+Status ApplySearchQueue(Connection& conn);
+
 class SqliteTx final : public Tx {
  public:
   explicit SqliteTx(Connection& conn) : conn_(conn) {}
