@@ -150,6 +150,7 @@ void AddPostCommand(CLI::App& app, Action* selected);
 void AddMessageCommands(CLI::App& app, Action* selected);  // message pin, pins, edits, react
 void AddServeCommand(CLI::App& app, Action* selected);
 void AddBenchCommands(CLI::App& app, Action* selected);  // bench ws
+void AddSearchCommand(CLI::App& app, Action* selected);
 
 // A user (id or email) as JSON, from the service (as the system) or the server.
 quik::Result<nlohmann::json> GetUser(Cli& cli, const std::string& ref);

@@ -33,6 +33,7 @@ constexpr const char* kFooter = R"(Commands:
   quikctl channel add-member C U | remove-member C U
   quikctl token create --user U [--name N] [--ttl 30d] | list [--user U] | revoke ID
   quikctl post --channel C [--as U] [--thread ID] TEXT
+  quikctl search W QUERY [--as U] [--limit N] [--sort recent|relevance] [--cursor C]
   quikctl webhook create --workspace W URL --events a.b,c.* [--description T]
   quikctl webhook list --workspace W | delete ID | deliveries ID [--status S]
   quikctl files gc [--grace DURATION] [--dry-run] | list W | show ID
@@ -186,6 +187,7 @@ int Run(int argc, char** argv) {
   AddFilesCommands(app, &selected);
   AddPostCommand(app, &selected);
   AddMessageCommands(app, &selected);
+  AddSearchCommand(app, &selected);
   AddServeCommand(app, &selected);
   AddBenchCommands(app, &selected);
   app.footer(kFooter);

@@ -48,6 +48,19 @@ std::string Truncate(std::string_view s, std::size_t max) {
 
 std::string Cell(const json& row, const Column& column) {
   auto it = row.find(column.key);
+  // "message.id": a field of a nested object (search results).
+  if (it == row.end() && column.key.find('.') != std::string::npos) {
+    std::string_view key = column.key;
+    const json* obj = &row;
+    while (key.find('.') != std::string_view::npos && obj->is_object()) {
+      auto inner = obj->find(std::string(key.substr(0, key.find('.'))));
+      if (inner == obj->end()) return "-";
+      obj = &*inner;
+      key.remove_prefix(key.find('.') + 1);
+    }
+    if (!obj->is_object()) return "-";
+    return Cell(*obj, Column{column.header, std::string(key), column.max_width});
+  }
   if (it == row.end() || it->is_null()) return "-";
   std::string text;
   if (it->is_string()) {

@@ -215,6 +215,11 @@ TEST_CASE("HTTP authz: every role gets exactly what the rules allow", "[http][au
        {204, 204, 403, 403, 404, 401}},
       {"create invite", same({"POST", ws + "/invites"}), {201, 201, 403, 403, 404, 401}},
       {"workspace presence", same({"GET", ws + "/presence"}), {200, 200, 200, 200, 404, 401}},
+      // Search: members and guests (each sees only what they may read:
+      // http_search_test.cc); the workspace does not exist for outsiders.
+      {"search", same({"GET", ws + "/search?q=general"}), {200, 200, 200, 200, 404, 401}},
+      {"search, malformed query", same({"GET", ws + "/search?q=%22open"}),
+       {400, 400, 400, 400, 400, 401}},
       // One's own presence: anyone signed in, in a workspace or not.
       {"set own presence",
        same({"PUT", "/users/me/presence", {{"status", "away"}}}),

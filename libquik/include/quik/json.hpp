@@ -6,6 +6,7 @@
 
 #include "quik/notifications.hpp"
 #include "quik/presence.hpp"
+#include "quik/search.hpp"
 #include "quik/status.hpp"
 #include "quik/types.hpp"
 #include "quik/webhooks.hpp"
@@ -30,6 +31,8 @@ nlohmann::json ToJson(const Reaction& reaction);
 nlohmann::json ToJson(const Pin& pin);
 // {"message_id","editor_id","edited_at","previous_text"}
 nlohmann::json ToJson(const MessageEdit& edit);
+// {"message":{...},"snippet":"HTML-escaped text with <mark>matches</mark>"}
+nlohmann::json ToJson(const SearchHit& hit);
 nlohmann::json ToJson(const Token& token);
 nlohmann::json ToJson(const IssuedToken& token);  // {"id":...,"token":SECRET,...}
 // {"user_id":...,"status":"away","last_seen":...}; last_seen omitted when never seen.

@@ -19,6 +19,7 @@
 #include "quik/options.hpp"
 #include "quik/presence.hpp"
 #include "quik/reads.hpp"
+#include "quik/search.hpp"
 #include "quik/status.hpp"
 #include "quik/users.hpp"
 #include "quik/webhooks.hpp"
@@ -48,6 +49,7 @@ class Service {
   virtual NotificationService& notifications() = 0;
   virtual WebhookService& webhooks() = 0;
   virtual FileService& files() = 0;
+  virtual SearchService& search() = 0;
 
  protected:
   Service() = default;

@@ -199,6 +199,10 @@ nlohmann::json ToJson(const MessageEdit& edit) {
   return j;
 }
 
+nlohmann::json ToJson(const SearchHit& hit) {
+  return {{"message", ToJson(hit.message)}, {"snippet", hit.snippet}};
+}
+
 nlohmann::json ToJson(const Token& token) {
   json j = {
       {"id", token.id},

@@ -658,6 +658,28 @@ Result<Response> ListMessages(Call& c) {
   return PageOf(page);
 }
 
+// GET /workspaces/{ws}/search?q=&limit=&cursor=&sort=recent|relevance.
+// Blocking: a relevance ranking of a common word can take a while.
+Result<Response> Search(Call& c) {
+  SearchRequest request;
+  auto q = c.Query("q");
+  if (!q) return InvalidArgument("query parameter 'q' is required (the search query)");
+  request.query = *q;
+  request.limit = 20;
+  if (c.Query("limit")) {
+    QUIK_ASSIGN_OR_RETURN(request.limit, LimitParam(c));
+  }
+  request.cursor = c.Query("cursor").value_or("");
+  auto sort = c.Query("sort").value_or("recent");
+  if (sort == "relevance") {
+    request.sort = SearchSort::kRelevance;
+  } else if (sort != "recent" && !sort.empty()) {
+    return InvalidArgument("query parameter 'sort' must be \"recent\" or \"relevance\"");
+  }
+  QUIK_ASSIGN_OR_RETURN(auto page, c.service.search().Search(c.actor, c.param(0), request));
+  return PageOf(page);
+}
+
 Result<Response> GetMessage(Call& c) {
   QUIK_ASSIGN_OR_RETURN(Message m, c.service.messages().Get(c.actor, c.param(0)));
   return Object(200, m);
@@ -950,13 +972,6 @@ Result<Response> Download(Call& c, FilePart part) {
   return r;
 }
 
-// A route a later part of the API will serve.
-SyncHandler NotYet(std::string what) {
-  return [what = std::move(what)](Call&) -> Result<Response> {
-    return Unimplemented(what + " is not implemented yet");
-  };
-}
-
 Route R(std::string method, std::string pattern, Exec exec, SyncHandler fn,
         Access access = Access::kUser) {
   Route r;
@@ -1029,9 +1044,9 @@ std::vector<Route> ApiRoutes(LoginLimits& limits) {
       R("POST", "/workspaces/{ws}/channels", kBlocking, CreateChannel),
       R("POST", "/workspaces/{ws}/dms", kBlocking, OpenDirect),
       R("GET", "/workspaces/{ws}/unreads", kInline, ListUnreads),
-      R("GET", "/workspaces/{ws}/search", kInline, NotYet("search")),
       UploadRoute(R("POST", "/workspaces/{ws}/files", kBlocking, UploadFile)),
       R("GET", "/workspaces/{ws}/files", kInline, ListFiles),
+      R("GET", "/workspaces/{ws}/search", kBlocking, Search),
       R("GET", "/workspaces/{ws}/presence", kInline, ListPresence),
 
       R("GET", "/channels/{ch}", kInline, GetChannel),

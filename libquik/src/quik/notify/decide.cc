@@ -177,6 +177,18 @@ std::optional<int> LocalMinuteOfDay(std::string_view time_zone, Timestamp now) {
   return static_cast<int>(std::chrono::duration_cast<std::chrono::minutes>(since_midnight).count());
 }
 
+Timestamp LocalDayStart(std::string_view time_zone, int year, int month, int day, int plus_days) {
+  const date::local_days local = date::local_days(date::year{year} / static_cast<unsigned>(month) /
+                                                  static_cast<unsigned>(day)) +
+                                 date::days{plus_days};
+  const date::time_zone* zone = FindZone(time_zone);
+  date::sys_seconds start =
+      zone == nullptr
+          ? date::sys_seconds(local.time_since_epoch())
+          : date::floor<std::chrono::seconds>(zone->to_sys(local, date::choose::earliest));
+  return static_cast<Timestamp>(start.time_since_epoch().count()) * 1000;
+}
+
 bool InDnd(const DndSchedule& dnd, std::string_view time_zone, Timestamp dnd_until, Timestamp now) {
   if (dnd_until > now) return true;
   if (!dnd.enabled || dnd.start_minute == dnd.end_minute) return false;

@@ -102,6 +102,11 @@ bool InDnd(const DndSchedule& dnd, std::string_view time_zone, Timestamp dnd_unt
 // unknown zone.
 std::optional<int> LocalMinuteOfDay(std::string_view time_zone, Timestamp now);
 
+// When local day year-month-day, moved by `plus_days`, begins in `time_zone`
+// (UTC for an unknown zone), as UTC ms (search's before:/after:/on:). Where
+// midnight does not exist (a DST jump), the day begins at the jump.
+Timestamp LocalDayStart(std::string_view time_zone, int year, int month, int day, int plus_days);
+
 // Whether `name` is a zone of the system's tz database.
 bool IsKnownTimeZone(std::string_view name);
 

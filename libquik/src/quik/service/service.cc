@@ -49,7 +49,8 @@ class ServiceImpl final : public Service {
         reads_(ctx_.get()),
         notifications_(ctx_.get()),
         webhooks_(ctx_.get()),
-        files_(ctx_.get()) {}
+        files_(ctx_.get()),
+        search_(ctx_.get()) {}
 
   const Options& options() const override { return ctx_->options; }
   UserService& users() override { return users_; }
@@ -63,6 +64,7 @@ class ServiceImpl final : public Service {
   NotificationService& notifications() override { return notifications_; }
   WebhookService& webhooks() override { return webhooks_; }
   FileService& files() override { return files_; }
+  SearchService& search() override { return search_; }
 
   internal::Context* context() { return ctx_.get(); }
 
@@ -79,6 +81,7 @@ class ServiceImpl final : public Service {
   NotificationService notifications_;
   WebhookService webhooks_;
   FileService files_;
+  SearchService search_;
 };
 
 }  // namespace

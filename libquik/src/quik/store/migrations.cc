@@ -343,8 +343,141 @@ CREATE TABLE message_files (
 ) WITHOUT ROWID;
 CREATE INDEX message_files_by_file ON message_files(file_id, message_id);
 )sql"},
-      {9, "search (reserved)", R"sql(
--- reserved
+      {9, "full-text search: FTS5 index of message text, kept by triggers", R"sql(
+-- Full-text search (search/). FTS5 needs integer rowids and `messages` is
+-- WITHOUT ROWID, so each live message gets a search_docs row whose rowid is
+-- created_at (ms) << 20 | a tiebreak (the first free slot in that ms): the
+-- rowid order is the time order even for messages imported later with old
+-- timestamps, so "newest first" is FTS5 walking its index backwards and
+-- stopping after one page, a date range is a rowid range, and a message's
+-- doc is found from its created_at and id (no index on message_id). An edit
+-- keeps the rowid. search_docs carries what the filters read per candidate
+-- (channel, flags) so a candidate never reads its message row; it has no
+-- secondary index, so a post adds one append to it and no scattered index
+-- pages. flags: 1 the text has an http(s) link, 2 a reply, 4 a thread root
+-- with replies, 8 shares files (message_files).
+--
+-- search_fts indexes two columns: the text, and `meta`, the tokens
+-- "c<channel id> u<author id>" that make in: and from: index lookups
+-- ordered by rowid like any word. It stores no content: snippets read the
+-- text back through the view search_content (external content), so the text
+-- is not stored twice.
+--
+-- Triggers keep it in the transaction that writes the message (a post, an
+-- edit, a delete, a cascade from a deleted channel or workspace), whichever
+-- code path writes it: search_docs directly, search_fts through
+-- search_queue, which store::Store applies to search_fts in one statement
+-- just before each COMMIT (ApplySearchQueue, store/sqlite_search.cc). The
+-- queue exists because FTS5 flushes its pending terms to a new segment at
+-- every SAVEPOINT, and group commit runs each writer of a batch in one: a
+-- direct write would cost a segment per post instead of one per commit. A
+-- writer that bypasses store::Store must apply the queue before committing.
+CREATE TABLE search_docs (
+  rowid      INTEGER PRIMARY KEY,
+  message_id TEXT NOT NULL,
+  channel_id TEXT NOT NULL,
+  flags      INTEGER NOT NULL DEFAULT 0
+);
+CREATE VIEW search_content(rowid, text, meta) AS
+  SELECT d.rowid, m.text, 'c' || m.channel_id || ' u' || m.user_id
+  FROM search_docs d JOIN messages m ON m.id = d.message_id;
+CREATE VIRTUAL TABLE search_fts USING fts5(
+  text, meta, content = 'search_content', content_rowid = 'rowid',
+  tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');
+-- Changes to apply to search_fts, in order: an insert of (doc, text, meta),
+-- or with del = 1 the removal of what was indexed for doc.
+CREATE TABLE search_queue (
+  id   INTEGER PRIMARY KEY,
+  doc  INTEGER NOT NULL,
+  del  INTEGER NOT NULL,
+  text TEXT NOT NULL,
+  meta TEXT NOT NULL
+);
+
+CREATE TRIGGER search_on_insert AFTER INSERT ON messages WHEN new.deleted_at = 0 BEGIN
+  INSERT INTO search_docs(rowid, message_id, channel_id, flags)
+  SELECT coalesce(max(rowid) + 1, new.created_at * 1048576), new.id, new.channel_id,
+         (new.text LIKE '%http://%' OR new.text LIKE '%https://%')
+         | (CASE WHEN new.thread_root_id != '' THEN 2 ELSE 0 END)
+         | (CASE WHEN new.reply_count > 0 THEN 4 ELSE 0 END)
+         | (CASE WHEN EXISTS (SELECT 1 FROM message_files f WHERE f.message_id = new.id)
+            THEN 8 ELSE 0 END)
+  FROM search_docs
+  WHERE rowid BETWEEN new.created_at * 1048576 AND new.created_at * 1048576 + 1048575;
+  INSERT INTO search_queue(doc, del, text, meta)
+  VALUES (last_insert_rowid(), 0, new.text, 'c' || new.channel_id || ' u' || new.user_id);
+END;
+
+-- An edit: the old terms out, the new ones in, same rowid. A delete (the
+-- text cleared, deleted_at set): the terms and the doc go.
+CREATE TRIGGER search_on_text AFTER UPDATE OF text, deleted_at ON messages
+WHEN old.text IS NOT new.text OR old.deleted_at != new.deleted_at BEGIN
+  INSERT INTO search_queue(doc, del, text, meta)
+  SELECT d.rowid, 1, old.text, 'c' || old.channel_id || ' u' || old.user_id
+  FROM search_docs d
+  WHERE d.rowid BETWEEN old.created_at * 1048576 AND old.created_at * 1048576 + 1048575
+    AND d.message_id = old.id;
+  INSERT INTO search_queue(doc, del, text, meta)
+  SELECT d.rowid, 0, new.text, 'c' || new.channel_id || ' u' || new.user_id
+  FROM search_docs d
+  WHERE d.rowid BETWEEN new.created_at * 1048576 AND new.created_at * 1048576 + 1048575
+    AND d.message_id = new.id AND new.deleted_at = 0;
+  UPDATE search_docs
+  SET flags = (flags & ~1) | (new.text LIKE '%http://%' OR new.text LIKE '%https://%')
+  WHERE rowid BETWEEN new.created_at * 1048576 AND new.created_at * 1048576 + 1048575
+    AND message_id = new.id AND new.deleted_at = 0;
+  DELETE FROM search_docs
+  WHERE rowid BETWEEN old.created_at * 1048576 AND old.created_at * 1048576 + 1048575
+    AND message_id = old.id AND new.deleted_at != 0;
+END;
+
+CREATE TRIGGER search_on_replies AFTER UPDATE OF reply_count ON messages
+WHEN (old.reply_count > 0) != (new.reply_count > 0) BEGIN
+  UPDATE search_docs SET flags = (flags & ~4) | (CASE WHEN new.reply_count > 0 THEN 4 ELSE 0 END)
+  WHERE rowid BETWEEN new.created_at * 1048576 AND new.created_at * 1048576 + 1048575
+    AND message_id = new.id;
+END;
+
+CREATE TRIGGER search_on_delete AFTER DELETE ON messages BEGIN
+  INSERT INTO search_queue(doc, del, text, meta)
+  SELECT d.rowid, 1, old.text, 'c' || old.channel_id || ' u' || old.user_id
+  FROM search_docs d
+  WHERE d.rowid BETWEEN old.created_at * 1048576 AND old.created_at * 1048576 + 1048575
+    AND d.message_id = old.id;
+  DELETE FROM search_docs
+  WHERE rowid BETWEEN old.created_at * 1048576 AND old.created_at * 1048576 + 1048575
+    AND message_id = old.id;
+END;
+
+CREATE TRIGGER search_on_file AFTER INSERT ON message_files BEGIN
+  UPDATE search_docs SET flags = flags | 8
+  WHERE rowid BETWEEN (SELECT created_at * 1048576 FROM messages WHERE id = new.message_id)
+                  AND (SELECT created_at * 1048576 + 1048575 FROM messages
+                       WHERE id = new.message_id)
+    AND message_id = new.message_id;
+END;
+CREATE TRIGGER search_on_unfile AFTER DELETE ON message_files
+WHEN NOT EXISTS (SELECT 1 FROM message_files WHERE message_id = old.message_id) BEGIN
+  UPDATE search_docs SET flags = flags & ~8
+  WHERE rowid BETWEEN (SELECT created_at * 1048576 FROM messages WHERE id = old.message_id)
+                  AND (SELECT created_at * 1048576 + 1048575 FROM messages
+                       WHERE id = old.message_id)
+    AND message_id = old.message_id;
+END;
+
+-- Index what exists already (an upgrade searches old messages too), oldest
+-- first so that the tiebreak follows the id order within a millisecond.
+INSERT INTO search_docs(rowid, message_id, channel_id, flags)
+SELECT created_at * 1048576
+         + row_number() OVER (PARTITION BY created_at ORDER BY id) - 1,
+       id, channel_id,
+       (text LIKE '%http://%' OR text LIKE '%https://%')
+       | (CASE WHEN thread_root_id != '' THEN 2 ELSE 0 END)
+       | (CASE WHEN reply_count > 0 THEN 4 ELSE 0 END)
+       | (CASE WHEN EXISTS (SELECT 1 FROM message_files f WHERE f.message_id = messages.id)
+          THEN 8 ELSE 0 END)
+FROM messages WHERE deleted_at = 0;
+INSERT INTO search_fts(search_fts) VALUES ('rebuild');
 )sql"},
       {10, "files: uploaded files and their blobs", R"sql(
 -- One row per upload. The bytes are the blob DATA_DIR/blobs/ab/cd/<sha256>

@@ -73,6 +73,7 @@ Result<std::unique_ptr<Connection>> Connection::Open(const std::filesystem::path
 
 Connection::~Connection() {
   for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+  for (auto& [sql, stmt] : text_cache_) sqlite3_finalize(stmt);
   sqlite3_close(db_);
 }
 
@@ -95,6 +96,16 @@ Result<Stmt> Connection::Prepare(const char* sql) {
   int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) return SqliteStatus(rc, db_, std::string("prepare ") + sql);
   cache_.emplace(sql, stmt);
+  return Stmt(stmt);
+}
+
+Result<Stmt> Connection::PrepareText(const std::string& sql) {
+  auto it = text_cache_.find(sql);
+  if (it != text_cache_.end()) return Stmt(it->second);
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  if (rc != SQLITE_OK) return SqliteStatus(rc, db_, "prepare " + sql);
+  text_cache_.emplace(sql, stmt);
   return Stmt(stmt);
 }
 

@@ -91,12 +91,16 @@ class Connection {
   // returned Stmt must not outlive this connection; it resets on destruction.
   Result<Stmt> Prepare(const char* sql);
 
+  // The same for SQL composed at run time (search/), cached by its text.
+  Result<Stmt> PrepareText(const std::string& sql);
+
   sqlite3* raw() { return db_; }
 
  private:
   explicit Connection(sqlite3* db) : db_(db) {}
   sqlite3* db_;
   std::unordered_map<const char*, sqlite3_stmt*> cache_;
+  std::unordered_map<std::string, sqlite3_stmt*> text_cache_;
 };
 
 }  // namespace quik::store

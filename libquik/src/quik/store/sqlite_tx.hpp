@@ -34,6 +34,11 @@ inline constexpr const char kListMessagesSql[] =
 // Above every id (ids are Crockford base32, [0-9A-Z]): "no upper bound".
 inline constexpr const char kAboveEveryId[] = "~";
 
+// Applies the search index changes the triggers of migration 9 queued in
+// the current transaction (store::Store calls it just before each COMMIT,
+// outside the writers' savepoints; sqlite_search.cc).
+Status ApplySearchQueue(Connection& conn);
+
 class SqliteTx final : public Tx {
  public:
   explicit SqliteTx(Connection& conn) : conn_(conn) {}
@@ -193,6 +198,10 @@ class SqliteTx final : public Tx {
   Result<std::vector<File>> ListUnreferencedFiles(Timestamp before, int limit) override;
   Result<bool> DeleteFileIfUnreferenced(std::string_view id) override;
   Result<bool> BlobReferenced(std::string_view sha256) override;
+  Result<std::vector<SearchRow>> Search(const SearchQuery& query) override;
+  Result<std::string> SearchSnippet(std::int64_t rowid, std::string_view match,
+                                    std::string_view open, std::string_view close,
+                                    int tokens) override;
 
   WriteBatch& lmdb() override { return lmdb_; }
 

@@ -260,6 +260,9 @@ void Store::CommitBatch(std::vector<Writer*>& batch) {
       }
     }
   }
+  // The search index's queued changes, once per commit and outside the
+  // savepoints (FTS5 writes a segment at each savepoint; migration 9).
+  if (Status st = ApplySearchQueue(conn); !st.ok()) return fail_all(st);
   // LMDB first: its entries (token lookups) only ever describe work that is
   // committing; if the SQLite commit then fails they describe nothing usable
   // (an index entry for a secret never handed out, or a revocation that the

@@ -95,6 +95,35 @@ struct NotificationQuery {
   int limit = 50;
 };
 
+// A full-text search (search/): the FTS5 expression and the filters, all
+// resolved by the service. Hits are search_docs rowids: created_at << 20 | n.
+struct SearchQuery {
+  // FTS5 expression over search_fts (columns text and meta); empty: none.
+  std::string match;
+  // With no `match`: an FTS5 expression of what must not match; empty: none.
+  std::string not_match;
+  std::vector<std::string> channel_ids;  // only these (the caller may read them)
+  std::int64_t min_rowid = 0;            // inclusive
+  std::int64_t max_rowid = INT64_MAX;    // inclusive (recency paging lowers it)
+  std::int64_t flags = 0;                // every flag in search_docs.flags set
+  std::int64_t any_flags = 0;            // at least one of these set; 0: no condition
+  bool by_relevance = false;             // BM25 of the text (needs `match`); else newest first
+  int offset = 0;                        // relevance paging
+  int relevance_window = 5000;           // relevance ranks this many newest matches
+  int limit = 20;
+  // Newest first with a `match`: each row's snippet() of the text column,
+  // the matches between these markers (the service renders them).
+  bool snippets = false;
+  std::string snippet_open, snippet_close;
+  int snippet_tokens = 24;
+};
+
+struct SearchRow {
+  std::int64_t rowid = 0;
+  std::string message_id;
+  std::string snippet;  // with SearchQuery::snippets
+};
+
 class Tx {
  public:
   virtual ~Tx() = default;
@@ -337,6 +366,13 @@ class Tx {
   virtual Result<bool> DeleteFileIfUnreferenced(std::string_view id) = 0;
   // Whether any file row names the blob (as its content or its thumbnail).
   virtual Result<bool> BlobReferenced(std::string_view sha256) = 0;
+  // Full-text search (search/; the index is kept by triggers of migration 9).
+  virtual Result<std::vector<SearchRow>> Search(const SearchQuery& query) = 0;
+  // The message's text around the terms of `match`, which are wrapped in
+  // `open` and `close`; "" if the row does not match.
+  virtual Result<std::string> SearchSnippet(std::int64_t rowid, std::string_view match,
+                                            std::string_view open, std::string_view close,
+                                            int tokens) = 0;
 
   // LMDB writes that commit together with this transaction (write Tx only):
   // applied just before the SQLite commit, dropped if this Tx's work fails.
