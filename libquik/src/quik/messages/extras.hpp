@@ -3,6 +3,7 @@
 // transactions.
 #pragma once
 
+#include <span>
 #include <string_view>
 
 #include "authz/authz.hpp"
@@ -21,6 +22,10 @@ Status CheckChangeable(const ReadableMessage& m);
 
 // Edit: records the text `before` (the message as it was) and who replaced it.
 Status RecordEdit(store::Tx& tx, const Actor& actor, const Message& before);
+
+// What every message shown to a client carries besides its row: its files
+// and reactions, one query each for the whole page.
+Status LoadDecorations(store::Tx& tx, std::span<Message> messages);
 
 // Delete: unpins the message (with a pin.removed event) and purges its
 // reactions and edit history.

@@ -161,7 +161,7 @@ Status PostInTx(store::Tx& tx, internal::Context& ctx, const Actor& actor,
     if (first) {
       out.message = std::move(*first);
       out.created = false;
-      return tx.LoadFiles({&out.message, 1});
+      return internal::LoadDecorations(tx, {&out.message, 1});
     }
   }
   QUIK_RETURN_IF_ERROR(CheckWritable(access));
@@ -270,8 +270,7 @@ Result<Message> MessageService::Get(const Actor& actor, std::string_view message
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
     QUIK_ASSIGN_OR_RETURN(auto access, authz::MessageFor(tx, who, message_id));
     out = std::move(access.message);
-    QUIK_RETURN_IF_ERROR(tx.LoadFiles({&out, 1}));
-    return tx.LoadReactions({&out, 1});
+    return internal::LoadDecorations(tx, {&out, 1});
   });
 }
 
@@ -294,8 +293,7 @@ Result<Page<Message>> MessageService::List(const Actor& actor, std::string_view 
     q.channel_id = access.channel.id;
     QUIK_ASSIGN_OR_RETURN(out.items, tx.ListMessages(q));
     TrimPage(out, limit);
-    QUIK_RETURN_IF_ERROR(tx.LoadFiles(out.items));
-    return tx.LoadReactions(out.items);
+    return internal::LoadDecorations(tx, out.items);
   });
 }
 
@@ -314,8 +312,7 @@ Result<Page<Message>> MessageService::ListReplies(const Actor& actor, std::strin
     QUIK_ASSIGN_OR_RETURN(out.items,
                           tx.ListReplies(root.channel_id, root.id, page.cursor, limit + 1));
     TrimPage(out, limit);
-    QUIK_RETURN_IF_ERROR(tx.LoadFiles(out.items));
-    return tx.LoadReactions(out.items);
+    return internal::LoadDecorations(tx, out.items);
   });
 }
 
@@ -338,7 +335,8 @@ Result<Message> MessageService::Edit(const Actor& actor, std::string_view messag
     QUIK_ASSIGN_OR_RETURN(auto rows, ResolveMentions(tx, *ctx_, out));
     QUIK_RETURN_IF_ERROR(tx.UpdateMessage(out));
     QUIK_RETURN_IF_ERROR(CountMentions(tx, out, rows, +1));
-    QUIK_RETURN_IF_ERROR(tx.LoadFiles({&out, 1}));  // edits keep the files
+    // An edit keeps the files and reactions.
+    QUIK_RETURN_IF_ERROR(internal::LoadDecorations(tx, {&out, 1}));
     return events::Append(tx, "message.edited", actor.user_id(), out);
   });
 }
@@ -375,4 +373,12 @@ Result<Message> MessageService::Delete(const Actor& actor, std::string_view mess
   });
 }
 
+namespace internal {
+
+Status LoadDecorations(store::Tx& tx, std::span<Message> messages) {
+  QUIK_RETURN_IF_ERROR(tx.LoadFiles(messages));
+  return tx.LoadReactions(messages);
+}
+
+}  // namespace internal
 }  // namespace quik

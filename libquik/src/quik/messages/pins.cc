@@ -43,8 +43,7 @@ Result<Pin> MessageService::PinMessage(const Actor& actor, std::string_view mess
           events::Append(tx, "pin.added", actor.user_id(), out, m.message.workspace_id));
     }
     out.message = std::move(m.message);
-    QUIK_RETURN_IF_ERROR(tx.LoadFiles({&out.message, 1}));
-    return tx.LoadReactions({&out.message, 1});
+    return internal::LoadDecorations(tx, {&out.message, 1});
   });
 }
 
@@ -73,8 +72,7 @@ Result<std::vector<Pin>> MessageService::ListPins(const Actor& actor,
     std::vector<Message> messages;
     messages.reserve(out.size());
     for (Pin& p : out) messages.push_back(std::move(p.message));
-    QUIK_RETURN_IF_ERROR(tx.LoadFiles(messages));
-    QUIK_RETURN_IF_ERROR(tx.LoadReactions(messages));
+    QUIK_RETURN_IF_ERROR(internal::LoadDecorations(tx, messages));
     for (std::size_t i = 0; i < out.size(); ++i) out[i].message = std::move(messages[i]);
     return Status::Ok();
   });

@@ -54,8 +54,7 @@ Result<Message> React(internal::Context& ctx, const Actor& actor, std::string_vi
           tx, change == Change::kAdd ? "reaction.added" : "reaction.removed", who.user.id, row));
     }
     out = std::move(m.message);
-    QUIK_RETURN_IF_ERROR(tx.LoadFiles({&out, 1}));
-    return tx.LoadReactions({&out, 1});
+    return internal::LoadDecorations(tx, {&out, 1});
   });
 }
 

@@ -7,6 +7,7 @@
 
 #include "authz/authz.hpp"
 #include "common/text.hpp"
+#include "messages/extras.hpp"
 #include "notify/decide.hpp"
 #include "search/query.hpp"
 #include "service/context.hpp"
@@ -278,7 +279,7 @@ Result<Page<SearchHit>> SearchService::Search(const Actor& actor, std::string_vi
       messages.push_back(std::move(*m));
       snippets.push_back(std::move(snippet));
     }
-    QUIK_RETURN_IF_ERROR(tx.LoadReactions(messages));
+    QUIK_RETURN_IF_ERROR(internal::LoadDecorations(tx, messages));
     for (std::size_t i = 0; i < messages.size(); ++i) {
       out.items.push_back(SearchHit{std::move(messages[i]), std::move(snippets[i])});
     }
