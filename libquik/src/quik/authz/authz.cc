@@ -79,6 +79,12 @@ Result<WorkspaceAccess> WorkspaceFor(store::Tx& tx, const Principal& who, std::s
   return access;
 }
 
+Result<std::vector<Channel>> ReadableChannels(store::Tx& tx, const Principal& who,
+                                              const WorkspaceAccess& ws) {
+  if (who.system) return tx.ListChannels(ws.workspace.id);
+  return tx.ListChannelsForUser(ws.workspace.id, who.user.id, !ws.is_guest());
+}
+
 Result<ChannelAccess> ChannelFor(store::Tx& tx, const Principal& who, std::string_view ref) {
   auto not_found = [&] { return NotFound("channel '" + std::string(ref) + "' not found"); };
   if (who.system) {

@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "quik/actor.hpp"
 #include "quik/status.hpp"
@@ -44,6 +45,12 @@ struct WorkspaceAccess {
 
 // The workspace if `who` is a member (or the system); kNotFound otherwise.
 Result<WorkspaceAccess> WorkspaceFor(store::Tx& tx, const Principal& who, std::string_view ref);
+
+// Every channel of `ws` that `who` may read now, archived ones included, by
+// the rule of ChannelFor: all of them for the system; for a user the channels
+// they are in, plus the public ones unless they are a guest.
+Result<std::vector<Channel>> ReadableChannels(store::Tx& tx, const Principal& who,
+                                              const WorkspaceAccess& ws);
 
 struct ChannelAccess {
   Channel channel;

@@ -105,13 +105,7 @@ Result<std::vector<Channel>> ChannelService::List(const Actor& actor, std::strin
       [&](store::Tx& tx, std::vector<Channel>& out) -> Status {
         QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
         QUIK_ASSIGN_OR_RETURN(auto access, authz::WorkspaceFor(tx, who, ws_ref));
-        std::vector<Channel> all;
-        if (who.system) {
-          QUIK_ASSIGN_OR_RETURN(all, tx.ListChannels(access.workspace.id));
-        } else {
-          QUIK_ASSIGN_OR_RETURN(
-              all, tx.ListChannelsForUser(access.workspace.id, who.user.id, !access.is_guest()));
-        }
+        QUIK_ASSIGN_OR_RETURN(auto all, authz::ReadableChannels(tx, who, access));
         for (auto& c : all) {
           if (!c.archived || request.include_archived) out.push_back(std::move(c));
         }

@@ -196,15 +196,8 @@ Result<Page<SearchHit>> SearchService::Search(const Actor& actor, std::string_vi
   return ctx_->ReadResult<Page<SearchHit>>([&](store::Tx& tx, Page<SearchHit>& out) -> Status {
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
     QUIK_ASSIGN_OR_RETURN(auto ws, authz::WorkspaceFor(tx, who, workspace_ref));
-    // The channels the caller may read now, by the rules ChannelService::List
-    // shows them (archived ones included).
-    std::vector<Channel> readable;
-    if (who.system) {
-      QUIK_ASSIGN_OR_RETURN(readable, tx.ListChannels(ws.workspace.id));
-    } else {
-      QUIK_ASSIGN_OR_RETURN(readable,
-                            tx.ListChannelsForUser(ws.workspace.id, who.user.id, !ws.is_guest()));
-    }
+    // The channels the caller may read now (archived ones included).
+    QUIK_ASSIGN_OR_RETURN(auto readable, authz::ReadableChannels(tx, who, ws));
     // The FTS5 expression: the words in the text column, in: and from: as
     // meta tokens ("c<id>", "u<id>"), minus the excluded words.
     std::vector<std::string> parts;
