@@ -447,7 +447,9 @@ TEST_CASE("files: a client that goes away mid-upload leaves nothing behind",
   Team t = MakeTeam(fx);
   Api alice = fx.Client(t.alice_token);
   Upload(alice, t.ws.id, "warm.txt", "warm up");  // opens what stays open (db, magic)
-  const std::size_t fds_before = OpenFds();
+  const std::string blob_dir = std::filesystem::canonical(fx.options().data_dir / "blobs").string();
+  const std::size_t sockets_before = OpenFds("socket:");
+  REQUIRE(OpenFds(blob_dir) == 0);
   const std::size_t rows_before = FileRows(fx, t.ws);
   const std::size_t blobs_before = Blobs(fx.options().data_dir).size();
 
@@ -463,15 +465,18 @@ TEST_CASE("files: a client that goes away mid-upload leaves nothing behind",
       std::this_thread::sleep_for(10ms);
     }
     CHECK(TempFiles(fx.options().data_dir) >= 1);  // (an earlier round's may linger a moment)
+    CHECK(OpenFds(blob_dir) >= 1);                 // the server holds it open: this counts
   }                                                // ...and the socket closes here, mid-body.
 
   const auto deadline = quik_http::Clock::now() + 10s;
-  while ((TempFiles(fx.options().data_dir) != 0 || OpenFds() > fds_before) &&
+  while ((TempFiles(fx.options().data_dir) != 0 || OpenFds(blob_dir) != 0 ||
+          OpenFds("socket:") > sockets_before) &&
          quik_http::Clock::now() < deadline) {
     std::this_thread::sleep_for(20ms);
   }
   CHECK(TempFiles(fx.options().data_dir) == 0);
-  CHECK(OpenFds() <= fds_before);
+  CHECK(OpenFds(blob_dir) == 0);  // no temp file left open
+  CHECK(OpenFds("socket:") <= sockets_before);
   CHECK(FileRows(fx, t.ws) == rows_before);
   CHECK(Blobs(fx.options().data_dir).size() == blobs_before);
   // The server keeps serving.
