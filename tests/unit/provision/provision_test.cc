@@ -7,7 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "quik/provision.hpp"
-#include "testing/service_fixture.hpp"
+#include "unit/testing/service_fixture.hpp"
 
 namespace {
 
