@@ -60,6 +60,8 @@ struct Printable {
   std::optional<std::vector<std::string>> quiet_lines;
   // Nothing at all on stdout (serve, which prints its own listening line).
   bool silent = false;
+  // -o yaml: this text instead of `doc` rendered (get: a manifest in its layout).
+  std::optional<std::string> yaml_text;
 };
 
 // A running server's API (--server, --token): JSON in and out. Paths are
@@ -151,6 +153,7 @@ void AddMessageCommands(CLI::App& app, Action* selected);  // message pin, pins,
 void AddServeCommand(CLI::App& app, Action* selected);
 void AddBenchCommands(CLI::App& app, Action* selected);  // bench ws
 void AddSearchCommand(CLI::App& app, Action* selected);
+void AddApplyCommands(CLI::App& app, Action* selected);  // apply, get
 
 // A user (id or email) as JSON, from the service (as the system) or the server.
 quik::Result<nlohmann::json> GetUser(Cli& cli, const std::string& ref);

@@ -38,6 +38,8 @@ constexpr const char* kFooter = R"(Commands:
   quikctl webhook list --workspace W | delete ID | deliveries ID [--status S]
   quikctl files gc [--grace DURATION] [--dry-run] | list W | show ID
   quikctl files upload W PATH --as U [--name N]
+  quikctl apply -f FILE.yaml [--dry-run] [--prune]   (FILE - reads stdin)
+  quikctl get workspace W   (-o yaml: a manifest for apply)
   quikctl bench ws [--subscribers N] [--messages M] [--rate R] [--publishers P]
                    [--idle-seconds S] [--sync normal|full] [--dir DIR] [--keep]
 
@@ -188,6 +190,7 @@ int Run(int argc, char** argv) {
   AddPostCommand(app, &selected);
   AddMessageCommands(app, &selected);
   AddSearchCommand(app, &selected);
+  AddApplyCommands(app, &selected);
   AddServeCommand(app, &selected);
   AddBenchCommands(app, &selected);
   app.footer(kFooter);

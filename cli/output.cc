@@ -278,6 +278,10 @@ void Print(const Printable& p, const GlobalFlags& flags) {
       std::cout << Dump(p.doc, 2) << '\n';
       break;
     case OutputFormat::kYaml: {
+      if (p.yaml_text) {
+        std::cout << *p.yaml_text;
+        break;
+      }
       YAML::Emitter out;
       out.SetIndent(2);
       EmitYaml(out, p.doc);

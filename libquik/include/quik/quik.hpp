@@ -12,6 +12,7 @@
 #include "quik/messages.hpp"
 #include "quik/options.hpp"
 #include "quik/presence.hpp"
+#include "quik/provision.hpp"
 #include "quik/search.hpp"
 #include "quik/service.hpp"
 #include "quik/status.hpp"

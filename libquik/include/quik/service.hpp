@@ -18,6 +18,7 @@
 #include "quik/notifications.hpp"
 #include "quik/options.hpp"
 #include "quik/presence.hpp"
+#include "quik/provision.hpp"
 #include "quik/reads.hpp"
 #include "quik/search.hpp"
 #include "quik/status.hpp"
@@ -50,6 +51,8 @@ class Service {
   virtual WebhookService& webhooks() = 0;
   virtual FileService& files() = 0;
   virtual SearchService& search() = 0;
+  // Declarative provisioning from a manifest (quikctl apply).
+  virtual ProvisionService& provision() = 0;
 
  protected:
   Service() = default;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "authz/authz.hpp"
+#include "channels/channels_internal.hpp"
 #include "common/ids.hpp"
 #include "common/text.hpp"
 #include "events/event_log.hpp"
@@ -22,9 +23,7 @@ Status CheckNotArchived(const Channel& c) {
 
 Status AddChannelMember(store::Tx& tx, const Channel& c, std::string_view user_id,
                         std::string_view actor_id) {
-  ChannelMember m{c.id, std::string(user_id), internal::NowMillis(), "", ""};
-  QUIK_RETURN_IF_ERROR(tx.InsertChannelMember(m));
-  return events::Append(tx, "member.joined", actor_id, m, c.workspace_id);
+  return channels::AddMemberInTx(tx, c, user_id, actor_id);
 }
 
 bool IsDirect(const Channel& c) {
@@ -62,6 +61,66 @@ std::string DirectName(const std::map<std::string, User>& people) {
 
 }  // namespace
 
+namespace channels {
+
+Result<Channel> CreateInTx(store::Tx& tx, const Workspace& ws, std::string_view name,
+                           bool is_private, std::string_view topic, std::string_view creator_id,
+                           std::string_view actor_id) {
+  QUIK_ASSIGN_OR_RETURN(auto taken, tx.GetChannelByName(ws.id, name));
+  if (taken) {
+    return AlreadyExists("a channel named #" + std::string(name) + " already exists in " + ws.slug);
+  }
+  Channel out;
+  out.created_at = internal::NowMillis();
+  out.id = internal::NewId(out.created_at);
+  out.workspace_id = ws.id;
+  out.name = name;
+  out.topic = topic;
+  out.kind = is_private ? ChannelKind::kPrivate : ChannelKind::kPublic;
+  out.created_by = creator_id;
+  QUIK_RETURN_IF_ERROR(tx.InsertChannel(out));
+  QUIK_RETURN_IF_ERROR(events::Append(tx, "channel.created", actor_id, out));
+  if (!creator_id.empty()) QUIK_RETURN_IF_ERROR(AddMemberInTx(tx, out, creator_id, creator_id));
+  return out;
+}
+
+Status UpdateInTx(store::Tx& tx, const Channel& c, std::string_view actor_id) {
+  QUIK_RETURN_IF_ERROR(tx.UpdateChannel(c));
+  return events::Append(tx, "channel.updated", actor_id, c);
+}
+
+Status ArchiveInTx(store::Tx& tx, Channel& c, std::string_view actor_id) {
+  if (c.archived) return Status::Ok();
+  c.archived = true;
+  QUIK_RETURN_IF_ERROR(tx.UpdateChannel(c));
+  return events::Append(tx, "channel.archived", actor_id, c);
+}
+
+Status UnarchiveInTx(store::Tx& tx, Channel& c, std::string_view actor_id) {
+  if (!c.archived) return Status::Ok();
+  c.archived = false;
+  QUIK_RETURN_IF_ERROR(tx.UpdateChannel(c));
+  return events::Append(tx, "channel.unarchived", actor_id, c);
+}
+
+Status AddMemberInTx(store::Tx& tx, const Channel& c, std::string_view user_id,
+                     std::string_view actor_id) {
+  ChannelMember m{c.id, std::string(user_id), internal::NowMillis(), "", ""};
+  QUIK_RETURN_IF_ERROR(tx.InsertChannelMember(m));
+  return events::Append(tx, "member.joined", actor_id, m, c.workspace_id);
+}
+
+Result<bool> RemoveMemberInTx(store::Tx& tx, const Channel& c, std::string_view user_id,
+                              std::string_view actor_id) {
+  QUIK_ASSIGN_OR_RETURN(bool removed, tx.DeleteChannelMember(c.id, user_id));
+  if (!removed) return false;
+  ChannelMember m{c.id, std::string(user_id), internal::NowMillis(), "", ""};
+  QUIK_RETURN_IF_ERROR(events::Append(tx, "member.left", actor_id, m, c.workspace_id));
+  return true;
+}
+
+}  // namespace channels
+
 Result<Channel> ChannelService::Create(const Actor& actor, std::string_view ws_ref,
                                        const NewChannel& spec) {
   QUIK_ASSIGN_OR_RETURN(std::string name, internal::NormalizeChannelName(spec.name));
@@ -71,21 +130,8 @@ Result<Channel> ChannelService::Create(const Actor& actor, std::string_view ws_r
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
     QUIK_ASSIGN_OR_RETURN(auto access, authz::WorkspaceFor(tx, who, ws_ref));
     if (access.is_guest()) return PermissionDenied("guests may not create channels");
-    QUIK_ASSIGN_OR_RETURN(auto taken, tx.GetChannelByName(access.workspace.id, name));
-    if (taken) {
-      return AlreadyExists("a channel named #" + name + " already exists in " +
-                           access.workspace.slug);
-    }
-    out.created_at = internal::NowMillis();
-    out.id = internal::NewId(out.created_at);
-    out.workspace_id = access.workspace.id;
-    out.name = name;
-    out.topic = spec.topic;
-    out.kind = spec.is_private ? ChannelKind::kPrivate : ChannelKind::kPublic;
-    out.created_by = who.user.id;
-    QUIK_RETURN_IF_ERROR(tx.InsertChannel(out));
-    QUIK_RETURN_IF_ERROR(events::Append(tx, "channel.created", actor.user_id(), out));
-    if (!who.system) QUIK_RETURN_IF_ERROR(AddChannelMember(tx, out, who.user.id, who.user.id));
+    QUIK_ASSIGN_OR_RETURN(out, channels::CreateInTx(tx, access.workspace, name, spec.is_private,
+                                                    spec.topic, who.user.id, actor.user_id()));
     return Status::Ok();
   });
 }
@@ -138,8 +184,7 @@ Result<Channel> ChannelService::Update(const Actor& actor, std::string_view ref,
       out.name = *name;
     }
     if (update.topic) out.topic = *update.topic;
-    QUIK_RETURN_IF_ERROR(tx.UpdateChannel(out));
-    return events::Append(tx, "channel.updated", actor.user_id(), out);
+    return channels::UpdateInTx(tx, out, actor.user_id());
   });
 }
 
@@ -152,10 +197,7 @@ Result<Channel> ChannelService::Archive(const Actor& actor, std::string_view ref
     if (!access.ws.is_admin() && out.created_by != who.user.id) {
       return PermissionDenied("only the channel's creator or a workspace admin may archive it");
     }
-    if (out.archived) return Status::Ok();
-    out.archived = true;
-    QUIK_RETURN_IF_ERROR(tx.UpdateChannel(out));
-    return events::Append(tx, "channel.archived", actor.user_id(), out);
+    return channels::ArchiveInTx(tx, out, actor.user_id());
   });
 }
 
@@ -290,10 +332,10 @@ Status ChannelService::RemoveMember(const Actor& actor, std::string_view ref,
     if (!self && !access.ws.is_admin()) {
       return PermissionDenied("only workspace admins may remove others from a channel");
     }
-    QUIK_ASSIGN_OR_RETURN(bool removed, tx.DeleteChannelMember(access.channel.id, user.id));
+    QUIK_ASSIGN_OR_RETURN(bool removed,
+                          channels::RemoveMemberInTx(tx, access.channel, user.id, actor.user_id()));
     if (!removed) return NotFound(user.email + " is not in #" + access.channel.name);
-    ChannelMember m{access.channel.id, user.id, internal::NowMillis(), "", ""};
-    return events::Append(tx, "member.left", actor.user_id(), m, access.channel.workspace_id);
+    return Status::Ok();
   });
 }
 

@@ -17,7 +17,8 @@ bool IsPersonal(std::string_view type) {
 }
 
 bool IsChannelInfo(std::string_view type) {
-  return type == "channel.created" || type == "channel.updated" || type == "channel.archived";
+  return type == "channel.created" || type == "channel.updated" || type == "channel.archived" ||
+         type == "channel.unarchived";
 }
 
 DecodedEvent Decode(Event event) {

@@ -50,7 +50,8 @@ class ServiceImpl final : public Service {
         notifications_(ctx_.get()),
         webhooks_(ctx_.get()),
         files_(ctx_.get()),
-        search_(ctx_.get()) {}
+        search_(ctx_.get()),
+        provision_(ctx_.get()) {}
 
   const Options& options() const override { return ctx_->options; }
   UserService& users() override { return users_; }
@@ -65,6 +66,7 @@ class ServiceImpl final : public Service {
   WebhookService& webhooks() override { return webhooks_; }
   FileService& files() override { return files_; }
   SearchService& search() override { return search_; }
+  ProvisionService& provision() override { return provision_; }
 
   internal::Context* context() { return ctx_.get(); }
 
@@ -82,6 +84,7 @@ class ServiceImpl final : public Service {
   WebhookService webhooks_;
   FileService files_;
   SearchService search_;
+  ProvisionService provision_;
 };
 
 }  // namespace

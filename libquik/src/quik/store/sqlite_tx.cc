@@ -270,6 +270,12 @@ Status SqliteTx::InsertWorkspace(const Workspace& ws) {
   return s.Exec();
 }
 
+Status SqliteTx::UpdateWorkspace(const Workspace& ws) {
+  PREPARE(s, "UPDATE workspaces SET name = ? WHERE id = ?");
+  s.Bind(1, ws.name).Bind(2, ws.id);
+  return s.Exec();
+}
+
 Status SqliteTx::DeleteWorkspace(std::string_view id) {
   // Channels, their members and messages, members and invites cascade.
   PREPARE(s, "DELETE FROM workspaces WHERE id = ?");

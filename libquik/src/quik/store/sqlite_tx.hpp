@@ -59,6 +59,7 @@ class SqliteTx final : public Tx {
   Result<std::vector<Workspace>> ListUserWorkspaces(std::string_view user_id) override;
   Result<std::vector<Member>> ListUserMemberships(std::string_view user_id) override;
   Status InsertWorkspace(const Workspace& ws) override;
+  Status UpdateWorkspace(const Workspace& ws) override;
   Status DeleteWorkspace(std::string_view id) override;
   Result<std::optional<Member>> GetMember(std::string_view workspace_id,
                                           std::string_view user_id) override;

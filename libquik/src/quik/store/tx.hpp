@@ -147,6 +147,8 @@ class Tx {
   // Every membership of one user (without the display fields).
   virtual Result<std::vector<Member>> ListUserMemberships(std::string_view user_id) = 0;
   virtual Status InsertWorkspace(const Workspace& ws) = 0;
+  // Writes the mutable fields: the name.
+  virtual Status UpdateWorkspace(const Workspace& ws) = 0;
   virtual Status DeleteWorkspace(std::string_view id) = 0;  // and everything in it
   virtual Result<std::optional<Member>> GetMember(std::string_view workspace_id,
                                                   std::string_view user_id) = 0;

@@ -9,6 +9,7 @@
 #include "events/event_log.hpp"
 #include "service/context.hpp"
 #include "workspaces/invites.hpp"
+#include "workspaces/workspaces_internal.hpp"
 
 namespace quik {
 
@@ -36,6 +37,64 @@ Result<Member> JoinByInvite(store::Tx& tx, const Invite& invite, std::string_vie
   return std::move(*added);
 }
 
+Result<Workspace> CreateInTx(store::Tx& tx, std::string_view name, std::string_view slug,
+                             std::string_view owner_id, std::string_view actor_id) {
+  QUIK_ASSIGN_OR_RETURN(auto taken, tx.GetWorkspaceBySlug(slug));
+  if (taken) return AlreadyExists("workspace slug '" + std::string(slug) + "' is taken");
+  Workspace out;
+  out.created_at = internal::NowMillis();
+  out.id = internal::NewId(out.created_at);
+  out.name = std::string(internal::TrimWhitespace(name));
+  out.slug = slug;
+  QUIK_RETURN_IF_ERROR(tx.InsertWorkspace(out));
+  QUIK_RETURN_IF_ERROR(events::Append(tx, "workspace.created", actor_id, out));
+  if (!owner_id.empty()) {
+    Member owner{out.id, std::string(owner_id), Role::kOwner, out.created_at, "", ""};
+    QUIK_RETURN_IF_ERROR(tx.UpsertMember(owner));
+    QUIK_RETURN_IF_ERROR(events::Append(tx, "member.joined", actor_id, owner));
+  }
+  return out;
+}
+
+Status RenameInTx(store::Tx& tx, Workspace& ws, std::string_view name, std::string_view actor_id) {
+  ws.name = std::string(internal::TrimWhitespace(name));
+  QUIK_RETURN_IF_ERROR(tx.UpdateWorkspace(ws));
+  return events::Append(tx, "workspace.updated", actor_id, ws);
+}
+
+Result<Member> AddMemberInTx(store::Tx& tx, const Workspace& ws, const User& user, Role role,
+                             std::string_view actor_id) {
+  if (!user.active) return InvalidArgument("user " + user.email + " is deactivated");
+  QUIK_ASSIGN_OR_RETURN(auto existing, tx.GetMember(ws.id, user.id));
+  if (existing) return AlreadyExists(user.email + " is already a member of " + ws.slug);
+  Member m{ws.id, user.id, role, internal::NowMillis(), "", ""};
+  QUIK_RETURN_IF_ERROR(tx.UpsertMember(m));
+  QUIK_RETURN_IF_ERROR(events::Append(tx, "member.joined", actor_id, m));
+  QUIK_ASSIGN_OR_RETURN(auto added, tx.GetMember(m.workspace_id, m.user_id));
+  return std::move(*added);
+}
+
+Status SetRoleInTx(store::Tx& tx, const Workspace& ws, Member& member, Role role,
+                   std::string_view actor_id) {
+  if (member.role == Role::kOwner && role != Role::kOwner) {
+    QUIK_ASSIGN_OR_RETURN(int owners, tx.CountOwners(ws.id));
+    if (owners <= 1) return PermissionDenied("cannot demote the last owner of a workspace");
+  }
+  member.role = role;
+  QUIK_RETURN_IF_ERROR(tx.UpsertMember(member));
+  return events::Append(tx, "member.updated", actor_id, member);
+}
+
+Status RemoveMemberInTx(store::Tx& tx, const Workspace& ws, const Member& member,
+                        std::string_view actor_id) {
+  if (member.role == Role::kOwner) {
+    QUIK_ASSIGN_OR_RETURN(int owners, tx.CountOwners(ws.id));
+    if (owners <= 1) return PermissionDenied("the last owner cannot leave a workspace");
+  }
+  QUIK_RETURN_IF_ERROR(tx.DeleteMember(ws.id, member.user_id));
+  return events::Append(tx, "member.left", actor_id, member);
+}
+
 }  // namespace workspaces
 
 Result<Workspace> WorkspaceService::Create(const Actor& actor, const NewWorkspace& spec) {
@@ -48,19 +107,9 @@ Result<Workspace> WorkspaceService::Create(const Actor& actor, const NewWorkspac
   QUIK_RETURN_IF_ERROR(internal::CheckSlug(slug));
   return ctx_->WriteResult<Workspace>([&](store::Tx& tx, Workspace& out) -> Status {
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
-    QUIK_ASSIGN_OR_RETURN(auto taken, tx.GetWorkspaceBySlug(slug));
-    if (taken) return AlreadyExists("workspace slug '" + slug + "' is taken");
-    out.created_at = internal::NowMillis();
-    out.id = internal::NewId(out.created_at);
-    out.name = std::string(internal::TrimWhitespace(spec.name));
-    out.slug = slug;
-    QUIK_RETURN_IF_ERROR(tx.InsertWorkspace(out));
-    QUIK_RETURN_IF_ERROR(events::Append(tx, "workspace.created", actor.user_id(), out));
-    if (!who.system) {
-      Member owner{out.id, who.user.id, Role::kOwner, out.created_at, "", ""};
-      QUIK_RETURN_IF_ERROR(tx.UpsertMember(owner));
-      QUIK_RETURN_IF_ERROR(events::Append(tx, "member.joined", actor.user_id(), owner));
-    }
+    QUIK_ASSIGN_OR_RETURN(out,
+                          workspaces::CreateInTx(tx, spec.name, slug, who.system ? "" : who.user.id,
+                                                 actor.user_id()));
     return Status::Ok();
   });
 }
@@ -120,16 +169,8 @@ Result<Member> WorkspaceService::AddMember(const Actor& actor, std::string_view 
     QUIK_ASSIGN_OR_RETURN(auto access, authz::WorkspaceFor(tx, who, ws_ref));
     QUIK_RETURN_IF_ERROR(CheckRoleChange(access, std::nullopt, role));
     QUIK_ASSIGN_OR_RETURN(auto user, authz::FindUser(tx, user_ref));
-    if (!user.active) return InvalidArgument("user " + user.email + " is deactivated");
-    QUIK_ASSIGN_OR_RETURN(auto existing, tx.GetMember(access.workspace.id, user.id));
-    if (existing) {
-      return AlreadyExists(user.email + " is already a member of " + access.workspace.slug);
-    }
-    Member m{access.workspace.id, user.id, role, internal::NowMillis(), "", ""};
-    QUIK_RETURN_IF_ERROR(tx.UpsertMember(m));
-    QUIK_RETURN_IF_ERROR(events::Append(tx, "member.joined", actor.user_id(), m));
-    QUIK_ASSIGN_OR_RETURN(auto added, tx.GetMember(m.workspace_id, m.user_id));
-    out = std::move(*added);
+    QUIK_ASSIGN_OR_RETURN(
+        out, workspaces::AddMemberInTx(tx, access.workspace, user, role, actor.user_id()));
     return Status::Ok();
   });
 }
@@ -146,13 +187,8 @@ Result<Member> WorkspaceService::SetRole(const Actor& actor, std::string_view ws
       return NotFound(user.email + " is not a member of " + access.workspace.slug);
     }
     QUIK_RETURN_IF_ERROR(CheckRoleChange(access, member->role, role));
-    if (member->role == Role::kOwner && role != Role::kOwner) {
-      QUIK_ASSIGN_OR_RETURN(int owners, tx.CountOwners(access.workspace.id));
-      if (owners <= 1) return PermissionDenied("cannot demote the last owner of a workspace");
-    }
-    member->role = role;
-    QUIK_RETURN_IF_ERROR(tx.UpsertMember(*member));
-    QUIK_RETURN_IF_ERROR(events::Append(tx, "member.updated", actor.user_id(), *member));
+    QUIK_RETURN_IF_ERROR(
+        workspaces::SetRoleInTx(tx, access.workspace, *member, role, actor.user_id()));
     out = std::move(*member);
     return Status::Ok();
   });
@@ -168,12 +204,7 @@ Status WorkspaceService::RemoveMember(const Actor& actor, std::string_view ws_re
     if (!member) return NotFound(user.email + " is not a member of " + access.workspace.slug);
     bool self = !who.system && user.id == who.user.id;
     if (!self) QUIK_RETURN_IF_ERROR(CheckRoleChange(access, member->role, Role::kGuest));
-    if (member->role == Role::kOwner) {
-      QUIK_ASSIGN_OR_RETURN(int owners, tx.CountOwners(access.workspace.id));
-      if (owners <= 1) return PermissionDenied("the last owner cannot leave a workspace");
-    }
-    QUIK_RETURN_IF_ERROR(tx.DeleteMember(access.workspace.id, user.id));
-    return events::Append(tx, "member.left", actor.user_id(), *member);
+    return workspaces::RemoveMemberInTx(tx, access.workspace, *member, actor.user_id());
   });
 }
 
