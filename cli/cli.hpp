@@ -151,6 +151,7 @@ void AddMessageCommands(CLI::App& app, Action* selected);  // message pin, pins,
 void AddServeCommand(CLI::App& app, Action* selected);
 void AddBenchCommands(CLI::App& app, Action* selected);  // bench ws
 void AddSearchCommand(CLI::App& app, Action* selected);
+void AddTransferCommands(CLI::App& app, Action* selected);  // export, import
 
 // A user (id or email) as JSON, from the service (as the system) or the server.
 quik::Result<nlohmann::json> GetUser(Cli& cli, const std::string& ref);

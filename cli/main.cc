@@ -38,6 +38,8 @@ constexpr const char* kFooter = R"(Commands:
   quikctl webhook list --workspace W | delete ID | deliveries ID [--status S]
   quikctl files gc [--grace DURATION] [--dry-run] | list W | show ID
   quikctl files upload W PATH --as U [--name N]
+  quikctl export --workspace W --to DIR|FILE.jsonl [--with-files]
+  quikctl import --from DIR|FILE.jsonl [--workspace W] [--format quik]
   quikctl bench ws [--subscribers N] [--messages M] [--rate R] [--publishers P]
                    [--idle-seconds S] [--sync normal|full] [--dir DIR] [--keep]
 
@@ -188,6 +190,7 @@ int Run(int argc, char** argv) {
   AddPostCommand(app, &selected);
   AddMessageCommands(app, &selected);
   AddSearchCommand(app, &selected);
+  AddTransferCommands(app, &selected);
   AddServeCommand(app, &selected);
   AddBenchCommands(app, &selected);
   app.footer(kFooter);

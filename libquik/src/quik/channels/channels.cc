@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "authz/authz.hpp"
+#include "channels/channels_internal.hpp"
 #include "common/ids.hpp"
 #include "common/text.hpp"
 #include "events/event_log.hpp"
@@ -20,13 +21,6 @@ Status CheckNotArchived(const Channel& c) {
   return Status::Ok();
 }
 
-Status AddChannelMember(store::Tx& tx, const Channel& c, std::string_view user_id,
-                        std::string_view actor_id) {
-  ChannelMember m{c.id, std::string(user_id), internal::NowMillis(), "", ""};
-  QUIK_RETURN_IF_ERROR(tx.InsertChannelMember(m));
-  return events::Append(tx, "member.joined", actor_id, m, c.workspace_id);
-}
-
 bool IsDirect(const Channel& c) {
   return c.kind == ChannelKind::kDirect || c.kind == ChannelKind::kGroup;
 }
@@ -37,10 +31,32 @@ Status CheckNotDirect(const Channel& c, std::string_view refusal) {
   return Status::Ok();
 }
 
+}  // namespace
+
+namespace channels {
+
+Status AddChannelMember(store::Tx& tx, const Channel& c, std::string_view user_id,
+                        std::string_view actor_id, Timestamp joined_at) {
+  ChannelMember m{c.id, std::string(user_id), joined_at != 0 ? joined_at : internal::NowMillis(),
+                  "", ""};
+  QUIK_RETURN_IF_ERROR(tx.InsertChannelMember(m));
+  return events::Append(tx, "member.joined", actor_id, m, c.workspace_id);
+}
+
+std::string DirectKey(const People& people) {
+  std::string dm_key;
+  for (const auto& [id, user] : people) dm_key += (dm_key.empty() ? "" : ",") + id;
+  return dm_key;
+}
+
+ChannelKind DirectKind(const People& people) {
+  return people.size() <= 2 ? ChannelKind::kDirect : ChannelKind::kGroup;
+}
+
 // A DM's name: a readable label, not a key (the set of people is, as dm_key):
 // "dm-" and its people's email local parts, sorted, in the channel-name
 // alphabet, at most 80 characters.
-std::string DirectName(const std::map<std::string, User>& people) {
+std::string DirectName(const People& people) {
   std::vector<std::string> labels;
   for (const auto& [id, user] : people) {
     std::string label;
@@ -60,6 +76,10 @@ std::string DirectName(const std::map<std::string, User>& people) {
   return name;
 }
 
+}  // namespace channels
+
+namespace {
+using channels::AddChannelMember;
 }  // namespace
 
 Result<Channel> ChannelService::Create(const Actor& actor, std::string_view ws_ref,
@@ -175,7 +195,7 @@ Result<DirectChannel> ChannelService::OpenDirect(const Actor& actor, std::string
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
     QUIK_ASSIGN_OR_RETURN(auto access, authz::WorkspaceFor(tx, who, ws_ref));
     const Workspace& ws = access.workspace;
-    std::map<std::string, User> people;  // by id: deduplicated and sorted for dm_key
+    channels::People people;  // by id: deduplicated and sorted for dm_key
     if (!who.system) people.emplace(who.user.id, who.user);
     for (const std::string& ref : user_refs) {
       // An unknown user and one outside the workspace look the same.
@@ -199,8 +219,7 @@ Result<DirectChannel> ChannelService::OpenDirect(const Actor& actor, std::string
       return InvalidArgument("a group DM holds at most " + std::to_string(kMaxDirectPeople) +
                              " people, not " + std::to_string(people.size()));
     }
-    std::string dm_key;
-    for (const auto& [id, user] : people) dm_key += (dm_key.empty() ? "" : ",") + id;
+    std::string dm_key = channels::DirectKey(people);
 
     QUIK_ASSIGN_OR_RETURN(auto existing, tx.GetChannelByDmKey(ws.id, dm_key));
     if (!existing) {
@@ -208,8 +227,8 @@ Result<DirectChannel> ChannelService::OpenDirect(const Actor& actor, std::string
       c.created_at = internal::NowMillis();
       c.id = internal::NewId(c.created_at);
       c.workspace_id = ws.id;
-      c.name = DirectName(people);
-      c.kind = people.size() <= 2 ? ChannelKind::kDirect : ChannelKind::kGroup;
+      c.name = channels::DirectName(people);
+      c.kind = channels::DirectKind(people);
       c.created_by = who.user.id;
       Status inserted = tx.InsertDirectChannel(c, dm_key);
       if (inserted.ok()) {
