@@ -93,6 +93,10 @@ json ReportJson(const quik::ImportReport& r) {
 
 quik::Result<Printable> Import(Cli& cli, const ImportFlags& f) {
   QUIK_RETURN_IF_ERROR(LocalOnly(cli, "import"));
+  if (f.format == "slack" && f.workspace.empty()) {
+    return cli.Usage("import --format slack needs --workspace W (a Slack export names no "
+                     "workspace; W is created if missing)");
+  }
   QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
   quik::ImportOptions options;
   options.workspace = f.workspace;
@@ -192,7 +196,9 @@ void AddTransferCommands(CLI::App& app, Action* selected) {
                   "Import into this workspace (id or slug; created with that slug if missing). "
                   "Default: the exported workspace's slug")
       ->option_text("W");
-  imp->add_option("--format", imf->format, "quik (default: QuikApp's export format)")
+  imp->add_option("--format", imf->format,
+                  "quik (default: QuikApp's export format) or slack (a Slack export's folder or "
+                  ".zip; needs --workspace)")
       ->option_text("FORMAT");
   OnParsed(imp, selected, [imf](Cli& cli) { return Import(cli, *imf); });
 }

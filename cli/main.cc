@@ -40,6 +40,7 @@ constexpr const char* kFooter = R"(Commands:
   quikctl files upload W PATH --as U [--name N]
   quikctl export --workspace W --to DIR|FILE.jsonl [--with-files]
   quikctl import --from DIR|FILE.jsonl [--workspace W] [--format quik]
+  quikctl import --format slack --from DIR|ZIP --workspace W
   quikctl bench ws [--subscribers N] [--messages M] [--rate R] [--publishers P]
                    [--idle-seconds S] [--sync normal|full] [--dir DIR] [--keep]
 

@@ -159,6 +159,8 @@ inline void WriteSlackExport(const std::filesystem::path& dir) {
                 json::array({hello, join, reply_bob, reply_chloe, topic, bot, huddle}));
 
   json file = msg(kTsFile, "U01ALICE", "Q4 report");
+  file["subtype"] = "file_share";
+  file["pinned_to"] = {"C01GENERAL"};
   file["files"] = {{{"id", "F01REPORT"},
                     {"name", "report.pdf"},
                     {"title", "Q4 report"},

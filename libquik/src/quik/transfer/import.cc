@@ -10,6 +10,7 @@
 #include "notify/decide.hpp"
 #include "quik/service.hpp"
 #include "quik/transfer.hpp"
+#include "quik/slack_import.hpp"
 #include "service/context.hpp"
 #include "transfer/import_writer.hpp"
 
@@ -443,7 +444,8 @@ Result<ImportReport> ImportArchive(Service& service, const Actor& actor,
   if (options.format.empty() || options.format == "quik") {
     return ImportQuik(*ctx, actor, from, options);
   }
-  return InvalidArgument("unknown import format '" + options.format + "' (known: quik)");
+  if (options.format == "slack") return ImportSlackExport(service, actor, from, options);
+  return InvalidArgument("unknown import format '" + options.format + "' (known: quik, slack)");
 }
 
 }  // namespace quik

@@ -75,8 +75,7 @@ struct ArrayFile {
   int LineOf(std::size_t i) const { return i < lines.size() ? lines[i] : 1; }
 };
 
-Result<ArrayFile> ReadArrayFile(Archive& archive, const std::string& rel,
-                                               bool required) {
+Result<ArrayFile> ReadArrayFile(Archive& archive, const std::string& rel, bool required) {
   QUIK_ASSIGN_OR_RETURN(auto text, archive.Read(rel));
   if (!text) {
     if (required) {
