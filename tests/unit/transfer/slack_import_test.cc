@@ -2,6 +2,7 @@
 // (tests/testing/slack_export.hpp) imports with exactly the expected result,
 // and a second run creates nothing.
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <string>
@@ -276,4 +277,32 @@ TEST_CASE("slack import: needs a workspace, an admin and an export", "[transfer]
   REQUIRE_CODE(bad, StatusCode::kInvalidArgument);
   CHECK_THAT(bad.status().message(), Catch::Contains("leads/2017-12-01.json:3: malformed JSON"));
   CHECK_CODE(s.f.workspaces().Get(System(), "acme"), StatusCode::kNotFound);
+}
+
+TEST_CASE("slack import: an interrupted import finishes when run again", "[transfer][slack]") {
+  Imported s;
+  // The first run sees only part of the export (as if killed after #general's
+  // first day): then the whole export.
+  const auto general = s.tmp.path() / "export" / "general";
+  std::filesystem::rename(general / "2017-12-02.json", s.tmp.path() / "later.json");
+  std::filesystem::rename(s.tmp.path() / "export" / "D01AB", s.tmp.path() / "dm-later");
+  auto part = REQUIRE_VALUE(s.Import());
+  CHECK(Kind(part, "message").imported == 8);
+  std::filesystem::rename(s.tmp.path() / "later.json", general / "2017-12-02.json");
+  std::filesystem::rename(s.tmp.path() / "dm-later", s.tmp.path() / "export" / "D01AB");
+  auto rest = REQUIRE_VALUE(s.Import());
+  CHECK(Kind(rest, "message").imported == 7);
+  CHECK(Kind(rest, "message").existing == 8);
+  CHECK(Kind(rest, "file").imported == 1);
+
+  auto channel = REQUIRE_VALUE(s.f.channels().Get(System(), "acme/#general"));
+  auto history = s.History(channel.id);
+  REQUIRE(history.size() == 8);
+  CHECK(history[0].reply_count == 2);
+  CHECK(history[0].reactions.size() == 2);
+  CHECK(history.back().text == "_waves_");
+  auto alice = s.User("alice@acme.test");
+  auto bob = s.User("bob@acme.test");
+  auto dm = REQUIRE_VALUE(s.f.channels().OpenDirect(As(alice), "acme", {bob.id}));
+  CHECK(s.History(dm.channel.id).size() == 2);
 }
