@@ -374,6 +374,13 @@ TEST_CASE("transfer: importing twice creates nothing twice", "[transfer]") {
   CHECK(Snapshot(dst.svc(), "acme").dump() == after_first.dump());
   CHECK(dst.LatestSeq() == seq);  // not even an event
 
+  // Imported back into the workspace it came from: its own ids, nothing doubled.
+  json source_before = Snapshot(src.fx.svc(), "acme");
+  auto home = REQUIRE_VALUE(quik::ImportArchive(src.fx.svc(), System(), out));
+  CHECK(Total(home, "imported") == 0);
+  CHECK(Total(home, "skipped") == 0);
+  CHECK(Snapshot(src.fx.svc(), "acme").dump() == source_before.dump());
+
   // Metadata only (a .jsonl export): the file row is there, its bytes are not.
   auto files = REQUIRE_VALUE(dst.svc().files().List(System(), "acme", {10, ""}));
   REQUIRE(files.items.size() == 1);

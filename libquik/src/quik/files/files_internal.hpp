@@ -8,8 +8,8 @@
 
 #include "authz/authz.hpp"
 #include "files/blob_store.hpp"
-#include "quik/options.hpp"
 #include "quik/files.hpp"
+#include "quik/options.hpp"
 #include "quik/status.hpp"
 #include "quik/types.hpp"
 #include "store/tx.hpp"

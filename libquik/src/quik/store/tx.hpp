@@ -383,8 +383,7 @@ class Tx {
   // Export (transfer/export.cc): every message of a channel, replies and
   // deleted ones too, oldest first, with ids above `after_id` ("" for none).
   virtual Result<std::vector<Message>> ListChannelHistory(std::string_view channel_id,
-                                                          std::string_view after_id,
-                                                          int limit) = 0;
+                                                          std::string_view after_id, int limit) = 0;
   // Every reaction in a channel, oldest first.
   virtual Result<std::vector<ReactionRow>> ListChannelReactions(std::string_view channel_id) = 0;
   // Inserts or replaces the key.

@@ -111,7 +111,26 @@ Result<std::optional<std::string>> ImportWriter::Lookup(store::Tx& tx, std::stri
                                                         std::string_view key) {
   QUIK_RETURN_IF_ERROR(RequireWorkspace());
   if (key.empty()) return std::optional<std::string>();
-  return tx.GetImportKey(workspace_.id, source_, kind, key);
+  QUIK_ASSIGN_OR_RETURN(auto id, tx.GetImportKey(workspace_.id, source_, kind, key));
+  if (id || !local_ids_ || !internal::LooksLikeId(key)) return id;
+  // An export of this very workspace coming back: its ids are ours.
+  bool mine = false;
+  if (kind == "user") {
+    QUIK_ASSIGN_OR_RETURN(auto u, tx.GetUser(key));
+    mine = u.has_value();
+  } else if (kind == "channel") {
+    QUIK_ASSIGN_OR_RETURN(auto c, tx.GetChannel(key));
+    mine = c && c->workspace_id == workspace_.id;
+  } else if (kind == "message") {
+    QUIK_ASSIGN_OR_RETURN(auto m, tx.GetMessage(key));
+    mine = m && m->workspace_id == workspace_.id;
+  } else if (kind == "file") {
+    QUIK_ASSIGN_OR_RETURN(auto f, tx.GetFile(key));
+    mine = f && f->workspace_id == workspace_.id;
+  }
+  if (!mine) return id;
+  QUIK_RETURN_IF_ERROR(PutKey(tx, kind, key, key));
+  return std::optional<std::string>(std::string(key));
 }
 
 Result<std::string> ImportWriter::UserId(store::Tx& tx, std::string_view user_key) {
@@ -126,11 +145,13 @@ Status ImportWriter::Chunk(const std::function<Status(store::Tx&)>& fn) {
                         files::BlobLock::Acquire(files::BlobsDir(ctx_.options.data_dir),
                                                  files::BlobLock::Mode::kShared));
   const Workspace before = workspace_;
+  const bool local_ids_before = local_ids_;
   Status st = ctx_.store->Write([&](store::Tx& tx) -> Status {
     pending_.clear();
     read_ranges_.clear();
     users_cache_.reset();
     workspace_ = before;
+    local_ids_ = local_ids_before;
     QUIK_RETURN_IF_ERROR(fn(tx));
     return FinishChunk(tx);
   });
@@ -139,6 +160,7 @@ Status ImportWriter::Chunk(const std::function<Status(store::Tx&)>& fn) {
   if (!st.ok()) {
     pending_.clear();
     workspace_ = before;
+    local_ids_ = local_ids_before;
     return st;
   }
   for (auto& [kind, c] : pending_) {
@@ -201,6 +223,7 @@ Result<Workspace> ImportWriter::OpenWorkspace(store::Tx& tx, const ImportedWorks
     QUIK_RETURN_IF_ERROR(events::Append(tx, "workspace.created", actor_id_, w));
     (void)Count("workspace", {w.id, Outcome::kCreated});
   }
+  local_ids_ = workspace_.id == spec.key;
   QUIK_RETURN_IF_ERROR(PutKey(tx, "workspace", spec.key, workspace_.id));
   return workspace_;
 }

@@ -30,6 +30,8 @@
 //   then reactions and pins). A reference to an unknown key skips the object
 //   (counted with the reason), except a missing thread root: the reply is
 //   then imported as a top-level message (counted as a note).
+// - An export of a workspace imported back into that same workspace (same
+//   id) recognises its objects by their ids: nothing is duplicated.
 // - Put* returns {local_id, outcome}; a skipped object returns outcome
 //   kSkipped with an empty local_id and is counted under its reason. Errors
 //   (Status) are for real failures (I/O, the database) and abort the chunk.
@@ -242,6 +244,9 @@ class ImportWriter {
   std::string source_;
   std::string actor_id_;
   Workspace workspace_;
+  // The source is this workspace itself (its key is our id): a key with no
+  // import key that names one of our objects is that object.
+  bool local_ids_ = false;
   ImportReport report_;
   std::map<std::string, KindCounts, std::less<>> pending_;  // the current chunk's counts
   std::map<std::string, ReadRange> read_ranges_;            // by channel id / "t:" root id
