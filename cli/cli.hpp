@@ -154,6 +154,7 @@ void AddServeCommand(CLI::App& app, Action* selected);
 void AddBenchCommands(CLI::App& app, Action* selected);  // bench ws
 void AddSearchCommand(CLI::App& app, Action* selected);
 void AddApplyCommands(CLI::App& app, Action* selected);  // apply, get
+void AddTransferCommands(CLI::App& app, Action* selected);  // export, import
 
 // A user (id or email) as JSON, from the service (as the system) or the server.
 quik::Result<nlohmann::json> GetUser(Cli& cli, const std::string& ref);

@@ -40,6 +40,9 @@ constexpr const char* kFooter = R"(Commands:
   quikctl files upload W PATH --as U [--name N]
   quikctl apply -f FILE.yaml [--dry-run] [--prune]   (FILE - reads stdin)
   quikctl get workspace W   (-o yaml: a manifest for apply)
+  quikctl export --workspace W --to DIR|FILE.jsonl [--with-files]
+  quikctl import --from DIR|FILE.jsonl [--workspace W] [--format quik]
+  quikctl import --format slack --from DIR|ZIP --workspace W
   quikctl bench ws [--subscribers N] [--messages M] [--rate R] [--publishers P]
                    [--idle-seconds S] [--sync normal|full] [--dir DIR] [--keep]
 
@@ -191,6 +194,7 @@ int Run(int argc, char** argv) {
   AddMessageCommands(app, &selected);
   AddSearchCommand(app, &selected);
   AddApplyCommands(app, &selected);
+  AddTransferCommands(app, &selected);
   AddServeCommand(app, &selected);
   AddBenchCommands(app, &selected);
   app.footer(kFooter);

@@ -11,6 +11,7 @@ PACKAGES=(
   libssl-dev libyaml-cpp-dev libtomlplusplus-dev nlohmann-json3-dev libcli11-dev
   libhowardhinnant-date-dev tzdata
   libmagic-dev libvips-dev
+  libzip-dev
   catch2
   sqlite3 curl jq
 )

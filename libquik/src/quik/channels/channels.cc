@@ -21,11 +21,6 @@ Status CheckNotArchived(const Channel& c) {
   return Status::Ok();
 }
 
-Status AddChannelMember(store::Tx& tx, const Channel& c, std::string_view user_id,
-                        std::string_view actor_id) {
-  return channels::AddMemberInTx(tx, c, user_id, actor_id);
-}
-
 bool IsDirect(const Channel& c) {
   return c.kind == ChannelKind::kDirect || c.kind == ChannelKind::kGroup;
 }
@@ -36,10 +31,24 @@ Status CheckNotDirect(const Channel& c, std::string_view refusal) {
   return Status::Ok();
 }
 
+}  // namespace
+
+namespace channels {
+
+std::string DirectKey(const People& people) {
+  std::string dm_key;
+  for (const auto& [id, user] : people) dm_key += (dm_key.empty() ? "" : ",") + id;
+  return dm_key;
+}
+
+ChannelKind DirectKind(const People& people) {
+  return people.size() <= 2 ? ChannelKind::kDirect : ChannelKind::kGroup;
+}
+
 // A DM's name: a readable label, not a key (the set of people is, as dm_key):
 // "dm-" and its people's email local parts, sorted, in the channel-name
 // alphabet, at most 80 characters.
-std::string DirectName(const std::map<std::string, User>& people) {
+std::string DirectName(const People& people) {
   std::vector<std::string> labels;
   for (const auto& [id, user] : people) {
     std::string label;
@@ -59,7 +68,7 @@ std::string DirectName(const std::map<std::string, User>& people) {
   return name;
 }
 
-}  // namespace
+}  // namespace channels
 
 namespace channels {
 
@@ -104,8 +113,9 @@ Status UnarchiveInTx(store::Tx& tx, Channel& c, std::string_view actor_id) {
 }
 
 Status AddMemberInTx(store::Tx& tx, const Channel& c, std::string_view user_id,
-                     std::string_view actor_id) {
-  ChannelMember m{c.id, std::string(user_id), internal::NowMillis(), "", ""};
+                     std::string_view actor_id, Timestamp joined_at) {
+  ChannelMember m{c.id, std::string(user_id), joined_at != 0 ? joined_at : internal::NowMillis(),
+                  "", ""};
   QUIK_RETURN_IF_ERROR(tx.InsertChannelMember(m));
   return events::Append(tx, "member.joined", actor_id, m, c.workspace_id);
 }
@@ -217,7 +227,7 @@ Result<DirectChannel> ChannelService::OpenDirect(const Actor& actor, std::string
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
     QUIK_ASSIGN_OR_RETURN(auto access, authz::WorkspaceFor(tx, who, ws_ref));
     const Workspace& ws = access.workspace;
-    std::map<std::string, User> people;  // by id: deduplicated and sorted for dm_key
+    channels::People people;  // by id: deduplicated and sorted for dm_key
     if (!who.system) people.emplace(who.user.id, who.user);
     for (const std::string& ref : user_refs) {
       // An unknown user and one outside the workspace look the same.
@@ -241,8 +251,7 @@ Result<DirectChannel> ChannelService::OpenDirect(const Actor& actor, std::string
       return InvalidArgument("a group DM holds at most " + std::to_string(kMaxDirectPeople) +
                              " people, not " + std::to_string(people.size()));
     }
-    std::string dm_key;
-    for (const auto& [id, user] : people) dm_key += (dm_key.empty() ? "" : ",") + id;
+    std::string dm_key = channels::DirectKey(people);
 
     QUIK_ASSIGN_OR_RETURN(auto existing, tx.GetChannelByDmKey(ws.id, dm_key));
     if (!existing) {
@@ -250,15 +259,15 @@ Result<DirectChannel> ChannelService::OpenDirect(const Actor& actor, std::string
       c.created_at = internal::NowMillis();
       c.id = internal::NewId(c.created_at);
       c.workspace_id = ws.id;
-      c.name = DirectName(people);
-      c.kind = people.size() <= 2 ? ChannelKind::kDirect : ChannelKind::kGroup;
+      c.name = channels::DirectName(people);
+      c.kind = channels::DirectKind(people);
       c.created_by = who.user.id;
       Status inserted = tx.InsertDirectChannel(c, dm_key);
       if (inserted.ok()) {
         out.created = true;
         QUIK_RETURN_IF_ERROR(events::Append(tx, "channel.created", actor.user_id(), c));
         for (const auto& [id, user] : people) {
-          QUIK_RETURN_IF_ERROR(AddChannelMember(tx, c, id, actor.user_id()));
+          QUIK_RETURN_IF_ERROR(channels::AddMemberInTx(tx, c, id, actor.user_id()));
         }
         return Status::Ok();
       }
@@ -273,7 +282,7 @@ Result<DirectChannel> ChannelService::OpenDirect(const Actor& actor, std::string
     // restores the DM.
     for (const auto& [id, user] : people) {
       QUIK_ASSIGN_OR_RETURN(bool in, tx.IsChannelMember(out.channel.id, id));
-      if (!in) QUIK_RETURN_IF_ERROR(AddChannelMember(tx, out.channel, id, actor.user_id()));
+      if (!in) QUIK_RETURN_IF_ERROR(channels::AddMemberInTx(tx, out.channel, id, actor.user_id()));
     }
     return Status::Ok();
   });
@@ -288,7 +297,7 @@ Status ChannelService::Join(const Actor& actor, std::string_view ref) {
         CheckNotDirect(access.channel, "DMs cannot be joined: their people are fixed"));
     if (access.is_member) return Status::Ok();
     QUIK_RETURN_IF_ERROR(CheckNotArchived(access.channel));
-    return AddChannelMember(tx, access.channel, who.user.id, who.user.id);
+    return channels::AddMemberInTx(tx, access.channel, who.user.id, who.user.id);
   });
 }
 
@@ -315,7 +324,7 @@ Status ChannelService::AddMember(const Actor& actor, std::string_view ref,
     }
     QUIK_ASSIGN_OR_RETURN(bool already, tx.IsChannelMember(access.channel.id, user.id));
     if (already) return AlreadyExists(user.email + " is already in #" + access.channel.name);
-    return AddChannelMember(tx, access.channel, user.id, actor.user_id());
+    return channels::AddMemberInTx(tx, access.channel, user.id, actor.user_id());
   });
 }
 

@@ -23,13 +23,15 @@ Generator& Gen() {
   return g;
 }
 
-}  // namespace
+// The 26 characters of the 128 bits `bytes`.
+std::string Encode(const std::array<std::uint8_t, 16>& bytes);
 
-std::string NewId(Timestamp now) {
-  Generator& g = Gen();
+// Mints from `g`: with `monotonic`, an earlier `now` is clamped to the last.
+std::string Mint(Generator& g, Timestamp now, bool monotonic) {
   std::array<std::uint8_t, 16> bytes{};
   {
     std::lock_guard lock(g.mu);
+    if (!monotonic && now < g.last_ms) g.last_ms = -1;
     if (now <= g.last_ms) {
       // Same (or an earlier, after a clock step) millisecond: keep the last
       // time and increment the random part so ids stay strictly increasing.
@@ -53,6 +55,10 @@ std::string NewId(Timestamp now) {
     for (int i = 0; i < 10; ++i)
       bytes[static_cast<size_t>(6 + i)] = g.random[static_cast<size_t>(i)];
   }
+  return Encode(bytes);
+}
+
+std::string Encode(const std::array<std::uint8_t, 16>& bytes) {
   // 128 bits -> 26 base32 characters (the first carries 3 bits).
   std::string out(26, '0');
   // Bit i of the 130-bit string (two leading zero bits, then the 128 bits).
@@ -67,6 +73,15 @@ std::string NewId(Timestamp now) {
     out[static_cast<size_t>(c)] = kAlphabet[v];
   }
   return out;
+}
+
+}  // namespace
+
+std::string NewId(Timestamp now) { return Mint(Gen(), now, true); }
+
+std::string NewIdAt(Timestamp at) {
+  static Generator g;  // its own state: NewId's clock never goes back
+  return Mint(g, at, false);
 }
 
 bool LooksLikeId(std::string_view s) {

@@ -13,6 +13,11 @@ namespace quik::internal {
 // when minted in the same millisecond (the random part is incremented).
 std::string NewId(Timestamp now);
 
+// An id for a given, possibly past, time `at` (imports: a message keeps its
+// original time, so it sorts among the others by it). Not clamped to the
+// last NewId: ids of one `at` minted in a row still increase.
+std::string NewIdAt(Timestamp at);
+
 // Whether `s` has the shape of an id (26 characters of the ULID alphabet).
 bool LooksLikeId(std::string_view s);
 

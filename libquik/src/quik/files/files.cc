@@ -141,6 +141,37 @@ Result<std::vector<File>> AttachableFiles(store::Tx& tx, const authz::Principal&
 
 }  // namespace internal
 
+namespace internal {
+
+Result<File> PlaceStagedBlob(const Options& options, files::StagingFile& staged) {
+  const FilesOptions& opts = options.files;
+  File f;
+  f.size = staged.size();
+  f.sha256 = staged.sha256();
+  f.content_type = files::SniffContentType(staged.fd());
+  const files::ImageInfo image =
+      files::ReadImage(staged.path(), f.content_type, opts.thumbnail_size, opts.max_image_pixels);
+  f.width = image.width;
+  f.height = image.height;
+  std::unique_ptr<files::StagingFile> thumb;
+  const std::filesystem::path dir = files::BlobsDir(options.data_dir);
+  if (!image.thumbnail_jpeg.empty()) {
+    QUIK_ASSIGN_OR_RETURN(thumb, files::StagingFile::Create(dir));
+    QUIK_RETURN_IF_ERROR(thumb->Append(image.thumbnail_jpeg));
+    QUIK_RETURN_IF_ERROR(thumb->Finish());
+  }
+  files::BlobStore store(dir);
+  QUIK_RETURN_IF_ERROR(store.Place(staged));
+  if (thumb) {
+    QUIK_RETURN_IF_ERROR(store.Place(*thumb));
+    f.thumbnail_sha256 = thumb->sha256();
+    f.thumbnail_size = thumb->size();
+  }
+  return f;
+}
+
+}  // namespace internal
+
 namespace {
 
 using internal::Context;
@@ -205,33 +236,12 @@ Result<File> FileService::Commit(const Actor& actor, std::string_view ws_ref, st
   QUIK_RETURN_IF_ERROR(CheckUpload(actor, ws_ref, staged->size()));
   QUIK_RETURN_IF_ERROR(staged->Finish());
 
-  File f;
-  f.name = internal::SanitizeFileName(name);
-  f.size = staged->size();
-  f.sha256 = staged->sha256();
-  f.content_type = files::SniffContentType(staged->fd());
-  const files::ImageInfo image =
-      files::ReadImage(staged->path(), f.content_type, opts.thumbnail_size, opts.max_image_pixels);
-  f.width = image.width;
-  f.height = image.height;
-  std::unique_ptr<files::StagingFile> thumb;
-  const std::filesystem::path dir = files::BlobsDir(ctx_->options.data_dir);
-  if (!image.thumbnail_jpeg.empty()) {
-    QUIK_ASSIGN_OR_RETURN(thumb, files::StagingFile::Create(dir));
-    QUIK_RETURN_IF_ERROR(thumb->Append(image.thumbnail_jpeg));
-    QUIK_RETURN_IF_ERROR(thumb->Finish());
-  }
-
   // From placing the blobs until their row is committed, GC must not judge
   // them unreferenced (BlobLock).
-  files::BlobStore store(dir);
+  const std::filesystem::path dir = files::BlobsDir(ctx_->options.data_dir);
   QUIK_ASSIGN_OR_RETURN(auto lock, files::BlobLock::Acquire(dir, files::BlobLock::Mode::kShared));
-  QUIK_RETURN_IF_ERROR(store.Place(*staged));
-  if (thumb) {
-    QUIK_RETURN_IF_ERROR(store.Place(*thumb));
-    f.thumbnail_sha256 = thumb->sha256();
-    f.thumbnail_size = thumb->size();
-  }
+  QUIK_ASSIGN_OR_RETURN(File f, internal::PlaceStagedBlob(ctx_->options, *staged));
+  f.name = internal::SanitizeFileName(name);
   // A failure from here on leaves the blobs for GC (they may be shared with
   // another upload committing right now).
   return ctx_->WriteResult<File>([&](store::Tx& tx, File& out) -> Status {

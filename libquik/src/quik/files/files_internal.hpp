@@ -7,7 +7,9 @@
 #include <vector>
 
 #include "authz/authz.hpp"
+#include "files/blob_store.hpp"
 #include "quik/files.hpp"
+#include "quik/options.hpp"
 #include "quik/status.hpp"
 #include "quik/types.hpp"
 #include "store/tx.hpp"
@@ -25,6 +27,13 @@ Result<std::vector<File>> AttachableFiles(store::Tx& tx, const authz::Principal&
 
 // The file if `who` may read it (quik/files.hpp); kNotFound otherwise.
 Result<File> ReadableFile(store::Tx& tx, const authz::Principal& who, std::string_view id);
+
+// Moves a finished staging file into the blob store and returns the
+// metadata read from its bytes: size, sha256, the sniffed content type, an
+// image's size, and its thumbnail (made and placed as a blob too). The caller
+// holds a shared files::BlobLock until the row naming the blobs is committed.
+// Uploads (FileService::Commit) and imports (transfer/) both come through here.
+Result<File> PlaceStagedBlob(const Options& options, files::StagingFile& staged);
 
 // "../a\r\nb.txt" -> "ab.txt": the last path component, without control or
 // bidi-override characters and invalid UTF-8, at most kMaxFileNameBytes,

@@ -9,6 +9,7 @@
 #include "files/files_internal.hpp"
 #include "messages/extras.hpp"
 #include "messages/mentions.hpp"
+#include "messages/threads.hpp"
 #include "presence/presence_internal.hpp"
 #include "service/context.hpp"
 
@@ -182,28 +183,8 @@ Status PostInTx(store::Tx& tx, internal::Context& ctx, const Actor& actor,
   m.created_at = now;
   std::optional<Message> root;
   if (!msg.thread_root_id.empty()) {
-    if (internal::LooksLikeId(msg.thread_root_id)) {
-      QUIK_ASSIGN_OR_RETURN(root, tx.GetMessage(msg.thread_root_id));
-    }
-    if (!root || root->channel_id != ch.id) {
-      return InvalidArgument("thread_root_id '" + msg.thread_root_id +
-                             "' is not a message of this channel");
-    }
-    // A reply to a reply belongs to the root's thread.
-    if (!root->thread_root_id.empty()) {
-      QUIK_ASSIGN_OR_RETURN(root, tx.GetMessage(root->thread_root_id));
-      if (!root) return Internal("thread root of a reply is missing");
-    }
-    root->reply_count++;
-    root->reply_seq++;
-    root->last_reply_at = now;
-    if (std::find(root->reply_users.begin(), root->reply_users.end(), who.user.id) ==
-        root->reply_users.end()) {
-      root->reply_users.push_back(who.user.id);
-    }
-    QUIK_RETURN_IF_ERROR(tx.UpdateMessage(*root));
-    m.thread_root_id = root->id;
-    m.reply_ordinal = root->reply_seq;
+    QUIK_ASSIGN_OR_RETURN(root, internal::FindThreadRoot(tx, ch.id, msg.thread_root_id));
+    QUIK_RETURN_IF_ERROR(internal::AddThreadReply(tx, *root, m));
     m.reply_broadcast = msg.reply_broadcast;
   } else if (msg.reply_broadcast) {
     return InvalidArgument("reply_broadcast needs a thread_root_id");
@@ -374,6 +355,38 @@ Result<Message> MessageService::Delete(const Actor& actor, std::string_view mess
 }
 
 namespace internal {
+
+Result<Message> FindThreadRoot(store::Tx& tx, std::string_view channel_id,
+                               std::string_view root_id) {
+  std::optional<Message> root;
+  if (internal::LooksLikeId(root_id)) {
+    QUIK_ASSIGN_OR_RETURN(root, tx.GetMessage(root_id));
+  }
+  if (!root || root->channel_id != channel_id) {
+    return InvalidArgument("thread_root_id '" + std::string(root_id) +
+                           "' is not a message of this channel");
+  }
+  // A reply to a reply belongs to the root's thread.
+  if (!root->thread_root_id.empty()) {
+    QUIK_ASSIGN_OR_RETURN(root, tx.GetMessage(root->thread_root_id));
+    if (!root) return Internal("thread root of a reply is missing");
+  }
+  return std::move(*root);
+}
+
+Status AddThreadReply(store::Tx& tx, Message& root, Message& reply) {
+  root.reply_count++;
+  root.reply_seq++;
+  root.last_reply_at = std::max(root.last_reply_at, reply.created_at);
+  if (std::find(root.reply_users.begin(), root.reply_users.end(), reply.user_id) ==
+      root.reply_users.end()) {
+    root.reply_users.push_back(reply.user_id);
+  }
+  QUIK_RETURN_IF_ERROR(tx.UpdateMessage(root));
+  reply.thread_root_id = root.id;
+  reply.reply_ordinal = root.reply_seq;
+  return Status::Ok();
+}
 
 Status LoadDecorations(store::Tx& tx, std::span<Message> messages) {
   QUIK_RETURN_IF_ERROR(tx.LoadFiles(messages));

@@ -502,6 +502,22 @@ CREATE INDEX files_by_sha256 ON files(sha256);
 CREATE INDEX files_by_thumbnail ON files(thumbnail_sha256) WHERE thumbnail_sha256 != '';
 CREATE INDEX files_by_created ON files(created_at);
 )sql"},
+      {11, "import keys: which local object each imported one became", R"sql(
+-- One row per object an import wrote or matched (transfer/import_writer.hpp):
+-- a rerun of the same import looks its objects up here and skips them, which
+-- makes imports idempotent and resumable. `source` names the origin
+-- ("quik:<exported workspace id>", "slack:<team id>"), `kind` the object
+-- (workspace, user, channel, message, file), `external_id` its id there.
+CREATE TABLE import_keys (
+  workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  source       TEXT NOT NULL,
+  kind         TEXT NOT NULL,
+  external_id  TEXT NOT NULL,
+  local_id     TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  PRIMARY KEY (workspace_id, source, kind, external_id)
+) WITHOUT ROWID;
+)sql"},
   };
   return kMigrations;
 }

@@ -526,6 +526,15 @@ Result<std::vector<Message>> SqliteTx::ListReplies(std::string_view channel_id,
   return All<Message>(s, ReadMessage);
 }
 
+// Export (transfer/): the whole history, replies and deleted messages too.
+Result<std::vector<Message>> SqliteTx::ListChannelHistory(std::string_view channel_id,
+                                                          std::string_view after_id, int limit) {
+  PREPARE(s, "SELECT " MESSAGE_COLS
+             " FROM messages WHERE channel_id = ? AND id > ? ORDER BY id LIMIT ?");
+  s.Bind(1, channel_id).Bind(2, after_id).Bind(3, limit);
+  return All<Message>(s, ReadMessage);
+}
+
 Status SqliteTx::InsertMessage(const Message& m) {
   PREPARE(s, "INSERT INTO messages(" MESSAGE_COLS
              ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");

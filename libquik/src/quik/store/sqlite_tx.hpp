@@ -204,6 +204,18 @@ class SqliteTx final : public Tx {
                                     std::string_view open, std::string_view close,
                                     int tokens) override;
 
+  // Import and export (transfer/; sqlite_transfer.cc, ListChannelHistory here).
+  Result<std::optional<std::string>> GetImportKey(std::string_view workspace_id,
+                                                  std::string_view source, std::string_view kind,
+                                                  std::string_view external_id) override;
+  Status PutImportKey(std::string_view workspace_id, std::string_view source, std::string_view kind,
+                      std::string_view external_id, std::string_view local_id) override;
+  Status AdvanceImportedRead(std::string_view channel_id, std::string_view thread_root_id,
+                             std::int64_t from, std::int64_t to, std::string_view last_id) override;
+  Result<std::vector<Message>> ListChannelHistory(std::string_view channel_id,
+                                                  std::string_view after_id, int limit) override;
+  Result<std::vector<ReactionRow>> ListChannelReactions(std::string_view channel_id) override;
+
   WriteBatch& lmdb() override { return lmdb_; }
 
  private:

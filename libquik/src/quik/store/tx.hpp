@@ -376,6 +376,29 @@ class Tx {
                                             std::string_view open, std::string_view close,
                                             int tokens) = 0;
 
+  // Import keys (migration 11, transfer/import_writer.hpp): the local id an
+  // imported object became, by (workspace, source, kind, external id).
+  virtual Result<std::optional<std::string>> GetImportKey(std::string_view workspace_id,
+                                                          std::string_view source,
+                                                          std::string_view kind,
+                                                          std::string_view external_id) = 0;
+  // Export (transfer/export.cc): every message of a channel, replies and
+  // deleted ones too, oldest first, with ids above `after_id` ("" for none).
+  virtual Result<std::vector<Message>> ListChannelHistory(std::string_view channel_id,
+                                                          std::string_view after_id, int limit) = 0;
+  // Every reaction in a channel, oldest first.
+  virtual Result<std::vector<ReactionRow>> ListChannelReactions(std::string_view channel_id) = 0;
+  // Inserts or replaces the key.
+  virtual Status PutImportKey(std::string_view workspace_id, std::string_view source,
+                              std::string_view kind, std::string_view external_id,
+                              std::string_view local_id) = 0;
+  // Imported history counts as read: the channel members (thread_root_id
+  // empty) or thread followers whose read point was in [from - 1, to) move
+  // it to `to` (message `last_id`); those further behind keep theirs.
+  virtual Status AdvanceImportedRead(std::string_view channel_id, std::string_view thread_root_id,
+                                     std::int64_t from, std::int64_t to,
+                                     std::string_view last_id) = 0;
+
   // LMDB writes that commit together with this transaction (write Tx only):
   // applied just before the SQLite commit, dropped if this Tx's work fails.
   virtual WriteBatch& lmdb() = 0;
