@@ -2,6 +2,7 @@
 // report, idempotency, a truncated export, and bad input (exit codes and
 // FILE:LINE messages).
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "integration/cli_harness.hpp"
+#include "net/http_client.hpp"
 
 namespace {
 
@@ -203,4 +205,31 @@ TEST_CASE("quikctl import while the server runs", "[cli][transfer]") {
   CHECK(report["workspace"] == "copy");
   CHECK(report["workspace_created"] == true);
   CHECK(report["kinds"]["message"]["imported"] == 4);
+
+  // A client of the running server sees the new channels and memberships,
+  // and the history over HTTP, but no message.posted for old messages.
+  json token = dst.Json({"token", "create", "--user", "alice@demo.test"});
+  auto client = quik::net::HttpClient::Connect(server.url());
+  REQUIRE(client.ok());
+  const quik::net::HttpHeaders auth = {
+      {"Authorization", "Bearer " + token["token"].get<std::string>()}};
+  auto events = client->Request("GET", "/api/v1/events?after=0&wait=0", {}, auth);
+  REQUIRE(events.ok());
+  REQUIRE(events->status == 200);
+  const json page = json::parse(events->body);
+  std::set<std::string> types;
+  for (const json& e : page["events"]) {
+    types.insert(e["type"].get<std::string>());
+  }
+  CHECK(types.count("channel.created") == 1);
+  CHECK(types.count("member.joined") == 1);
+  CHECK(types.count("message.posted") == 0);
+  auto history =
+      client->Request("GET", "/api/v1/channels/copy%2F%23general/messages?limit=10", {}, auth);
+  REQUIRE(history.ok());
+  REQUIRE(history->status == 200);
+  json items = json::parse(history->body)["items"];
+  REQUIRE(items.size() == 1);
+  CHECK(items[0]["text"] == "Zürich offsite: who is in?");
+  CHECK(items[0]["reply_count"] == 2);
 }

@@ -19,6 +19,8 @@
 #include "quik/transfer.hpp"
 #include "quik/users.hpp"
 #include "quik/workspaces.hpp"
+#include "service/context.hpp"
+#include "transfer/import_writer.hpp"
 #include "unit/testing/service_fixture.hpp"
 
 namespace {
@@ -533,4 +535,73 @@ TEST_CASE("transfer: import into another, existing workspace merges by email and
   // bob had read #general to its end: the imported history keeps him there.
   auto unreads = REQUIRE_VALUE(dst.svc().reads().ListUnreads(As(bob), "target"));
   for (const auto& st : unreads.channels) CHECK(st.unread_count == 0);
+}
+
+TEST_CASE("transfer: ImportWriter, as the Slack importer uses it", "[transfer]") {
+  ServiceFixture fx;
+  quik::internal::Context* ctx = quik::internal::ContextOf(fx.svc());
+  REQUIRE(ctx != nullptr);
+  using namespace quik::transfer;
+  ImportWriter w(*ctx, "slack:T1");
+  REQUIRE_OK(w.Chunk([&](quik::store::Tx& tx) -> quik::Status {
+    QUIK_RETURN_IF_ERROR(w.OpenWorkspace(tx, {"T1", "Slack Co", "slackco", 0}).status());
+    for (const char* key : {"U1", "U2"}) {
+      ImportedUser u;
+      u.key = key;
+      u.name = std::string("user ") + key;
+      QUIK_RETURN_IF_ERROR(w.PutUser(tx, u).status());  // no email: a placeholder
+      QUIK_RETURN_IF_ERROR(w.PutMember(tx, {key, quik::Role::kMember, 0}).status());
+    }
+    ImportedChannel c;
+    c.key = "C1";
+    c.name = "General";
+    QUIK_RETURN_IF_ERROR(w.PutChannel(tx, c).status());
+    ImportedChannel dm;
+    dm.key = "D1";
+    dm.kind = quik::ChannelKind::kDirect;
+    dm.people = {"U1", "U2"};
+    QUIK_RETURN_IF_ERROR(w.PutChannel(tx, dm).status());
+    QUIK_RETURN_IF_ERROR(w.SetChannelTopic(tx, "ts1", "C1", "first").status());
+    QUIK_RETURN_IF_ERROR(w.SetChannelTopic(tx, "ts2", "C1", "second").status());
+    QUIK_RETURN_IF_ERROR(w.SetChannelTopic(tx, "ts1", "C1", "first").status());  // applied
+    ImportedMessage m;
+    m.key = "M1";
+    m.channel_key = "C404";
+    m.user_key = "U1";
+    m.created_at = 1700000000000;
+    auto skipped = w.PutMessage(tx, m);
+    QUIK_RETURN_IF_ERROR(skipped.status());
+    if (skipped->outcome != Outcome::kSkipped) return quik::Internal("not skipped");
+    w.Skip("message", "unsupported subtype");
+    w.Note("message", "bot message");
+    return quik::Status::Ok();
+  }));
+  const quik::ImportReport& r = w.report();
+  CHECK(r.kinds.at("user").imported == 2);
+  CHECK(r.kinds.at("channel").imported == 2);
+  CHECK(r.kinds.at("channel_topic").imported == 2);
+  CHECK(r.kinds.at("channel_topic").existing == 1);
+  CHECK(r.kinds.at("message").skipped == 2);
+  CHECK(r.kinds.at("message").skipped_why.at("unknown channel") == 1);
+  CHECK(r.kinds.at("message").skipped_why.at("unsupported subtype") == 1);
+  CHECK(r.kinds.at("message").notes.at("bot message") == 1);
+  CHECK(REQUIRE_VALUE(fx.channels().Get(System(), "slackco/#general")).topic == "second");
+  auto u1 = REQUIRE_VALUE(fx.users().Get(System(), "slack-t1-u1@import.invalid"));
+  CHECK(u1.name == "user U1");
+  // The DM is the one OpenDirect opens for that pair.
+  auto u2 = REQUIRE_VALUE(fx.users().Get(System(), "slack-t1-u2@import.invalid"));
+  auto opened = REQUIRE_VALUE(fx.channels().OpenDirect(As(u1), "slackco", {u2.id}));
+  CHECK_FALSE(opened.created);
+
+  // A failing chunk rolls back and drops its counts.
+  CHECK_CODE(w.Chunk([&](quik::store::Tx& tx) -> quik::Status {
+    ImportedUser u;
+    u.key = "U3";
+    u.email = "u3@slack.test";
+    QUIK_RETURN_IF_ERROR(w.PutUser(tx, u).status());
+    return quik::Unavailable("disk on fire");
+  }),
+             quik::StatusCode::kUnavailable);
+  CHECK(w.report().kinds.at("user").imported == 2);
+  CHECK_CODE(fx.users().Get(System(), "u3@slack.test"), quik::StatusCode::kNotFound);
 }
