@@ -11,6 +11,7 @@
 #include <quik/json.hpp>
 
 #include "cli.hpp"
+#include "common/text.hpp"
 
 namespace quikctl {
 namespace {
@@ -109,29 +110,6 @@ void PrintTable(const json& doc, const std::vector<Column>& columns) {
   for (const auto& line : cells) print_line(line);
 }
 
-// YAML would read these plain scalars as something other than a string.
-bool NeedsQuotes(const std::string& s) {
-  if (s.empty()) return true;
-  std::string lower;
-  for (char c : s) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  static const char* const kSpecial[] = {"null", "~", "true", "false", "yes",  "no",    "on",
-                                         "off",  "y", "n",    ".nan",  ".inf", "-.inf", "+.inf"};
-  for (const char* special : kSpecial) {
-    if (lower == special) return true;
-  }
-  // Anything number- or timestamp-like: digits with signs, dots, exponents,
-  // 0x/0o prefixes, or date and time separators.
-  bool has_digit = false;
-  for (char c : lower) {
-    if (std::isdigit(static_cast<unsigned char>(c))) {
-      has_digit = true;
-    } else if (std::string_view("+-._eoxabcdf:tz").find(c) == std::string_view::npos) {
-      return false;
-    }
-  }
-  return has_digit;
-}
-
 void EmitYaml(YAML::Emitter& out, const json& j) {
   switch (j.type()) {
     case json::value_t::object:
@@ -151,7 +129,7 @@ void EmitYaml(YAML::Emitter& out, const json& j) {
       break;
     case json::value_t::string: {
       const auto& s = j.get_ref<const std::string&>();
-      if (NeedsQuotes(s)) out << YAML::DoubleQuoted;
+      if (quik::internal::YamlNeedsQuotes(s)) out << YAML::DoubleQuoted;
       out << s;
       break;
     }

@@ -170,4 +170,26 @@ Result<std::string> NormalizeChannelName(std::string_view name) {
   return n;
 }
 
+bool YamlNeedsQuotes(std::string_view s) {
+  if (s.empty()) return true;
+  const std::string lower = AsciiLower(s);
+  static constexpr std::string_view kSpecial[] = {"null", "~",    "true",  "false", "yes",
+                                                  "no",   "on",   "off",   "y",     "n",
+                                                  ".nan", ".inf", "-.inf", "+.inf"};
+  for (std::string_view special : kSpecial) {
+    if (lower == special) return true;
+  }
+  // Anything number- or timestamp-like: digits with signs, dots, exponents,
+  // 0x/0o prefixes, or date and time separators.
+  bool has_digit = false;
+  for (char c : lower) {
+    if (c >= '0' && c <= '9') {
+      has_digit = true;
+    } else if (std::string_view("+-._eoxabcdf:tz").find(c) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return has_digit;
+}
+
 }  // namespace quik::internal

@@ -1,8 +1,8 @@
 // Validation and normalisation of user-supplied text.
 #pragma once
 
-#include <optional>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,6 +14,11 @@ bool IsValidUtf8(std::string_view s);
 // Unicode code points in valid UTF-8 `s`.
 size_t CodePointCount(std::string_view s);
 std::string AsciiLower(std::string_view s);
+
+// Whether YAML would read `s`, written as a plain scalar, as something other
+// than a string (empty, null, a bool, a number, a date): such strings are
+// written quoted.
+bool YamlNeedsQuotes(std::string_view s);
 std::string_view TrimWhitespace(std::string_view s);
 // A run of 1..18 ASCII digits as a number; nullopt for anything else.
 std::optional<std::int64_t> ParseDigits(std::string_view s);

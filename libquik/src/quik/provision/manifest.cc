@@ -404,29 +404,8 @@ void ReadManifest(const YAML::Node& root, Manifest& manifest, Errors& errors) {
   }
 }
 
-// Strings YAML would read as something else (a bool, a number, null) when
-// written plain; quoting keeps them strings for every reader.
-bool NeedsQuotes(const std::string& s) {
-  if (s.empty()) return true;
-  std::string lower = internal::AsciiLower(s);
-  static const char* const kSpecial[] = {"null", "~", "true", "false", "yes",  "no",    "on",
-                                         "off",  "y", "n",    ".nan",  ".inf", "-.inf", "+.inf"};
-  for (const char* special : kSpecial) {
-    if (lower == special) return true;
-  }
-  bool has_digit = false;
-  for (char c : lower) {
-    if (std::isdigit(static_cast<unsigned char>(c))) {
-      has_digit = true;
-    } else if (std::string_view("+-._eoxabcdf:tz").find(c) == std::string_view::npos) {
-      return false;
-    }
-  }
-  return has_digit;
-}
-
 void EmitString(YAML::Emitter& out, const std::string& s) {
-  if (NeedsQuotes(s)) out << YAML::DoubleQuoted;
+  if (internal::YamlNeedsQuotes(s)) out << YAML::DoubleQuoted;
   out << s;
 }
 

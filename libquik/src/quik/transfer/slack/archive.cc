@@ -68,16 +68,6 @@ class DirArchive : public Archive {
 
   const std::vector<std::string>& Files() const override { return files_; }
 
-  Result<std::optional<std::string>> Read(std::string_view rel) override {
-    if (!Contains(rel)) return std::optional<std::string>();
-    std::string out;
-    QUIK_RETURN_IF_ERROR(Stream(rel, [&](std::string_view chunk) {
-      out.append(chunk);
-      return Status::Ok();
-    }));
-    return std::optional<std::string>(std::move(out));
-  }
-
   Status Stream(std::string_view rel,
                 const std::function<Status(std::string_view)>& sink) override {
     if (!Contains(rel)) return NotFound(Describe(rel) + ": no such file in the export");
@@ -151,17 +141,6 @@ class ZipArchive : public Archive {
 
   const std::vector<std::string>& Files() const override { return files_; }
 
-  Result<std::optional<std::string>> Read(std::string_view rel) override {
-    if (!Contains(rel)) return std::optional<std::string>();
-    std::string out;
-    if (auto size = Size(rel)) out.reserve(static_cast<std::size_t>(*size));
-    QUIK_RETURN_IF_ERROR(Stream(rel, [&](std::string_view chunk) {
-      out.append(chunk);
-      return Status::Ok();
-    }));
-    return std::optional<std::string>(std::move(out));
-  }
-
   Status Stream(std::string_view rel,
                 const std::function<Status(std::string_view)>& sink) override {
     auto it = index_.find(std::string(rel));
@@ -218,6 +197,17 @@ Result<std::unique_ptr<Archive>> Archive::Open(const fs::path& path) {
   }
   if (fs::is_directory(status)) return DirArchive::Open(path);
   return ZipArchive::Open(path);
+}
+
+Result<std::optional<std::string>> Archive::Read(std::string_view rel) {
+  if (!Contains(rel)) return std::optional<std::string>();
+  std::string out;
+  if (auto size = Size(rel)) out.reserve(static_cast<std::size_t>(*size));
+  QUIK_RETURN_IF_ERROR(Stream(rel, [&](std::string_view chunk) {
+    out.append(chunk);
+    return Status::Ok();
+  }));
+  return std::optional<std::string>(std::move(out));
 }
 
 bool Archive::Contains(std::string_view rel) const {

@@ -34,7 +34,7 @@ class Archive {
   virtual const std::vector<std::string>& Files() const = 0;
   bool Contains(std::string_view rel) const;
   // The whole file; nullopt if it does not exist.
-  virtual Result<std::optional<std::string>> Read(std::string_view rel) = 0;
+  Result<std::optional<std::string>> Read(std::string_view rel);
   // The file's bytes in chunks, to `sink` (which may stop the read with an
   // error); kNotFound if it does not exist.
   virtual Status Stream(std::string_view rel,
