@@ -60,6 +60,9 @@ struct Printable {
   std::optional<std::vector<std::string>> quiet_lines;
   // Nothing at all on stdout (serve, which prints its own listening line).
   bool silent = false;
+  // Set: the document is printed, then this error (stderr, and its exit
+  // code): a report that found problems (verify, config check).
+  std::optional<quik::Status> failure;
 };
 
 // A running server's API (--server, --token): JSON in and out. Paths are
@@ -151,6 +154,9 @@ void AddMessageCommands(CLI::App& app, Action* selected);  // message pin, pins,
 void AddServeCommand(CLI::App& app, Action* selected);
 void AddBenchCommands(CLI::App& app, Action* selected);  // bench ws
 void AddSearchCommand(CLI::App& app, Action* selected);
+void AddBackupCommands(CLI::App& app, Action* selected);  // backup, restore, verify
+// version, config check, completion (which walks `app`: add it last).
+void AddOpsCommands(CLI::App& app, Action* selected);
 
 // A user (id or email) as JSON, from the service (as the system) or the server.
 quik::Result<nlohmann::json> GetUser(Cli& cli, const std::string& ref);
