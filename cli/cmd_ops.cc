@@ -173,7 +173,7 @@ std::string BashScript(const std::map<std::string, CommandInfo>& tree) {
       "# Load it with: source <(quikctl completion bash)\n"
       "# or install it as /usr/share/bash-completion/completions/quikctl.\n\n";
   out += Tables(tree);
-  out += R"(
+  out += R"SH(
 _quikctl() {
   local cur="${COMP_WORDS[COMP_CWORD]}"
   local prev="${COMP_WORDS[COMP_CWORD-1]}"
@@ -186,10 +186,12 @@ _quikctl() {
     esac
   done
   case "$prev" in
-    )" + std::string(kDirOptions) +
-         R"() COMPREPLY=($(compgen -d -- "$cur")); return ;;
-    )" + std::string(kFileOptions) +
-         R"() COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    )SH" +
+         std::string(kDirOptions) +
+         R"SH() COMPREPLY=($(compgen -d -- "$cur")); return ;;
+    )SH" +
+         std::string(kFileOptions) +
+         R"SH() COMPREPLY=($(compgen -f -- "$cur")); return ;;
     -o|--output) COMPREPLY=($(compgen -W "table json yaml" -- "$cur")); return ;;
   esac
   if [[ "$cmdpath" == "completion" ]]; then
@@ -202,7 +204,7 @@ _quikctl() {
   fi
 }
 complete -o default -F _quikctl quikctl
-)";
+)SH";
   return out;
 }
 
@@ -212,7 +214,7 @@ std::string ZshScript(const std::map<std::string, CommandInfo>& tree) {
       "# Load it with: source <(quikctl completion zsh)\n"
       "# or install it as _quikctl in a directory of $fpath.\n\n";
   out += Tables(tree);
-  out += R"(
+  out += R"SH(
 _quikctl() {
   local cmdpath="" w i
   for ((i = 2; i < CURRENT; i++)); do
@@ -222,10 +224,12 @@ _quikctl() {
     esac
   done
   case "${words[CURRENT-1]}" in
-    )" + std::string(kDirOptions) +
-         R"() _files -/; return ;;
-    )" + std::string(kFileOptions) +
-         R"() _files; return ;;
+    )SH" +
+         std::string(kDirOptions) +
+         R"SH() _files -/; return ;;
+    )SH" +
+         std::string(kFileOptions) +
+         R"SH() _files; return ;;
     -o|--output) compadd table json yaml; return ;;
   esac
   if [[ "$cmdpath" == "completion" ]]; then
@@ -243,7 +247,7 @@ if [[ "${zsh_eval_context[-1]}" == loadautofunc ]]; then
 else
   compdef _quikctl quikctl
 fi
-)";
+)SH";
   return out;
 }
 

@@ -164,6 +164,7 @@ TEST_CASE("backup: taken while the server takes posts, it restores every acknowl
   const int before_count = count.load();
   CliRun backup =
       Quikctl(fx.options().data_dir, {"-o", "json", "backup", "--to", backup_dir.string()});
+  const int during_backup = count.load() - before_count;
   wait_for(count.load() + 10);  // the server kept taking posts
   stop = true;
   writer.join();
@@ -180,6 +181,7 @@ TEST_CASE("backup: taken while the server takes posts, it restores every acknowl
   CHECK(fs::exists(backup_dir / "lmdb" / "data.mdb"));
   CHECK(HiddenEntries(tmp.path()).empty());  // no temp dir left behind
   REQUIRE(before_count >= 30);
+  CHECK(during_backup > 0);  // posts were acknowledged while it ran
 
   REQUIRE_EXIT(Quikctl(tmp.path() / "unused", {"verify", "--backup", backup_dir.string()}), 0);
 
@@ -239,7 +241,7 @@ TEST_CASE("backup: taken while the server takes posts, it restores every acknowl
 }
 
 TEST_CASE(
-    "backup: into a non-empty directory is a conflict; a data dir that is not set up is "
+    "backup: into a non-empty directory is a conflict, and a data dir that is not set up is "
     "not found",
     "[backup][cli]") {
   Populated p;
@@ -259,6 +261,19 @@ TEST_CASE(
 
   REQUIRE_EXIT(Quikctl(p.env.root() / "nothing", {"backup", "--to", (p.env.root() / "b").string()}),
                3);
+}
+
+TEST_CASE("backup: a fresh data dir, without LMDB or blobs yet, backs up, restores and verifies",
+          "[backup][cli]") {
+  QuikctlEnv env;
+  REQUIRE_EXIT(env.Run({"verify"}), 0);
+  const fs::path b = env.root() / "b";
+  REQUIRE_EXIT(env.Run({"backup", "--to", b.string()}), 0);
+  REQUIRE_EXIT(Quikctl(env.root() / "x", {"verify", "--backup", b.string()}), 0);
+  const fs::path restored = env.root() / "restored";
+  REQUIRE_EXIT(Quikctl(restored, {"restore", "--from", b.string()}), 0);
+  REQUIRE_EXIT(Quikctl(restored, {"workspace", "list"}), 0);
+  REQUIRE_EXIT(Quikctl(restored, {"verify"}), 0);
 }
 
 TEST_CASE("backup: the manifest lists every file with its size and SHA-256", "[backup][cli]") {
@@ -365,7 +380,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "verify: a healthy data dir passes; a corrupt blob, a missing blob and a damaged "
+    "verify: a healthy data dir passes, and a corrupt blob, a missing blob and a damaged "
     "database are found",
     "[backup][cli]") {
   Populated p;

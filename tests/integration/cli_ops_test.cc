@@ -79,7 +79,7 @@ TEST_CASE("version: quikctl's version and its libraries'", "[ops][cli]") {
   CHECK(quiet.out == "0.1.0\n");
 }
 
-TEST_CASE("config check: effective values of a good file; every error with FILE:LINE:",
+TEST_CASE("config check: effective values of a good file, every error with FILE:LINE:",
           "[ops][cli]") {
   QuikctlEnv env;  // its quik.toml sets storage.sync and auth.scrypt_log2_n
   const std::string file = env.config_path().string();

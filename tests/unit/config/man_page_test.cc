@@ -69,7 +69,7 @@ TEST_CASE("config: quik.toml(5) documents every key with its default", "[config]
   }
 }
 
-TEST_CASE("config: CheckOptionsText lists every problem in file order; ListSettings shows values",
+TEST_CASE("config: CheckOptionsText lists every problem in file order, ListSettings shows values",
           "[config]") {
   CHECK(quik::CheckOptionsText("[storage]\nsync = \"normal\"\n", "f.toml").empty());
   auto problems = quik::CheckOptionsText(

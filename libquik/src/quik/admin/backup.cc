@@ -365,7 +365,9 @@ void VerifyContents(const fs::path& dir, int busy_timeout_ms, bool lmdb_lockless
   const fs::path blobs_dir = files::BlobsDir(dir);
   std::int64_t count = 0, bytes = 0;
   std::set<std::string> present;
-  if (fs::is_directory(blobs_dir, ec)) {
+  const bool have_blobs = fs::is_directory(blobs_dir, ec);
+  ec.clear();  // no blobs/ yet: nothing was uploaded
+  if (have_blobs) {
     for (const auto& a : fs::directory_iterator(blobs_dir, ec)) {
       const std::string an = a.path().filename().string();
       if (an.size() != 2 || !a.is_directory(ec)) continue;  // tmp, .lock
@@ -417,8 +419,8 @@ void VerifyContents(const fs::path& dir, int busy_timeout_ms, bool lmdb_lockless
   }
 }
 
-Result<BackupManifest> ManifestFromJson(const json& j, const std::string& file) {
-  auto bad = [&](const std::string& what) { return InvalidArgument(file + ": " + what); };
+Result<BackupManifest> ManifestFromJson(const json& j, const std::string& source) {
+  auto bad = [&](const std::string& what) { return InvalidArgument(source + ": " + what); };
   if (!j.is_object()) return bad("expected a JSON object");
   BackupManifest m;
   if (!j.contains("format_version") || !j["format_version"].is_number_integer()) {
