@@ -153,14 +153,16 @@ std::string Header(const std::map<std::string, CommandInfo>& tree, std::string_v
 std::string Tables(const std::map<std::string, CommandInfo>& tree) {
   std::string subs = "_quikctl_subcommands() {\n  case \"$1\" in\n";
   std::string opts = "_quikctl_options() {\n  case \"$1\" in\n";
-  const std::string globals = Join(tree.at("").options);
   for (const auto& [path, info] : tree) {
     if (!info.subcommands.empty()) {
       subs += "    \"" + path + "\") echo \"" + Join(info.subcommands) + "\" ;;\n";
     }
-    std::string words = path.empty() ? globals : Join(info.options);
-    if (!path.empty()) words += (words.empty() ? "" : " ") + globals;
-    opts += "    \"" + path + "\") echo \"" + words + "\" ;;\n";
+    // The command's own flags, then the global ones (each once).
+    std::vector<std::string> words = info.options;
+    for (const std::string& g : tree.at("").options) {
+      if (std::find(words.begin(), words.end(), g) == words.end()) words.push_back(g);
+    }
+    opts += "    \"" + path + "\") echo \"" + Join(words) + "\" ;;\n";
   }
   subs += "  esac\n}\n";
   opts += "  esac\n}\n";

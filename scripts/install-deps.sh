@@ -13,6 +13,7 @@ PACKAGES=(
   libmagic-dev libvips-dev
   catch2
   sqlite3 curl jq
+  zsh  # the completion test checks the zsh script with zsh -n
 )
 
 missing=()
