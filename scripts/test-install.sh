@@ -15,6 +15,8 @@ test -f "$tmp/prefix/share/man/man1/quikctl.1"
 test -f "$tmp/prefix/share/man/man5/quik.toml.5"
 test -f "$tmp/prefix/share/man/man7/quik-api.7"
 test -x "$tmp/prefix/bin/quikctl"
+grep -q '^#   quikctl backup$' "$tmp/prefix/share/bash-completion/completions/quikctl"
+grep -q '^#compdef quikctl$' "$tmp/prefix/share/zsh/site-functions/_quikctl"
 quikctl() { "$tmp/prefix/bin/quikctl" "$@"; }
 # The installed quikctl runs and knows its version.
 quikctl -o json version | jq -e '.version | test("^[0-9]+\\.[0-9]+\\.[0-9]+$")' >/dev/null
