@@ -190,6 +190,9 @@ TEST_CASE("backup: taken while the server takes posts, it restores every acknowl
   CHECK(fs::exists(backup_dir / "quik.db"));
   CHECK(fs::exists(backup_dir / "lmdb" / "data.mdb"));
   CHECK(HiddenEntries(tmp.path()).empty());  // no temp dir left behind
+  // Only its owner may read it: it holds password hashes and secrets.
+  CHECK((fs::status(backup_dir).permissions() & (fs::perms::group_all | fs::perms::others_all)) ==
+        fs::perms::none);
   REQUIRE(before_count >= 30);
   CHECK(during_backup > 0);  // posts were acknowledged while it ran
 

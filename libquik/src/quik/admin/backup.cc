@@ -88,7 +88,7 @@ Result<Digest> HashFile(const fs::path& src, const fs::path* dst = nullptr) {
   if (in.get() < 0) return Errno("cannot open", src);
   files::Fd out;
   if (dst != nullptr) {
-    out = files::Fd(::open(dst->c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    out = files::Fd(::open(dst->c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
     if (out.get() < 0) return Errno("cannot create", *dst);
   }
   std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
@@ -193,7 +193,8 @@ class TempDir {
     fs::path path =
         target.parent_path() / ("." + target.filename().string() + "." + std::string(purpose) +
                                 "-" + internal::NewId(internal::NowMillis()));
-    if (::mkdir(path.c_str(), 0755) != 0) return Errno("cannot create directory", path);
+    // 0700: a backup holds password hashes and webhook secrets.
+    if (::mkdir(path.c_str(), 0700) != 0) return Errno("cannot create directory", path);
     return TempDir(std::move(path));
   }
   TempDir(TempDir&& other) noexcept : path_(std::move(other.path_)), keep_(other.keep_) {
@@ -210,7 +211,12 @@ class TempDir {
   const fs::path& path() const { return path_; }
   // Renames it to `target` (an empty directory there is replaced).
   Status MoveTo(const fs::path& target) {
-    if (::rename(path_.c_str(), target.c_str()) != 0) return Errno("cannot rename to", target);
+    if (::rename(path_.c_str(), target.c_str()) != 0) {
+      if (errno == ENOTEMPTY || errno == EEXIST) {  // filled meanwhile by someone else
+        return AlreadyExists(target.string() + " is not empty any more; nothing was written");
+      }
+      return Errno("cannot rename to", target);
+    }
     keep_ = true;
     return SyncPath(target.parent_path(), true);
   }
