@@ -17,9 +17,11 @@
 // DIR and renames it to DIR at the end, so a DIR that exists is complete.
 //
 // Thread and process safety: these functions may run while other processes
-// use the data dir. Do not call them on a data dir that this process has open
-// (quik::Service or quik::Server): LMDB must not be opened twice in one
-// process; they fail with kInternal if it is.
+// use the data dir, and from any thread. A program that has the data dir open
+// itself (quik::Service or quik::Server) backs it up with the Service
+// overload; the others would open LMDB a second time in the process, which
+// LMDB forbids (BackupDataDir(Options) then fails with kInternal, and
+// VerifyDataDir reports the lmdb check as a problem).
 #pragma once
 
 #include <cstdint>
@@ -28,6 +30,7 @@
 #include <vector>
 
 #include "quik/options.hpp"
+#include "quik/service.hpp"
 #include "quik/status.hpp"
 #include "quik/types.hpp"
 
@@ -68,6 +71,11 @@ struct BackupOptions {
 // directory (kAlreadyExists otherwise). kNotFound if the data dir is not
 // initialised.
 Result<BackupManifest> BackupDataDir(const Options& options, const std::filesystem::path& to,
+                                     const BackupOptions& backup_options = {});
+// The same for a program that has the data dir open: backs up the data dir
+// of `service` (made by Service::Open, or a Server's service()) while it is
+// in use, through its own LMDB environment.
+Result<BackupManifest> BackupDataDir(Service& service, const std::filesystem::path& to,
                                      const BackupOptions& backup_options = {});
 
 // Reads DIR/backup.json. kInvalidArgument naming the file if it is missing

@@ -46,6 +46,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <set>
 #include <system_error>
@@ -56,6 +57,7 @@
 #include "common/ids.hpp"
 #include "files/blob_store.hpp"
 #include "quik/version.hpp"
+#include "service/context.hpp"
 #include "store/backup.hpp"
 #include "store/lmdb_env.hpp"
 
@@ -494,8 +496,14 @@ std::string VerifyReport::Summary() const {
   return std::to_string(n) + (n == 1 ? " check failed: " : " checks failed: ") + out;
 }
 
-Result<BackupManifest> BackupDataDir(const Options& options, const fs::path& to_in,
-                                     const BackupOptions& backup_options) {
+namespace {
+
+// BackupDataDir. `open_lmdb`: the data dir's LMDB environment (this
+// process's own when it has the data dir open, else a new one).
+using LmdbOpener = std::function<Result<store::LmdbEnv*>()>;
+
+Result<BackupManifest> Backup(const Options& options, const fs::path& to_in,
+                              const BackupOptions& backup_options, const LmdbOpener& open_lmdb) {
   const fs::path data_dir = Normalized(options.data_dir);
   std::error_code ec;
   if (!fs::is_regular_file(data_dir / kDatabaseName, ec)) {
@@ -566,7 +574,7 @@ Result<BackupManifest> BackupDataDir(const Options& options, const fs::path& to_
     if (::mkdir(lmdb_copy.c_str(), 0755) != 0) return Errno("cannot create directory", lmdb_copy);
     const std::uint64_t map_size = options.storage.lmdb_map_size_mib << 20;
     {
-      QUIK_ASSIGN_OR_RETURN(auto env, store::LmdbEnv::Open(data_dir / "lmdb", map_size));
+      QUIK_ASSIGN_OR_RETURN(store::LmdbEnv * env, open_lmdb());
       QUIK_RETURN_IF_ERROR(env->CopyTo(lmdb_copy, backup_options.compact_lmdb));
     }
     {
@@ -597,6 +605,26 @@ Result<BackupManifest> BackupDataDir(const Options& options, const fs::path& to_
   QUIK_RETURN_IF_ERROR(SyncTree(tmp.path()));
   QUIK_RETURN_IF_ERROR(tmp.MoveTo(to));
   return m;
+}
+
+}  // namespace
+
+Result<BackupManifest> BackupDataDir(const Options& options, const fs::path& to,
+                                     const BackupOptions& backup_options) {
+  std::unique_ptr<store::LmdbEnv> env;
+  return Backup(options, to, backup_options, [&]() -> Result<store::LmdbEnv*> {
+    QUIK_ASSIGN_OR_RETURN(env, store::LmdbEnv::Open(options.data_dir / "lmdb",
+                                                    options.storage.lmdb_map_size_mib << 20));
+    return env.get();
+  });
+}
+
+Result<BackupManifest> BackupDataDir(Service& service, const fs::path& to,
+                                     const BackupOptions& backup_options) {
+  internal::Context* ctx = internal::ContextOf(service);
+  if (ctx == nullptr) return InvalidArgument("BackupDataDir needs a Service made by Service::Open");
+  return Backup(ctx->options, to, backup_options,
+                [ctx]() -> Result<store::LmdbEnv*> { return &ctx->store->lmdb(); });
 }
 
 Result<BackupManifest> ReadBackupManifest(const fs::path& dir_in) {
