@@ -155,7 +155,7 @@ void AddServeCommand(CLI::App& app, Action* selected);
 void AddBenchCommands(CLI::App& app, Action* selected);  // bench ws
 void AddSearchCommand(CLI::App& app, Action* selected);
 void AddBackupCommands(CLI::App& app, Action* selected);  // backup, restore, verify
-// version, config check, completion (which walks `app`: add it last).
+// version, config check, completion (which walks the whole command tree when it runs).
 void AddOpsCommands(CLI::App& app, Action* selected);
 
 // A user (id or email) as JSON, from the service (as the system) or the server.
