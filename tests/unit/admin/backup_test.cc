@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 
+#include "presence/presence_internal.hpp"
 #include "store/sqlite.hpp"
 #include "testing/temp_dir.hpp"
 #include "unit/testing/service_fixture.hpp"
@@ -27,6 +28,10 @@ TEST_CASE("backup: an embedder backs up the data dir it has open, and restores i
   auto file = fx.svc().files().UploadBytes(As(alice), ws.id, "a.txt", "file bytes\n");
   REQUIRE(file.ok());
   quik::IssuedToken old_token = fx.CreateToken(alice, "old");
+  // Alice is connected and Bob chose "away": presence before the backup.
+  quik::User bob = fx.CreateUser("Bob");
+  REQUIRE(quik::presence::MarkConnected(*quik::internal::ContextOf(fx.svc()), alice.id).ok());
+  REQUIRE(fx.svc().presence().Set(As(bob), quik::PresenceStatus::kAway).ok());
 
   quik_test::TempDir tmp("quik-backup-unit");
   const fs::path to = tmp.path() / "b";
@@ -70,6 +75,14 @@ TEST_CASE("backup: an embedder backs up the data dir it has open, and restores i
   auto f = (*svc)->files().Get(System(), file->id);
   REQUIRE(f.ok());
   CHECK(f->sha256 == file->sha256);
+  // Nobody is connected to the restored instance; chosen statuses stay.
+  auto alice_presence = (*svc)->presence().Get(System(), alice.id);
+  REQUIRE(alice_presence.ok());
+  CHECK(alice_presence->status == quik::PresenceStatus::kOffline);
+  CHECK(alice_presence->last_seen > 0);
+  auto bob_presence = (*svc)->presence().Get(System(), bob.id);
+  REQUIRE(bob_presence.ok());
+  CHECK(bob_presence->manual == quik::PresenceStatus::kAway);
   // The token index is rebuilt from the restored tokens table.
   CHECK((*svc)->auth().Authenticate(old_token.secret).ok());
   CHECK_FALSE((*svc)->auth().Authenticate(new_token.secret).ok());

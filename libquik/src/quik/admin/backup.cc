@@ -28,7 +28,10 @@
 //   data dir rebuilds it from the restored tokens table
 //   (service/service.cc). The "users.bootstrapped" flag is dropped too, for
 //   the same reason (it is re-derived from the users table). Presence may be
-//   a moment newer than the database; it is ephemeral and corrects itself.
+//   a moment newer than the database, which does not matter (an entry of a
+//   user the database does not have yet is never read); the copy marks
+//   everyone offline, since nobody is connected to a restored instance, and
+//   keeps chosen statuses and last_seen.
 //
 // - quik.toml, when the data dir has one.
 //
@@ -56,6 +59,7 @@
 #include "auth/tokens.hpp"
 #include "common/ids.hpp"
 #include "files/blob_store.hpp"
+#include "presence/presence_internal.hpp"
 #include "quik/version.hpp"
 #include "service/context.hpp"
 #include "store/backup.hpp"
@@ -584,6 +588,20 @@ Result<BackupManifest> Backup(const Options& options, const fs::path& to_in,
       batch.Delete(store::Db::kMeta, auth::kTokenIndexMetaKey);
       batch.Delete(store::Db::kMeta, kBootstrappedKey);
       QUIK_RETURN_IF_ERROR(env->Apply(batch));
+      // Nobody is connected to a restored instance: everyone is offline,
+      // keeping their chosen status and when they were last seen.
+      QUIK_RETURN_IF_ERROR(
+          env->RewriteAll(store::Db::kPresence,
+                          [](std::string_view user_id,
+                             std::string_view bytes) -> Result<std::optional<std::string>> {
+                            auto presence = presence::DecodePresence(user_id, bytes);
+                            if (!presence.ok())
+                              return std::optional<std::string>();  // verify's business
+                            if (presence->status == PresenceStatus::kOffline)
+                              return std::optional<std::string>();
+                            presence->status = PresenceStatus::kOffline;
+                            return std::optional<std::string>(presence::EncodePresence(*presence));
+                          }));
     }
     fs::remove(lmdb_copy / "lock.mdb", ec);
     QUIK_RETURN_IF_ERROR(SyncPath(lmdb_copy / "data.mdb", false));

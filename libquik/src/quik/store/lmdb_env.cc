@@ -373,6 +373,41 @@ Status LmdbEnv::Clear(Db db) {
   return Status::Ok();
 }
 
+Status LmdbEnv::RewriteAll(Db db, const RewriteFn& fn) {
+  Txn txn;
+  int rc = txn.Begin(handles_->env, 0);
+  if (rc != 0) return MdbError(rc, "begin write", dir_);
+  std::vector<std::pair<std::string, std::string>> updates;
+  {
+    MDB_cursor* cursor = nullptr;
+    if ((rc = mdb_cursor_open(txn.get(), handles_->dbi(db), &cursor)) != 0) {
+      return MdbError(rc, "cursor", dir_);
+    }
+    MDB_val k{}, v{};
+    for (rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+      auto next = fn(ToView(k), ToView(v));
+      if (!next.ok()) {
+        mdb_cursor_close(cursor);
+        return next.status();
+      }
+      if (*next) updates.emplace_back(std::string(ToView(k)), std::move(**next));
+    }
+    mdb_cursor_close(cursor);
+    if (rc != MDB_NOTFOUND) return MdbError(rc, "read", dir_);
+  }
+  if (updates.empty()) return Status::Ok();
+  for (const auto& [key, value] : updates) {
+    MDB_val k = ToVal(key);
+    MDB_val v = ToVal(value);
+    if ((rc = mdb_put(txn.get(), handles_->dbi(db), &k, &v, 0)) != 0) {
+      return MdbError(rc, "put", dir_);
+    }
+  }
+  if ((rc = txn.Commit()) != 0) return MdbError(rc, "commit", dir_);
+  return Status::Ok();
+}
+
 Result<std::int64_t> LmdbEnv::CheckReadable(const std::filesystem::path& dir, bool lockless) {
   std::error_code ec;
   if (!std::filesystem::exists(dir / "data.mdb", ec)) {
