@@ -128,8 +128,8 @@ class LmdbEnv {
   // Every key of `db` in one write transaction: `fn` gets each key and value
   // and returns a new value, or nullopt to leave it, or an error (then
   // nothing is written). `fn` must not call this LmdbEnv.
-  using RewriteFn =
-      std::function<Result<std::optional<std::string>>(std::string_view key, std::string_view value)>;
+  using RewriteFn = std::function<Result<std::optional<std::string>>(std::string_view key,
+                                                                     std::string_view value)>;
   Status RewriteAll(Db db, const RewriteFn& fn);
 
   // Verify (admin/backup.cc): opens the environment in `dir` read-only
