@@ -62,6 +62,9 @@ struct Printable {
   bool silent = false;
   // -o yaml: this text instead of `doc` rendered (get: a manifest in its layout).
   std::optional<std::string> yaml_text;
+  // Set: the document is printed, then this error (stderr, and its exit
+  // code): a report that found problems (verify, config check).
+  std::optional<quik::Status> failure;
 };
 
 // A running server's API (--server, --token): JSON in and out. Paths are
@@ -155,6 +158,9 @@ void AddBenchCommands(CLI::App& app, Action* selected);  // bench ws
 void AddSearchCommand(CLI::App& app, Action* selected);
 void AddApplyCommands(CLI::App& app, Action* selected);  // apply, get
 void AddTransferCommands(CLI::App& app, Action* selected);  // export, import
+void AddBackupCommands(CLI::App& app, Action* selected);  // backup, restore, verify
+// version, config check, completion (which walks the whole command tree when it runs).
+void AddOpsCommands(CLI::App& app, Action* selected);
 
 // A user (id or email) as JSON, from the service (as the system) or the server.
 quik::Result<nlohmann::json> GetUser(Cli& cli, const std::string& ref);

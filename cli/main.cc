@@ -45,6 +45,9 @@ constexpr const char* kFooter = R"(Commands:
   quikctl import --format slack --from DIR|ZIP --workspace W
   quikctl bench ws [--subscribers N] [--messages M] [--rate R] [--publishers P]
                    [--idle-seconds S] [--sync normal|full] [--dir DIR] [--keep]
+  quikctl backup --to DIR | restore --from DIR [--force]
+  quikctl verify [--backup DIR]
+  quikctl version | config check | completion bash|zsh
 
 Names: a workspace W is its id or slug, a user U their id or email, a channel C
 its id or WORKSPACE/#NAME (e.g. acme/#general).
@@ -197,6 +200,8 @@ int Run(int argc, char** argv) {
   AddTransferCommands(app, &selected);
   AddServeCommand(app, &selected);
   AddBenchCommands(app, &selected);
+  AddBackupCommands(app, &selected);
+  AddOpsCommands(app, &selected);
   app.footer(kFooter);
 
   bool json_errors = WantsJson(argc, argv);
@@ -237,6 +242,10 @@ int Run(int argc, char** argv) {
     quik::Result<Printable> result = selected(cli);
     if (result.ok()) {
       Print(*result, flags);
+      if (result->failure && !result->failure->ok()) {
+        PrintError(*result->failure, json_errors);
+        return result->failure->ExitCode();
+      }
       return 0;
     }
     status = result.status();

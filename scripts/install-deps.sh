@@ -14,6 +14,7 @@ PACKAGES=(
   libzip-dev
   catch2
   sqlite3 curl jq
+  zsh  # the completion test checks the zsh script with zsh -n
 )
 
 missing=()

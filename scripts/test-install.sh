@@ -12,8 +12,14 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cmake --install "$build" --prefix "$tmp/prefix" >/dev/null
 test -f "$tmp/prefix/share/man/man1/quikctl.1"
+test -f "$tmp/prefix/share/man/man5/quik.toml.5"
+test -f "$tmp/prefix/share/man/man7/quik-api.7"
 test -x "$tmp/prefix/bin/quikctl"
+grep -q '^#   quikctl backup$' "$tmp/prefix/share/bash-completion/completions/quikctl"
+grep -q '^#compdef quikctl$' "$tmp/prefix/share/zsh/site-functions/_quikctl"
 quikctl() { "$tmp/prefix/bin/quikctl" "$@"; }
+# The installed quikctl runs and knows its version.
+quikctl -o json version | jq -e '.version | test("^[0-9]+\\.[0-9]+\\.[0-9]+$")' >/dev/null
 # Runs a command quietly, showing its output only if it fails.
 quiet() { "$@" >"$tmp/log" 2>&1 || { cat "$tmp/log" >&2; return 1; }; }
 

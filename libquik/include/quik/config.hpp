@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "quik/options.hpp"
 #include "quik/status.hpp"
@@ -29,6 +30,21 @@ Status LoadOptionsFile(const std::filesystem::path& path, Options* options);
 // The commented quik.toml that `quikctl init` writes: every key, commented
 // out, at its default.
 std::string DefaultConfigText();
+
+// One key of quik.toml: its full name ("storage.sync"), its value in some
+// Options and its default, both as TOML text, and its one-line help.
+struct ConfigSetting {
+  std::string key;
+  std::string value;
+  std::string default_value;
+  std::string help;
+};
+// Every key of quik.toml, in file order, with its value in `options`.
+std::vector<ConfigSetting> ListSettings(const Options& options);
+
+// Every problem of the TOML text (ParseOptions stops at the first), each as
+// "SOURCE:LINE: message", in the order of the file. Empty: the text is valid.
+std::vector<std::string> CheckOptionsText(std::string_view toml, std::string_view source_name);
 
 // Parses "30d", "12h", "90m", "45s" (a positive integer and a unit).
 Result<std::chrono::seconds> ParseDuration(std::string_view text);

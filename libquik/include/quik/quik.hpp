@@ -3,6 +3,7 @@
 
 #include "quik/actor.hpp"
 #include "quik/auth.hpp"
+#include "quik/backup.hpp"
 #include "quik/channels.hpp"
 #include "quik/config.hpp"
 #include "quik/datadir.hpp"
@@ -18,5 +19,6 @@
 #include "quik/status.hpp"
 #include "quik/types.hpp"
 #include "quik/users.hpp"
+#include "quik/version.hpp"
 #include "quik/webhooks.hpp"
 #include "quik/workspaces.hpp"

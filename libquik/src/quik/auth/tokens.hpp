@@ -15,6 +15,11 @@
 
 namespace quik::auth {
 
+// The LMDB meta key that marks the token index as built from the tokens table
+// (service/service.cc rebuilds the index when it is absent; a backup drops
+// both, so that a restored data dir rebuilds it from its own database).
+inline constexpr std::string_view kTokenIndexMetaKey = "token_index_version";
+
 // LMDB value layout, version 1: token id (26) | user id (26) | kind (1: 's' or
 // 'a') | expires_at (8, little-endian; 0 = never).
 struct TokenIndexEntry {

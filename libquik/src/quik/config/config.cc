@@ -472,6 +472,8 @@ class OptionsApplier {
 
   // The earliest issue, if any.
   const std::optional<Issue>& issue() const { return issue_; }
+  // Every issue, in the order found.
+  const std::vector<Issue>& issues() const { return issues_; }
 
  private:
   static const SectionSpec* FindSection(std::string_view name) {
@@ -497,11 +499,13 @@ class OptionsApplier {
   }
 
   void Report(toml::source_position where, std::string message) {
+    issues_.push_back(Issue{where, message});
     if (!issue_ || Before(where, issue_->where)) issue_ = Issue{where, std::move(message)};
   }
 
   Options* options_;
   std::optional<Issue> issue_;
+  std::vector<Issue> issues_;
 };
 
 std::string Located(std::string_view source_name, toml::source_index line,
@@ -583,6 +587,43 @@ std::string DefaultConfigText() {
     }
   }
   return out;
+}
+
+std::vector<ConfigSetting> ListSettings(const Options& options) {
+  const Options defaults;
+  std::vector<ConfigSetting> out;
+  for (const SectionSpec& section : Sections()) {
+    for (const KeySpec& key : section.keys) {
+      out.push_back(ConfigSetting{std::string(section.name) + "." + std::string(key.name),
+                                  key.format(options), key.format(defaults),
+                                  std::string(key.help)});
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> CheckOptionsText(std::string_view toml, std::string_view source_name) {
+  try {
+    toml::table root;
+    try {
+      root = toml::parse(toml, source_name);
+    } catch (const toml::parse_error& e) {
+      return {Located(source_name, e.source().begin.line, e.description())};
+    }
+    Options scratch;
+    OptionsApplier applier(&scratch);
+    applier.ApplyDocument(root);
+    std::vector<Issue> issues = applier.issues();
+    std::stable_sort(issues.begin(), issues.end(),
+                     [](const Issue& a, const Issue& b) { return Before(a.where, b.where); });
+    std::vector<std::string> out;
+    for (const Issue& issue : issues) {
+      out.push_back(Located(source_name, issue.where.line, issue.message));
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return {std::string(source_name) + ": loading the configuration failed: " + e.what()};
+  }
 }
 
 Result<std::chrono::seconds> ParseDuration(std::string_view text) {

@@ -9,7 +9,7 @@
 namespace quik {
 namespace {
 
-constexpr std::string_view kTokenIndexKey = "token_index_version";
+constexpr std::string_view kTokenIndexKey = auth::kTokenIndexMetaKey;
 
 // LMDB's token index is derived from the tokens table. A data dir restored or
 // copied without lmdb/ gets it rebuilt here, once. It runs as a write, under

@@ -358,4 +358,109 @@ Result<int64_t> LmdbEnv::GetCounter(std::string_view key) {
   return DecodeInt64(*bytes);
 }
 
+Status LmdbEnv::CopyTo(const std::filesystem::path& dst_dir, bool compact) {
+  const int rc = mdb_env_copy2(handles_->env, dst_dir.c_str(), compact ? MDB_CP_COMPACT : 0);
+  if (rc != 0) return MdbError(rc, "copy to " + dst_dir.string(), dir_);
+  return Status::Ok();
+}
+
+Status LmdbEnv::Clear(Db db) {
+  Txn txn;
+  int rc = txn.Begin(handles_->env, 0);
+  if (rc != 0) return MdbError(rc, "begin write", dir_);
+  if ((rc = mdb_drop(txn.get(), handles_->dbi(db), 0)) != 0) return MdbError(rc, "clear", dir_);
+  if ((rc = txn.Commit()) != 0) return MdbError(rc, "commit", dir_);
+  return Status::Ok();
+}
+
+Status LmdbEnv::RewriteAll(Db db, const RewriteFn& fn) {
+  Txn txn;
+  int rc = txn.Begin(handles_->env, 0);
+  if (rc != 0) return MdbError(rc, "begin write", dir_);
+  std::vector<std::pair<std::string, std::string>> updates;
+  {
+    MDB_cursor* cursor = nullptr;
+    if ((rc = mdb_cursor_open(txn.get(), handles_->dbi(db), &cursor)) != 0) {
+      return MdbError(rc, "cursor", dir_);
+    }
+    MDB_val k{}, v{};
+    for (rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+      auto next = fn(ToView(k), ToView(v));
+      if (!next.ok()) {
+        mdb_cursor_close(cursor);
+        return next.status();
+      }
+      if (*next) updates.emplace_back(std::string(ToView(k)), std::move(**next));
+    }
+    mdb_cursor_close(cursor);
+    if (rc != MDB_NOTFOUND) return MdbError(rc, "read", dir_);
+  }
+  if (updates.empty()) return Status::Ok();
+  for (const auto& [key, value] : updates) {
+    MDB_val k = ToVal(key);
+    MDB_val v = ToVal(value);
+    if ((rc = mdb_put(txn.get(), handles_->dbi(db), &k, &v, 0)) != 0) {
+      return MdbError(rc, "put", dir_);
+    }
+  }
+  if ((rc = txn.Commit()) != 0) return MdbError(rc, "commit", dir_);
+  return Status::Ok();
+}
+
+Result<std::int64_t> LmdbEnv::CheckReadable(const std::filesystem::path& dir, bool lockless) {
+  std::error_code ec;
+  if (!std::filesystem::exists(dir / "data.mdb", ec)) {
+    return NotFound(dir.string() + "/data.mdb does not exist");
+  }
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0) {
+    return Internal("cannot stat LMDB directory " + dir.string() + ": " + std::strerror(errno));
+  }
+  Handles handles;
+  handles.registry_key = {::getpid(), st.st_dev, st.st_ino};
+  if (!OpenRegistry::Get().Add(handles.registry_key)) {
+    return Internal("LMDB environment " + dir.string() +
+                    " is open in this process; check it from another one");
+  }
+  handles.registered = true;
+  int rc = mdb_env_create(&handles.env);
+  if (rc == 0) rc = mdb_env_set_maxdbs(handles.env, kMaxDbs);
+  if (rc == 0) {
+    rc = mdb_env_open(handles.env, dir.c_str(),
+                      MDB_RDONLY | MDB_NOTLS | (lockless ? MDB_NOLOCK : 0u), 0600);
+  }
+  if (rc != 0) {
+    return Internal("cannot open LMDB environment at " + dir.string() + ": " + mdb_strerror(rc));
+  }
+  Txn txn;
+  if ((rc = txn.Begin(handles.env, MDB_RDONLY)) != 0) return MdbError(rc, "begin read", dir);
+  std::int64_t entries = 0;
+  for (const char* name : kDbNames) {
+    MDB_dbi dbi = 0;
+    rc = mdb_dbi_open(txn.get(), name, 0, &dbi);
+    if (rc == MDB_NOTFOUND) continue;  // made by an older build; Open adds it
+    if (rc != 0) return MdbError(rc, std::string("open database ") + name, dir);
+    MDB_cursor* cursor = nullptr;
+    if ((rc = mdb_cursor_open(txn.get(), dbi, &cursor)) != 0) {
+      return MdbError(rc, std::string("cursor on ") + name, dir);
+    }
+    MDB_val k{}, v{};
+    for (rc = mdb_cursor_get(cursor, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)) {
+      ++entries;
+      if (std::string_view(name) == "meta" && ToView(k) == kFormatVersionKey &&
+          ToView(v) != kLmdbFormatVersion) {
+        mdb_cursor_close(cursor);
+        return InvalidArgument("LMDB environment " + dir.string() + " has format version '" +
+                               std::string(ToView(v)) + "'; this build reads version " +
+                               std::string(kLmdbFormatVersion));
+      }
+    }
+    mdb_cursor_close(cursor);
+    if (rc != MDB_NOTFOUND) return MdbError(rc, std::string("read database ") + name, dir);
+  }
+  return entries;
+}
+
 }  // namespace quik::store

@@ -118,6 +118,26 @@ class LmdbEnv {
   // The counter's value; 0 if absent.
   Result<int64_t> GetCounter(std::string_view key);
 
+  // Backup (admin/backup.cc): writes a consistent copy of the environment,
+  // as of one read transaction, to `dst_dir` (which must exist and hold no
+  // data.mdb), compacted (free pages left out) when `compact`. Writers go on
+  // meanwhile.
+  Status CopyTo(const std::filesystem::path& dst_dir, bool compact);
+  // Removes every key of `db`.
+  Status Clear(Db db);
+  // Every key of `db` in one write transaction: `fn` gets each key and value
+  // and returns a new value, or nullopt to leave it, or an error (then
+  // nothing is written). `fn` must not call this LmdbEnv.
+  using RewriteFn = std::function<Result<std::optional<std::string>>(std::string_view key,
+                                                                     std::string_view value)>;
+  Status RewriteAll(Db db, const RewriteFn& fn);
+
+  // Verify (admin/backup.cc): opens the environment in `dir` read-only
+  // (`lockless`: without the lock file, for a copy nobody else uses) and
+  // reads every key of every database. Returns how many entries it read, or
+  // what failed. Refuses a directory this process has open.
+  static Result<std::int64_t> CheckReadable(const std::filesystem::path& dir, bool lockless);
+
   // How many stale reader slots (from crashed processes) Open cleared.
   int stale_readers_cleared() const { return stale_readers_cleared_; }
   size_t max_key_size() const { return max_key_size_; }
