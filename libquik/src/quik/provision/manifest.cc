@@ -204,7 +204,8 @@ class MapReader {
   std::map<std::string, YAML::Node> Fields(const std::vector<std::string>& known) {
     std::map<std::string, YAML::Node> out;
     for (auto it = node_.begin(); it != node_.end(); ++it) {
-      const YAML::Node& key = it->first;
+      // Copies: the iterator's pair is a temporary (a reference would dangle).
+      const YAML::Node key = it->first;
       if (!key.IsScalar()) {
         errors_.Add(LineOf(key), path_,
                     "keys must be plain words, not " + std::string(TypeName(key)));
@@ -231,7 +232,7 @@ class MapReader {
   }
 
  private:
-  const YAML::Node& node_;
+  const YAML::Node node_;  // a handle: copying it is cheap
   std::string path_;
   Errors& errors_;
 };
