@@ -561,9 +561,6 @@ TEST_CASE("transfer: ImportWriter, as the Slack importer uses it", "[transfer]")
     dm.kind = quik::ChannelKind::kDirect;
     dm.people = {"U1", "U2"};
     QUIK_RETURN_IF_ERROR(w.PutChannel(tx, dm).status());
-    QUIK_RETURN_IF_ERROR(w.SetChannelTopic(tx, "ts1", "C1", "first").status());
-    QUIK_RETURN_IF_ERROR(w.SetChannelTopic(tx, "ts2", "C1", "second").status());
-    QUIK_RETURN_IF_ERROR(w.SetChannelTopic(tx, "ts1", "C1", "first").status());  // applied
     ImportedMessage m;
     m.key = "M1";
     m.channel_key = "C404";
@@ -579,13 +576,10 @@ TEST_CASE("transfer: ImportWriter, as the Slack importer uses it", "[transfer]")
   const quik::ImportReport& r = w.report();
   CHECK(r.kinds.at("user").imported == 2);
   CHECK(r.kinds.at("channel").imported == 2);
-  CHECK(r.kinds.at("channel_topic").imported == 2);
-  CHECK(r.kinds.at("channel_topic").existing == 1);
   CHECK(r.kinds.at("message").skipped == 2);
   CHECK(r.kinds.at("message").skipped_why.at("unknown channel") == 1);
   CHECK(r.kinds.at("message").skipped_why.at("unsupported subtype") == 1);
   CHECK(r.kinds.at("message").notes.at("bot message") == 1);
-  CHECK(REQUIRE_VALUE(fx.channels().Get(System(), "slackco/#general")).topic == "second");
   auto u1 = REQUIRE_VALUE(fx.users().Get(System(), "slack-t1-u1@import.invalid"));
   CHECK(u1.name == "user U1");
   // The DM is the one OpenDirect opens for that pair.

@@ -348,29 +348,6 @@ Result<PutResult> ImportWriter::PutChannel(store::Tx& tx, const ImportedChannel&
   return Count("channel", {c.id, Outcome::kCreated});
 }
 
-Result<PutResult> ImportWriter::SetChannelTopic(store::Tx& tx, std::string_view key,
-                                                std::string_view channel_key,
-                                                std::string_view topic) {
-  QUIK_RETURN_IF_ERROR(RequireWorkspace());
-  QUIK_ASSIGN_OR_RETURN(auto done, tx.GetImportKey(workspace_.id, source_, "channel_topic", key));
-  if (done) return Count("channel_topic", {*done, Outcome::kExisting});
-  QUIK_ASSIGN_OR_RETURN(auto channel_id, Lookup(tx, "channel", channel_key));
-  if (!channel_id) return Skipped("channel_topic", "unknown channel");
-  QUIK_ASSIGN_OR_RETURN(auto channel, tx.GetChannel(*channel_id));
-  if (!channel) return Skipped("channel_topic", "unknown channel");
-  if (IsDirect(channel->kind)) return Skipped("channel_topic", "DMs have no topic");
-  std::string fitted(topic);
-  if (!internal::CheckText(fitted, ctx_.options.limits.topic_max_chars, "topic", true).ok()) {
-    fitted = FitName(fitted, ctx_.options.limits.topic_max_chars);
-  }
-  QUIK_RETURN_IF_ERROR(PutKey(tx, "channel_topic", key, channel->id));
-  if (channel->topic == fitted) return Count("channel_topic", {channel->id, Outcome::kExisting});
-  channel->topic = fitted;
-  QUIK_RETURN_IF_ERROR(tx.UpdateChannel(*channel));
-  QUIK_RETURN_IF_ERROR(events::Append(tx, "channel.updated", actor_id_, *channel));
-  return Count("channel_topic", {channel->id, Outcome::kCreated});
-}
-
 Result<PutResult> ImportWriter::PutChannelMember(store::Tx& tx, const ImportedChannelMember& spec) {
   QUIK_RETURN_IF_ERROR(RequireWorkspace());
   QUIK_ASSIGN_OR_RETURN(auto channel_id, Lookup(tx, "channel", spec.channel_key));

@@ -203,13 +203,6 @@ class ImportWriter {
   Result<PutResult> PutReaction(store::Tx& tx, const ImportedReaction& reaction);
   Result<PutResult> PutPin(store::Tx& tx, const ImportedPin& pin);
 
-  // A topic change the source recorded (a Slack channel_topic message, `key`
-  // its id there): sets the channel's topic, with a channel.updated event.
-  // kExisting if `key` was applied before (a rerun) or the topic already is
-  // `topic`. Counted under "channel_topic".
-  Result<PutResult> SetChannelTopic(store::Tx& tx, std::string_view key,
-                                    std::string_view channel_key, std::string_view topic);
-
   // The local id of an object already imported (or matched); nullopt if none.
   // kind: "user", "channel", "message", "file".
   Result<std::optional<std::string>> Lookup(store::Tx& tx, std::string_view kind,
