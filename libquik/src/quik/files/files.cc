@@ -348,7 +348,7 @@ Result<GcReport> FileService::CollectGarbage(const Actor& actor, const GcOptions
   });
   if (!st.ok()) return st;
   const Timestamp cutoff =
-      tx.Now() - std::chrono::duration_cast<std::chrono::milliseconds>(grace).count();
+      ctx_->Now() - std::chrono::duration_cast<std::chrono::milliseconds>(grace).count();
   constexpr int kBatch = 200;
 
   // 1. Rows: the decision is re-made in the transaction that deletes, so a
