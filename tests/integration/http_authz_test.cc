@@ -268,7 +268,9 @@ TEST_CASE("HTTP authz: every role gets exactly what the rules allow", "[http][au
        same({"POST", "/users/me/notifications/read", {{"all", true}}}), {200, 200, 200, 200, 200, 401, 200}},
 
       // Users: each sees those sharing a workspace; the instance admin manages all.
-      {"GET /users", "list users", same({"GET", "/users"}), {200, 200, 200, 200, 200, 401, 200}},
+      {"GET /users", "list all users", same({"GET", "/users"}), {403, 403, 403, 403, 403, 401, 200}},
+      {"GET /users", "list a workspace's users", same({"GET", "/users?workspace=" + t.ws.id}),
+       {200, 200, 200, 200, 404, 401, 404}},
       {"POST /users", "create a user",
        [&](Who) { return Req{"POST", "/users", {{"email", fresh_name() + "@example.test"}, {"name", "N"}}}; },
        {403, 403, 403, 403, 403, 401, 201}},
