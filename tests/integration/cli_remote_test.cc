@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -356,9 +357,11 @@ TEST_CASE("quikctl --server: token create, list, revoke", "[cli][remote]") {
   json after = revoked.Json();
   CHECK(after["id"] == issued["id"]);
   CHECK(after.contains("revoked_at"));
-  for (const json& t : s.Local({"-o", "json", "token", "list"}).Json()) {
-    if (t["id"] == issued["id"]) CHECK(t == after);
-  }
+  const json listed = s.Local({"-o", "json", "token", "list"}).Json();
+  const auto found = std::find_if(listed.begin(), listed.end(),
+                                  [&](const json& t) { return t["id"] == issued["id"]; });
+  REQUIRE(found != listed.end());
+  CHECK(*found == after);
   CliRun refused = s.Remote({"workspace", "list"}, secret);
   REQUIRE_EXIT(refused, 5);
   CHECK(refused.err.rfind("quikctl: unauthenticated: ", 0) == 0);

@@ -2,6 +2,7 @@
 // report, idempotency, a truncated export, and bad input (exit codes and
 // FILE:LINE messages).
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <string>
@@ -118,10 +119,12 @@ TEST_CASE("quikctl export and import: round trip, report, idempotent", "[cli][tr
   // The content is there: users, channels, messages (searchable), the file's bytes.
   json users = dst.Json({"user", "list", "--workspace", "demo"});
   REQUIRE(users.size() == 3);
-  for (const json& u : users) {
-    if (u["email"] == "carol@demo.test") CHECK(u["active"] == false);
-    if (u["email"] == "bob@demo.test") CHECK(u["name"] == "Bób");
-  }
+  std::map<std::string, json> by_email;
+  for (const json& u : users) by_email[u["email"].get<std::string>()] = u;
+  REQUIRE(by_email.count("carol@demo.test") == 1);
+  REQUIRE(by_email.count("bob@demo.test") == 1);
+  CHECK(by_email["carol@demo.test"]["active"] == false);
+  CHECK(by_email["bob@demo.test"]["name"] == "Bób");
   json channels = dst.Json({"channel", "list", "--workspace", "demo"});
   REQUIRE(channels.size() == 2);
   json hits = dst.Json({"search", "demo", "zurich"});

@@ -452,7 +452,8 @@ TEST_CASE("HTTP bad input: unknown routes are 404, wrong methods 405", "[http][b
 
 TEST_CASE("HTTP bad input: missing, malformed, revoked and expired credentials are 401",
           "[http][bad-input]") {
-  HttpFixture fx;
+  auto clock = std::make_shared<quik::ManualClock>();
+  HttpFixture fx([&](quik::Options& o) { o.clock = clock; });
   Poster p = MakePoster(fx);
 
   auto me_with = [&](const std::string& authorization) {
@@ -499,8 +500,9 @@ TEST_CASE("HTTP bad input: missing, malformed, revoked and expired credentials a
 
   SECTION("an expired token") {
     Api api = fx.Client(fx.Token(p.user, std::chrono::seconds(1)));
+    clock->Advance(999ms);
     REQUIRE(api.Get("/users/me").status == 200);
-    std::this_thread::sleep_for(1100ms);
+    clock->Advance(1ms);
     Resp r = api.Get("/users/me");
     expect_401(r);
     CHECK_THAT(r.message(), Catch::Contains("expired"));
@@ -587,9 +589,11 @@ TEST_CASE("HTTP bad input: auth.login_max_failures = 0 turns the login limit off
 }
 
 TEST_CASE("HTTP bad input: the per-user request rate", "[http][bad-input][rate]") {
-  HttpFixture fx([](quik::Options& o) {
+  auto clock = std::make_shared<quik::ManualClock>();
+  HttpFixture fx([&](quik::Options& o) {
     o.http.user_rate = 1;
     o.http.rate_burst = 5;
+    o.clock = clock;
   });
   quik::User a = fx.CreateUser("A");
   quik::User b = fx.CreateUser("B");
@@ -615,7 +619,9 @@ TEST_CASE("HTTP bad input: the per-user request rate", "[http][bad-input][rate]"
   CHECK(api_b.Get("/users/me").status == 200);
   CHECK(fx.Root().Get("/healthz").status == 200);
   // One token a second comes back.
-  std::this_thread::sleep_for(1100ms);
+  clock->Advance(999ms);
+  CHECK(api_a.Get("/users/me").status == 429);
+  clock->Advance(1ms);
   CHECK(api_a.Get("/users/me").status == 200);
   CHECK(api_a.Get("/users/me").status == 429);
 }

@@ -533,7 +533,8 @@ TEST_CASE("files: thumbnails, and decompression bombs are never decoded", "[http
 }
 
 TEST_CASE("files: gc collects unreferenced files and never a referenced one", "[files][gc]") {
-  HttpFixture fx;
+  auto clock = std::make_shared<quik::ManualClock>();
+  HttpFixture fx([&](quik::Options& o) { o.clock = clock; });
   Team t = MakeTeam(fx);
   Api alice = fx.Client(t.alice_token);
   quik::FileService& files = fx.svc().files();
@@ -552,17 +553,20 @@ TEST_CASE("files: gc collects unreferenced files and never a referenced one", "[
   CHECK(report.files_removed == 0);
   CHECK(report.blobs_removed == 0);
 
-  // A dry run says what would go (grace 0: everything created before now).
-  std::this_thread::sleep_for(5ms);
+  // Files younger than files.gc_grace (24 hours) stay, up to its last moment.
+  clock->Advance(24h);
+  report = REQUIRE_VALUE(files.CollectGarbage(quik::Actor::System(), {}));
+  CHECK(report.files_removed == 0);
+
+  // Then a dry run says what would go.
+  clock->Advance(1ms);
   quik::GcOptions dry;
-  dry.grace = 0s;
   dry.dry_run = true;
   report = REQUIRE_VALUE(files.CollectGarbage(quik::Actor::System(), dry));
   CHECK(report.files_removed == 3);
   CHECK(FileRows(fx, t.ws) == 4);
 
   quik::GcOptions now;
-  now.grace = 0s;
   report = REQUIRE_VALUE(files.CollectGarbage(quik::Actor::System(), now));
   CHECK(report.files_removed == 3);
   CHECK(report.blobs_removed == 2);  // draft's and unshared's; twin's is kept's
@@ -653,7 +657,7 @@ TEST_CASE("files: gc running in a loop never takes a file a committed message sh
   for (const Shared& s : shared) CHECK(gus.Get("/files/" + s.file_id).body == s.bytes);
 }
 
-TEST_CASE("files: file.* events reach the uploader only; message events carry the files",
+TEST_CASE("files: file events reach the uploader only and message events carry the files",
           "[http][files][realtime]") {
   HttpFixture fx;
   Team t = MakeTeam(fx);

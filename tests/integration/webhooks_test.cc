@@ -242,7 +242,7 @@ json WaitDeliveries(Api& api, const std::string& id, Pred pred) {
 
 }  // namespace
 
-TEST_CASE("webhooks: a public message arrives signed; private channels and DMs never do",
+TEST_CASE("webhooks: a public message arrives signed but private channels and DMs never do",
           "[http][webhooks]") {
   Receiver rx;
   HttpFixture fx(AllowLoopback);
@@ -410,7 +410,7 @@ TEST_CASE("webhooks: a delivery to a receiver that is down survives a restart",
   CHECK(items[0]["attempts"] >= 2);
 }
 
-TEST_CASE("webhooks: patterns pick the events; a paused webhook queues nothing",
+TEST_CASE("webhooks: patterns pick the events and a paused webhook queues nothing",
           "[http][webhooks]") {
   Receiver rx;
   HttpFixture fx(AllowLoopback);

@@ -8,8 +8,11 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "quik/clock.hpp"
 
 namespace quik {
 
@@ -320,6 +323,11 @@ struct Options {
   RealtimeOptions realtime;
   WebhooksOptions webhooks;
   FilesOptions files;
+
+  // Where libquik reads the time (quik/clock.hpp); not a quik.toml setting.
+  // A test puts a ManualClock here to move time on without sleeping.
+  // Default: SystemClock(), the system's clocks
+  std::shared_ptr<const Clock> clock = SystemClock();
 };
 
 }  // namespace quik

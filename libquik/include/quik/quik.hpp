@@ -5,6 +5,7 @@
 #include "quik/auth.hpp"
 #include "quik/backup.hpp"
 #include "quik/channels.hpp"
+#include "quik/clock.hpp"
 #include "quik/config.hpp"
 #include "quik/datadir.hpp"
 #include "quik/events.hpp"

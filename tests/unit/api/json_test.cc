@@ -308,7 +308,7 @@ TEST_CASE("json: Token", "[api]") {
   }
 }
 
-TEST_CASE("json: IssuedToken carries the secret as \"token\"", "[api]") {
+TEST_CASE("json: IssuedToken carries the secret as its token field", "[api]") {
   quik::IssuedToken issued;
   issued.token.id = "T1";
   issued.token.user_id = "U1";

@@ -31,7 +31,7 @@ TEST_CASE("RateLimiter: a burst, then the rate", "[api][limits]") {
   CHECK_FALSE(limiter.Allow("u", later, &retry));
 }
 
-TEST_CASE("RateLimiter: burst 0 means the rate; rate 0 is off", "[api][limits]") {
+TEST_CASE("RateLimiter: burst 0 means the rate and rate 0 is off", "[api][limits]") {
   RateLimiter limiter(3, 0);
   seconds retry{};
   for (int i = 0; i < 3; ++i) CHECK(limiter.Allow("k", t0, &retry));
@@ -45,11 +45,27 @@ TEST_CASE("RateLimiter: burst 0 means the rate; rate 0 is off", "[api][limits]")
 TEST_CASE("RateLimiter: memory stays bounded under a flood of keys", "[api][limits]") {
   RateLimiter limiter(1, 1);
   seconds retry{};
-  for (std::size_t i = 0; i < RateLimiter::kMaxKeys + 10; ++i) {
+  const std::size_t flood = RateLimiter::kMaxKeys + 10;
+  for (std::size_t i = 0; i < flood; ++i) {
     REQUIRE(limiter.Allow("key-" + std::to_string(i), t0, &retry));
   }
-  // Still working, and a fresh key is served.
+  // Every bucket is empty and no time has passed, so a limiter that kept them
+  // all would refuse key-0 now: it was forgotten to stay within kMaxKeys.
+  CHECK(limiter.Allow("key-0", t0, &retry));
+  // What came after the flood is still limited, and a fresh key is served.
+  CHECK_FALSE(limiter.Allow("key-" + std::to_string(flood - 1), t0, &retry));
   CHECK(limiter.Allow("fresh", t0, &retry));
+  CHECK_FALSE(limiter.Allow("fresh", t0, &retry));
+}
+
+TEST_CASE("LoginLimiter: memory stays bounded under a flood of keys", "[api][limits]") {
+  LoginLimiter limiter(/*max_failures=*/1, /*window=*/minutes(15));
+  seconds retry{};
+  const std::size_t flood = LoginLimiter::kMaxKeys + 10;
+  for (std::size_t i = 0; i < flood; ++i) limiter.RecordFailure("key-" + std::to_string(i), t0);
+  // key-0's failure is inside the window: kept, it would refuse key-0.
+  CHECK(limiter.Allow("key-0", t0, &retry));
+  CHECK_FALSE(limiter.Allow("key-" + std::to_string(flood - 1), t0, &retry));
 }
 
 TEST_CASE("LoginLimiter: N failures in the window, then refused until the oldest expires",
@@ -69,7 +85,8 @@ TEST_CASE("LoginLimiter: N failures in the window, then refused until the oldest
   CHECK_FALSE(limiter.Allow("account:a@x.test", t0 + minutes(15), &retry));
 }
 
-TEST_CASE("LoginLimiter: a success clears the account; 0 failures turns it off", "[api][limits]") {
+TEST_CASE("LoginLimiter: a success clears the account and 0 failures turns it off",
+          "[api][limits]") {
   LoginLimiter limiter(2, minutes(15));
   seconds retry{};
   limiter.RecordFailure("k", t0);

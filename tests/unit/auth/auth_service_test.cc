@@ -315,16 +315,19 @@ TEST_CASE("auth: unknown, empty and revoked secrets do not authenticate", "[auth
 }
 
 TEST_CASE("auth: tokens expire after their ttl", "[auth]") {
-  quik_test::ServiceFixture f;
+  auto clock = std::make_shared<quik::ManualClock>();
+  quik_test::ServiceFixture f([&](quik::Options& o) { o.clock = clock; });
   quik::User alice = f.CreateUser("Alice");
   quik::NewToken spec = TokenSpec("short");
   spec.ttl = std::chrono::seconds(1);
   quik::IssuedToken t = REQUIRE_VALUE(f.auth().CreateToken(As(alice), alice.id, spec));
-  CHECK(t.token.expires_at > t.token.created_at);
-  CHECK(t.token.expires_at - t.token.created_at <= 1000);
+  CHECK(t.token.created_at == clock->NowMillis());
+  CHECK(t.token.expires_at - t.token.created_at == 1000);
   CHECK_OK(f.auth().Authenticate(t.secret));
 
-  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  clock->Advance(std::chrono::milliseconds(999));
+  CHECK_OK(f.auth().Authenticate(t.secret));
+  clock->Advance(std::chrono::milliseconds(1));
   CHECK_CODE(f.auth().Authenticate(t.secret), StatusCode::kUnauthenticated);
 }
 
@@ -375,12 +378,17 @@ TEST_CASE("auth: users cannot manage each other's tokens", "[auth]") {
 }
 
 TEST_CASE("auth: login sessions expire after auth.session_ttl", "[auth]") {
-  quik_test::ServiceFixture f(
-      [](quik::Options& o) { o.auth.session_ttl = std::chrono::seconds(1); });
+  auto clock = std::make_shared<quik::ManualClock>();
+  quik_test::ServiceFixture f([&](quik::Options& o) {
+    o.auth.session_ttl = std::chrono::seconds(1);
+    o.clock = clock;
+  });
   f.CreateUser("Alice", "", std::string("correct horse"));
   quik::Session s = REQUIRE_VALUE(f.auth().Login("alice@example.test", "correct horse"));
-  CHECK(s.token.token.expires_at - s.token.token.created_at <= 1000);
+  CHECK(s.token.token.expires_at - s.token.token.created_at == 1000);
   CHECK_OK(f.auth().Authenticate(s.token.secret));
-  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  clock->Advance(std::chrono::milliseconds(999));
+  CHECK_OK(f.auth().Authenticate(s.token.secret));
+  clock->Advance(std::chrono::milliseconds(1));
   CHECK_CODE(f.auth().Authenticate(s.token.secret), StatusCode::kUnauthenticated);
 }

@@ -172,12 +172,12 @@ TEST_CASE("ids: NewId is unique and per-thread increasing across 4 threads", "[c
 }
 
 TEST_CASE("ids: ids of a later millisecond sort after those of an earlier one", "[common]") {
-  std::string first = NewId(NowMillis());
-  Timestamp t0 = NowMillis();
-  while (NowMillis() < t0 + 3) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  std::string later = NewId(NowMillis());
+  const Timestamp t0 = NowMillis();
+  std::string first = NewId(t0);
+  std::string later = NewId(t0 + 3);
   CHECK(first < later);
   CHECK(TimeOf(first) < TimeOf(later));
+  CHECK(TimeOf(later) == t0 + 3);
 }
 
 TEST_CASE("ids: the time prefix encodes the current millisecond", "[common]") {

@@ -6,7 +6,6 @@
 #include <map>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "presence/presence_internal.hpp"
@@ -47,9 +46,6 @@ std::optional<Presence> Disconnect(quik_test::ServiceFixture& f, const quik::Use
 Presence Get(quik_test::ServiceFixture& f, const quik::User& u) {
   return REQUIRE_VALUE(f.svc().presence().Get(System(), u.id));
 }
-
-// Lets the clock move on, so that a new last_seen is strictly later.
-void Tick() { std::this_thread::sleep_for(std::chrono::milliseconds(3)); }
 
 }  // namespace
 
@@ -137,21 +133,24 @@ TEST_CASE("presence: setting online clears the manual status", "[presence]") {
 }
 
 TEST_CASE("presence: last_seen moves with connections and statuses", "[presence]") {
-  quik_test::ServiceFixture f;
+  auto clock = std::make_shared<quik::ManualClock>();
+  quik_test::ServiceFixture f([&](quik::Options& o) { o.clock = clock; });
   quik_test::Team t = f.MakeTeam();
+  const quik::Timestamp start = clock->NowMillis();
   const quik::Timestamp connected = Connect(f, t.member)->last_seen;
-  Tick();
+  CHECK(connected == start);
+  clock->Advance(std::chrono::milliseconds(3));
   const quik::Timestamp disconnected = Disconnect(f, t.member)->last_seen;
-  CHECK(disconnected > connected);
+  CHECK(disconnected == start + 3);
   CHECK(Get(f, t.member).last_seen == disconnected);
-  Tick();
+  clock->Advance(std::chrono::milliseconds(3));
   Presence set = REQUIRE_VALUE(f.svc().presence().Set(As(t.member), PresenceStatus::kAway));
-  CHECK(set.last_seen > disconnected);
-  Tick();
+  CHECK(set.last_seen == start + 6);
+  clock->Advance(std::chrono::milliseconds(3));
   // An unchanged status still records the moment.
   CHECK(Disconnect(f, t.member).has_value());
   CHECK(Disconnect(f, t.member) == std::nullopt);
-  CHECK(Get(f, t.member).last_seen > set.last_seen);
+  CHECK(Get(f, t.member).last_seen == start + 9);
 }
 
 TEST_CASE("presence: the workspace list is for its members", "[presence]") {

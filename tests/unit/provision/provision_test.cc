@@ -181,7 +181,8 @@ TEST_CASE("apply creates, then finds nothing to change", "[provision]") {
   CHECK(count("member.joined") == 3);
 }
 
-TEST_CASE("apply updates roles, topics and archive state; prune removes the rest", "[provision]") {
+TEST_CASE("apply updates roles, topics and archive state and prune removes the rest",
+          "[provision]") {
   ServiceFixture f;
   auto& p = f.svc().provision();
   REQUIRE_OK(p.Apply(System(), Parse(kContractExample), false));

@@ -48,7 +48,7 @@ quik::Message Reply(quik_test::ServiceFixture& f, const quik::User& u, const std
 
 }  // namespace
 
-TEST_CASE("mentions: names, local parts, <@ID>, @channel, @here; not e-mail addresses",
+TEST_CASE("mentions: names, local parts, <@ID>, @channel and @here but not e-mail addresses",
           "[mentions]") {
   using quik::messages::ParseMentions;
   std::vector<quik::messages::Mentionable> members = {

@@ -389,7 +389,8 @@ TEST_CASE("transfer: importing twice creates nothing twice", "[transfer]") {
   CHECK(files.items[0].sha256 == src.file.sha256);
 }
 
-TEST_CASE("transfer: a cut export imports its part; the full one then completes it", "[transfer]") {
+TEST_CASE("transfer: a cut export imports its part and the full one then completes it",
+          "[transfer]") {
   Source src;
   const fs::path dir = src.fx.data_dir().parent_path();
   const fs::path full = dir / "full.jsonl";

@@ -276,7 +276,7 @@ void Api::Handle(Request request, Endpoint endpoint, Reply reply) {
   };
 
   std::chrono::seconds retry{};
-  if (address_rate_.enabled() && !address_rate_.Allow(request.remote_address, started, &retry)) {
+  if (address_rate_.enabled() && !address_rate_.Allow(request.remote_address, RateNow(), &retry)) {
     return fail(TooMany("too many requests from " + request.remote_address, retry), {});
   }
 
@@ -296,7 +296,7 @@ void Api::Handle(Request request, Endpoint endpoint, Reply reply) {
     call->secret = std::move(*secret);
     auto who = service_.auth().Authenticate(call->secret);
     if (!who.ok()) return fail(ErrorResponse(who.status()), {});
-    if (user_rate_.enabled() && !user_rate_.Allow(who->user_id, started, &retry)) {
+    if (user_rate_.enabled() && !user_rate_.Allow(who->user_id, RateNow(), &retry)) {
       return fail(TooMany("too many requests for this user", retry), who->user_id);
     }
     call->actor = Actor::ForUser(who->user_id);
@@ -349,7 +349,7 @@ std::optional<Response> Api::PreflightUpload(const Request& request,
     return std::optional<Response>(std::move(r));
   };
   std::chrono::seconds retry{};
-  if (address_rate_.enabled() && !address_rate_.Allow(request.remote_address, started, &retry)) {
+  if (address_rate_.enabled() && !address_rate_.Allow(request.remote_address, RateNow(), &retry)) {
     return fail(TooMany("too many requests from " + request.remote_address, retry), {});
   }
   auto secret = BearerSecret(request.authorization);

@@ -215,6 +215,8 @@ class Api {
     std::vector<std::string> allowed;  // methods whose pattern matches, if not this one
   };
   Match Find(std::string_view method, std::string_view path) const;
+  // The time rate limits count in (Options::clock).
+  Clock::time_point RateNow() const { return service_.options().clock->SteadyNow(); }
   std::optional<Response> Builtin(std::string_view method, std::string_view path,
                                   Endpoint endpoint);
   void Finish(const Request& request, std::string_view route, int metric, const std::string& user,

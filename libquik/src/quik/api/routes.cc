@@ -168,7 +168,7 @@ Result<Response> Login(Call& c, LoginLimits& limits) {
   QUIK_ASSIGN_OR_RETURN(std::string password, RequiredString(body, "password"));
   const std::string account = "account:" + internal::AsciiLower(email);
   const std::string address = "address:" + c.request.remote_address;
-  const auto now = Clock::now();
+  const auto now = c.service.options().clock->SteadyNow();
   std::chrono::seconds account_retry{}, address_retry{};
   const bool account_ok = limits.account.Allow(account, now, &account_retry);
   const bool address_ok = limits.address.Allow(address, now, &address_retry);
@@ -219,7 +219,7 @@ Result<Response> ChangePassword(Call& c, LoginLimits& limits) {
   QUIK_ASSIGN_OR_RETURN(std::string current, RequiredString(body, "current_password"));
   QUIK_ASSIGN_OR_RETURN(std::string password, RequiredString(body, "password"));
   const std::string key = "password:" + c.actor.user_id();
-  const auto now = Clock::now();
+  const auto now = c.service.options().clock->SteadyNow();
   std::chrono::seconds retry{};
   if (!limiter.Allow(key, now, &retry)) {
     return TooMany("too many wrong current passwords for this user; try again later", retry);

@@ -90,7 +90,7 @@ Result<Authenticated> AuthService::Authenticate(std::string_view secret) {
   if (!value) return Unauthenticated("invalid or revoked token");
   auto entry = auth::TokenIndexEntry::Decode(*value);
   if (!entry) return Internal("corrupt token index entry");
-  if (entry->expires_at != 0 && entry->expires_at <= internal::NowMillis()) {
+  if (entry->expires_at != 0 && entry->expires_at <= ctx_->Now()) {
     return Unauthenticated("token expired");
   }
   return Authenticated{entry->user_id, entry->token_id, entry->kind};

@@ -35,7 +35,7 @@ std::optional<TokenIndexEntry> TokenIndexEntry::Decode(std::string_view b) {
 Result<IssuedToken> IssueToken(store::Tx& tx, std::string_view user_id, TokenKind kind,
                                std::string_view name, std::optional<std::chrono::seconds> ttl,
                                std::string_view actor_id) {
-  Timestamp now = internal::NowMillis();
+  Timestamp now = tx.Now();
   IssuedToken issued;
   issued.secret = crypto::NewSecret();
   store::TokenRecord rec;
@@ -59,7 +59,7 @@ Result<IssuedToken> IssueToken(store::Tx& tx, std::string_view user_id, TokenKin
 
 Status RevokeToken(store::Tx& tx, const store::TokenRecord& record, std::string_view actor_id) {
   if (record.token.revoked_at != 0) return Status::Ok();
-  Timestamp now = internal::NowMillis();
+  Timestamp now = tx.Now();
   QUIK_RETURN_IF_ERROR(tx.RevokeToken(record.token.id, now));
   tx.lmdb().Delete(store::Db::kTokens, record.secret_hash);
   Token t = record.token;

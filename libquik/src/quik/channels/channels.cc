@@ -80,7 +80,7 @@ Result<Channel> CreateInTx(store::Tx& tx, const Workspace& ws, std::string_view 
     return AlreadyExists("a channel named #" + std::string(name) + " already exists in " + ws.slug);
   }
   Channel out;
-  out.created_at = internal::NowMillis();
+  out.created_at = tx.Now();
   out.id = internal::NewId(out.created_at);
   out.workspace_id = ws.id;
   out.name = name;
@@ -114,8 +114,7 @@ Status UnarchiveInTx(store::Tx& tx, Channel& c, std::string_view actor_id) {
 
 Status AddMemberInTx(store::Tx& tx, const Channel& c, std::string_view user_id,
                      std::string_view actor_id, Timestamp joined_at) {
-  ChannelMember m{c.id, std::string(user_id), joined_at != 0 ? joined_at : internal::NowMillis(),
-                  "", ""};
+  ChannelMember m{c.id, std::string(user_id), joined_at != 0 ? joined_at : tx.Now(), "", ""};
   QUIK_RETURN_IF_ERROR(tx.InsertChannelMember(m));
   return events::Append(tx, "member.joined", actor_id, m, c.workspace_id);
 }
@@ -124,7 +123,7 @@ Result<bool> RemoveMemberInTx(store::Tx& tx, const Channel& c, std::string_view 
                               std::string_view actor_id) {
   QUIK_ASSIGN_OR_RETURN(bool removed, tx.DeleteChannelMember(c.id, user_id));
   if (!removed) return false;
-  ChannelMember m{c.id, std::string(user_id), internal::NowMillis(), "", ""};
+  ChannelMember m{c.id, std::string(user_id), tx.Now(), "", ""};
   QUIK_RETURN_IF_ERROR(events::Append(tx, "member.left", actor_id, m, c.workspace_id));
   return true;
 }
@@ -256,7 +255,7 @@ Result<DirectChannel> ChannelService::OpenDirect(const Actor& actor, std::string
     QUIK_ASSIGN_OR_RETURN(auto existing, tx.GetChannelByDmKey(ws.id, dm_key));
     if (!existing) {
       Channel& c = out.channel;
-      c.created_at = internal::NowMillis();
+      c.created_at = tx.Now();
       c.id = internal::NewId(c.created_at);
       c.workspace_id = ws.id;
       c.name = channels::DirectName(people);

@@ -21,7 +21,8 @@ std::string NewIdAt(Timestamp at);
 // Whether `s` has the shape of an id (26 characters of the ULID alphabet).
 bool LooksLikeId(std::string_view s);
 
-// The current time (UTC, ms). The one clock libquik reads.
+// The system's wall time (UTC, ms): what SystemClock() reads. Services read
+// Options::clock (quik/clock.hpp) instead, so that tests control the time.
 Timestamp NowMillis();
 
 }  // namespace quik::internal

@@ -16,7 +16,7 @@ constexpr int kPruneBatch = 10000;  // events deleted per transaction
 }  // namespace
 
 Bus::Bus(store::Store& store, const Options& options)
-    : store_(store), retention_(options.realtime.event_retention) {}
+    : store_(store), retention_(options.realtime.event_retention), clock_(options.clock) {}
 
 Bus::~Bus() { Stop(); }
 
@@ -127,7 +127,7 @@ void Bus::CatchUp() {
 void Bus::Prune() {
   if (retention_.count() > 0) {
     const Timestamp cutoff =
-        internal::NowMillis() -
+        clock_->NowMillis() -
         std::chrono::duration_cast<std::chrono::milliseconds>(retention_).count();
     for (;;) {
       std::int64_t deleted = 0;

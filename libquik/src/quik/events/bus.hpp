@@ -87,6 +87,7 @@ class Bus {
 
   store::Store& store_;
   const std::chrono::seconds retention_;
+  const std::shared_ptr<const Clock> clock_;  // Options::clock
 
   boost::asio::io_context io_;
   std::optional<boost::asio::steady_timer> poll_timer_;

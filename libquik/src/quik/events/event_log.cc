@@ -15,7 +15,7 @@ Status Write(store::Tx& tx, std::string_view type, std::string_view actor_id,
   e.workspace_id = workspace_id;
   e.channel_id = channel_id;
   e.user_id = actor_id;
-  e.created_at = internal::NowMillis();
+  e.created_at = tx.Now();
   if (!payload.SerializeToString(&e.payload)) return Internal("cannot serialize event payload");
   return tx.AppendEvent(e);
 }

@@ -249,7 +249,7 @@ Result<File> FileService::Commit(const Actor& actor, std::string_view ws_ref, st
     QUIK_ASSIGN_OR_RETURN(auto ws, UploadWorkspace(tx, who, ws_ref));
     QUIK_RETURN_IF_ERROR(CheckQuota(tx, ctx_->options, ws.workspace.id, f.size));
     out = f;
-    out.created_at = internal::NowMillis();
+    out.created_at = tx.Now();
     out.id = internal::NewId(out.created_at);
     out.workspace_id = ws.workspace.id;
     out.user_id = who.user.id;
@@ -348,7 +348,7 @@ Result<GcReport> FileService::CollectGarbage(const Actor& actor, const GcOptions
   });
   if (!st.ok()) return st;
   const Timestamp cutoff =
-      internal::NowMillis() - std::chrono::duration_cast<std::chrono::milliseconds>(grace).count();
+      ctx_->Now() - std::chrono::duration_cast<std::chrono::milliseconds>(grace).count();
   constexpr int kBatch = 200;
 
   // 1. Rows: the decision is re-made in the transaction that deletes, so a

@@ -25,8 +25,7 @@ Result<std::vector<MessageEdit>> MessageService::ListEdits(const Actor& actor,
 namespace internal {
 
 Status RecordEdit(store::Tx& tx, const Actor& actor, const Message& before) {
-  return tx.InsertMessageEdit(
-      MessageEdit{before.id, actor.user_id(), internal::NowMillis(), before.text});
+  return tx.InsertMessageEdit(MessageEdit{before.id, actor.user_id(), tx.Now(), before.text});
 }
 
 }  // namespace internal

@@ -166,7 +166,7 @@ Status PostInTx(store::Tx& tx, internal::Context& ctx, const Actor& actor,
     }
   }
   QUIK_RETURN_IF_ERROR(CheckWritable(access));
-  Timestamp now = internal::NowMillis();
+  Timestamp now = tx.Now();
   if (!access.is_member) {
     // Posting in a public channel joins it (Slack's chat:write.public).
     ChannelMember m{ch.id, who.user.id, now, "", ""};
@@ -312,7 +312,7 @@ Result<Message> MessageService::Edit(const Actor& actor, std::string_view messag
     QUIK_RETURN_IF_ERROR(CountMentions(tx, out, old_rows, -1));
     QUIK_RETURN_IF_ERROR(internal::RecordEdit(tx, actor, out));  // edit history (edits.cc)
     out.text = text;
-    out.edited_at = internal::NowMillis();
+    out.edited_at = tx.Now();
     QUIK_ASSIGN_OR_RETURN(auto rows, ResolveMentions(tx, *ctx_, out));
     QUIK_RETURN_IF_ERROR(tx.UpdateMessage(out));
     QUIK_RETURN_IF_ERROR(CountMentions(tx, out, rows, +1));
@@ -345,7 +345,7 @@ Result<Message> MessageService::Delete(const Actor& actor, std::string_view mess
     out.text.clear();
     out.mentions.clear();
     out.mentions_channel = out.mentions_here = false;
-    out.deleted_at = internal::NowMillis();
+    out.deleted_at = tx.Now();
     QUIK_RETURN_IF_ERROR(tx.UpdateMessage(out));
     QUIK_RETURN_IF_ERROR(internal::OnMessageDeleted(tx, actor, out));  // unpin, purge (pins.cc)
     // Its files are unshared: others lose access, GC may collect them.

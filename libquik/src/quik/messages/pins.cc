@@ -37,7 +37,7 @@ Result<Pin> MessageService::PinMessage(const Actor& actor, std::string_view mess
       out.channel_id = m.message.channel_id;
       out.message_id = m.message.id;
       out.pinned_by = actor.user_id();
-      out.pinned_at = internal::NowMillis();
+      out.pinned_at = tx.Now();
       QUIK_RETURN_IF_ERROR(tx.InsertPin(out));
       QUIK_RETURN_IF_ERROR(
           events::Append(tx, "pin.added", actor.user_id(), out, m.message.workspace_id));

@@ -32,7 +32,7 @@ Result<Message> React(internal::Context& ctx, const Actor& actor, std::string_vi
     QUIK_ASSIGN_OR_RETURN(auto m, authz::MessageFor(tx, who, message_id));
     QUIK_RETURN_IF_ERROR(internal::CheckChangeable(m));
     store::ReactionRow row{m.message.id, m.message.channel_id, m.message.workspace_id,
-                           emoji,        who.user.id,          internal::NowMillis()};
+                           emoji,        who.user.id,          tx.Now()};
     bool changed = false;
     if (change == Change::kAdd) {
       QUIK_ASSIGN_OR_RETURN(bool present, tx.HasReactionEmoji(row.message_id, emoji));

@@ -242,7 +242,7 @@ class WsSession final : public Connection,
         ws_(std::move(stream)),
         auth_timer_(ws_.get_executor()),
         close_timer_(ws_.get_executor()),
-        frame_budget_{2.0 * options_.client_frame_rate, std::chrono::steady_clock::now()} {
+        frame_budget_{2.0 * options_.client_frame_rate, server.options().clock->SteadyNow()} {
     server_.api().metrics().WebSocketOpened();
   }
 
@@ -355,7 +355,7 @@ class WsSession final : public Connection,
     if (closing_) return Read();
     // realtime.client_frame_rate per second, bursts of twice that.
     const double rate = options_.client_frame_rate;
-    if (!frame_budget_.Take(rate, 2 * rate, std::chrono::steady_clock::now())) {
+    if (!frame_budget_.Take(rate, 2 * rate, server_.options().clock->SteadyNow())) {
       return CloseWith(kClosePolicy, "more than realtime.client_frame_rate (" +
                                          std::to_string(options_.client_frame_rate) +
                                          ") frames per second");
@@ -411,7 +411,7 @@ class WsSession final : public Connection,
       queue_.push_back(std::move(f));
     }
     if (!paced && queued_bytes_ > static_cast<std::size_t>(options_.max_queue_bytes)) {
-      const auto now = std::chrono::steady_clock::now();
+      const auto now = server_.options().clock->SteadyNow();
       if (over_since_ == std::chrono::steady_clock::time_point{}) over_since_ = now;
       if (now - over_since_ >= kSlowAfter ||
           queued_bytes_ > kHardFactor * static_cast<std::size_t>(options_.max_queue_bytes)) {

@@ -49,7 +49,7 @@ Result<Preferences> LoadPreferences(store::Tx& tx, const std::string& user_id) {
 
 // Whether DND holds now, the user's presence "dnd" included.
 Status FillDndActive(internal::Context& ctx, Preferences& p) {
-  const Timestamp now = internal::NowMillis();
+  const Timestamp now = ctx.Now();
   p.dnd_active = notify::InDnd(p.dnd, p.time_zone, p.dnd_until, now);
   if (p.dnd_active) return Status::Ok();
   QUIK_ASSIGN_OR_RETURN(auto stored, ctx.store->lmdb().Get(store::Db::kPresence, p.user_id));
@@ -173,7 +173,7 @@ Result<Preferences> NotificationService::UpdatePreferences(const Actor& actor,
           std::sort(ids.begin(), ids.end());
           out.muted_channels = std::move(ids);
         }
-        out.updated_at = internal::NowMillis();
+        out.updated_at = tx.Now();
         QUIK_RETURN_IF_ERROR(tx.PutPreferences(out));
         return events::Append(tx, "preferences.updated", out);
       }));
@@ -223,7 +223,7 @@ Result<int> NotificationService::MarkRead(const Actor& actor, const MarkReadRequ
   return ctx_->WriteResult<int>([&](store::Tx& tx, int& out) -> Status {
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
     QUIK_ASSIGN_OR_RETURN(User user, TargetUser(tx, who, user_ref));
-    const Timestamp now = internal::NowMillis();
+    const Timestamp now = tx.Now();
     QUIK_ASSIGN_OR_RETURN(auto changed,
                           tx.MarkNotificationsRead(user.id, request.ids, request.all, now));
     out = static_cast<int>(changed.size());

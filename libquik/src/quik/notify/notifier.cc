@@ -55,7 +55,7 @@ Status HandlePosted(internal::Context& ctx, store::Tx& tx, const v1::Message& pm
   for (const auto& m : members) ids.push_back(m.user_id);
   QUIK_ASSIGN_OR_RETURN(auto stored, ctx.store->lmdb().GetMany(store::Db::kPresence, ids));
 
-  const Timestamp now = internal::NowMillis();
+  const Timestamp now = ctx.Now();
   std::string excerpt;
   for (std::size_t i = 0; i < members.size(); ++i) {
     const store::NotifyCandidate& c = members[i];

@@ -52,7 +52,7 @@ Result<std::vector<Change>> ApplyMany(internal::Context& ctx,
         QUIK_ASSIGN_OR_RETURN(Presence p, FromStored(user_ids[i], old));
         const PresenceStatus before = p.status;
         change(i, p);
-        p.last_seen = std::max(p.last_seen, internal::NowMillis());  // never backwards
+        p.last_seen = std::max(p.last_seen, ctx.Now());  // never backwards
         out[i].status_changed = p.status != before;
         out[i].after = p;
         return std::optional<std::string>(presence::EncodePresence(p));

@@ -123,7 +123,7 @@ void Hub::Typing(SubscriberPtr sub, std::string channel_id) {
                 -1);
       return;
     }
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = ctx_.options.clock->SteadyNow();
     auto& last = user->typing[channel_id];
     if (last != std::chrono::steady_clock::time_point{} && now - last < options_.typing_interval) {
       return;  // at most one per realtime.typing_interval
@@ -258,7 +258,7 @@ Status Hub::CheckStillValid(const Subscriber& sub) {
     if (!user || !user->active) return Unauthenticated("the account was deactivated");
     if (sub.token_id.empty()) return Status::Ok();
     QUIK_ASSIGN_OR_RETURN(auto token, tx.GetToken(sub.token_id));
-    const Timestamp now = internal::NowMillis();
+    const Timestamp now = tx.Now();
     if (!token || token->token.revoked_at != 0 ||
         (token->token.expires_at != 0 && token->token.expires_at <= now)) {
       return Unauthenticated("the token was revoked or has expired");

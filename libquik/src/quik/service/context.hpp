@@ -28,6 +28,9 @@ struct Context {
   std::once_flag dummy_hash_once;
   Result<std::string> dummy_hash = Internal("not computed");
 
+  // The time of options.clock: what services stamp and compare with.
+  Timestamp Now() const { return options.clock->NowMillis(); }
+
   // Runs `fn(tx, out)` in a write transaction and returns `out` once durable.
   template <typename T, typename F>
   Result<T> WriteResult(F&& fn) {

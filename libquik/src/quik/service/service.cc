@@ -21,7 +21,7 @@ Status RebuildTokenIndexIfMissing(store::Store& store) {
   return store.Write([&](store::Tx& tx) -> Status {
     QUIK_ASSIGN_OR_RETURN(auto again, store.lmdb().Get(store::Db::kMeta, kTokenIndexKey));
     if (again) return Status::Ok();
-    Timestamp now = internal::NowMillis();
+    Timestamp now = tx.Now();
     QUIK_ASSIGN_OR_RETURN(auto records, tx.ListTokens(""));
     for (const auto& r : records) {
       if (r.token.revoked_at != 0 || (r.token.expires_at != 0 && r.token.expires_at <= now)) {

@@ -27,7 +27,7 @@ Status SqliteTx::PutImportKey(std::string_view workspace_id, std::string_view so
           "INSERT OR REPLACE INTO import_keys(workspace_id, source, kind, external_id, local_id, "
           "created_at) VALUES(?, ?, ?, ?, ?, ?)");
   s.Bind(1, workspace_id).Bind(2, source).Bind(3, kind).Bind(4, external_id).Bind(5, local_id);
-  s.Bind(6, internal::NowMillis());
+  s.Bind(6, Now());
   return s.Exec();
 }
 

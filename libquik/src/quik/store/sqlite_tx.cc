@@ -999,7 +999,7 @@ Status SqliteTx::SetConsumerCursor(std::string_view name, std::int64_t seq) {
   PREPARE(s,
           "INSERT INTO event_consumers(name, seq, updated_at) VALUES(?1, ?2, ?3) "
           "ON CONFLICT(name) DO UPDATE SET seq = ?2, updated_at = ?3");
-  s.Bind(1, name).Bind(2, seq).Bind(3, internal::NowMillis());
+  s.Bind(1, name).Bind(2, seq).Bind(3, Now());
   return s.Exec();
 }
 

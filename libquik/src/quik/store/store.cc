@@ -236,6 +236,7 @@ void Store::CommitBatch(std::vector<Writer*>& batch) {
   for (size_t i = 0; i < batch.size(); ++i) {
     Writer* b = batch[i];
     SqliteTx tx(conn);
+    tx.set_clock(*options_.clock);
     if (batch.size() == 1) {
       // Alone so far: no savepoint; its failure rolls back everything.
       b->result = RunWriter(*b->fn, tx);
@@ -327,6 +328,7 @@ Status Store::Read(const std::function<Status(Tx&)>& fn) {
   Status st = ExecPrepared(*conn, "BEGIN");
   if (st.ok()) {
     SqliteTx tx(*conn);
+    tx.set_clock(*options_.clock);
     st = RunWriter(fn, tx);
     Status end = ExecPrepared(*conn, st.ok() ? "COMMIT" : "ROLLBACK");
     if (st.ok()) st = end;

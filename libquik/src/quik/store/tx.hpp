@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "quik/clock.hpp"
 #include "quik/notifications.hpp"
 #include "quik/status.hpp"
 #include "quik/types.hpp"
@@ -127,6 +128,11 @@ struct SearchRow {
 class Tx {
  public:
   virtual ~Tx() = default;
+
+  // The time of the deployment's clock (Options::clock), for what a write
+  // stamps (created_at, expires_at, ...). The Store sets the clock.
+  Timestamp Now() const { return clock_->NowMillis(); }
+  void set_clock(const Clock& clock) { clock_ = &clock; }
 
   // Users.
   virtual Result<std::optional<User>> GetUser(std::string_view id) = 0;
@@ -402,6 +408,9 @@ class Tx {
   // LMDB writes that commit together with this transaction (write Tx only):
   // applied just before the SQLite commit, dropped if this Tx's work fails.
   virtual WriteBatch& lmdb() = 0;
+
+ private:
+  const Clock* clock_ = SystemClock().get();
 };
 
 }  // namespace quik::store

@@ -215,8 +215,8 @@ Result<Workspace> ImportWriter::OpenWorkspace(store::Tx& tx, const ImportedWorks
     (void)Count("workspace", {workspace_.id, Outcome::kExisting});
   } else {
     Workspace& w = workspace_;
-    w.created_at = spec.created_at > 0 ? spec.created_at : internal::NowMillis();
-    w.id = internal::NewId(internal::NowMillis());
+    w.created_at = spec.created_at > 0 ? spec.created_at : tx.Now();
+    w.id = internal::NewId(tx.Now());
     w.name = FitName(spec.name.empty() ? slug : spec.name, ctx_.options.limits.name_max_chars);
     w.slug = slug;
     QUIK_RETURN_IF_ERROR(tx.InsertWorkspace(w));
@@ -252,7 +252,7 @@ Result<PutResult> ImportWriter::PutUser(store::Tx& tx, const ImportedUser& spec)
   QUIK_ASSIGN_OR_RETURN(User u, users::InsertUser(tx, nu, "", actor_id_));
   if (spec.deactivated) {
     u.active = false;
-    u.deactivated_at = internal::NowMillis();
+    u.deactivated_at = tx.Now();
     QUIK_RETURN_IF_ERROR(tx.UpdateUser(u));
     QUIK_RETURN_IF_ERROR(events::Append(tx, "user.deactivated", actor_id_, u));
   }
@@ -267,12 +267,8 @@ Result<PutResult> ImportWriter::PutMember(store::Tx& tx, const ImportedMember& s
   if (user_id.empty()) return Skipped("member", "unknown user");
   QUIK_ASSIGN_OR_RETURN(auto existing, tx.GetMember(workspace_.id, user_id));
   if (existing) return Count("member", {user_id, Outcome::kExisting});
-  Member m{workspace_.id,
-           user_id,
-           spec.role,
-           spec.joined_at > 0 ? spec.joined_at : internal::NowMillis(),
-           "",
-           ""};
+  Member m{
+      workspace_.id, user_id, spec.role, spec.joined_at > 0 ? spec.joined_at : tx.Now(), "", ""};
   QUIK_RETURN_IF_ERROR(tx.UpsertMember(m));
   QUIK_RETURN_IF_ERROR(events::Append(tx, "member.joined", actor_id_, m));
   users_cache_.reset();
@@ -289,7 +285,7 @@ Result<PutResult> ImportWriter::PutChannel(store::Tx& tx, const ImportedChannel&
   QUIK_ASSIGN_OR_RETURN(std::string creator, UserId(tx, spec.creator_key));
   Channel c;
   c.workspace_id = workspace_.id;
-  c.created_at = spec.created_at > 0 ? spec.created_at : internal::NowMillis();
+  c.created_at = spec.created_at > 0 ? spec.created_at : tx.Now();
   c.id = internal::NewIdAt(c.created_at);
   c.created_by = creator;
   c.archived = spec.archived;
@@ -417,7 +413,7 @@ Result<PutResult> ImportWriter::PutFile(store::Tx& tx, const ImportedFile& spec)
     f.height = spec.height;
   }
   f.name = internal::SanitizeFileName(spec.name);
-  f.created_at = spec.created_at > 0 ? spec.created_at : internal::NowMillis();
+  f.created_at = spec.created_at > 0 ? spec.created_at : tx.Now();
   f.id = internal::NewIdAt(f.created_at);
   f.workspace_id = workspace_.id;
   f.user_id = uploader;

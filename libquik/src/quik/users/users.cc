@@ -39,7 +39,7 @@ Result<User> InsertUser(store::Tx& tx, const NewUser& spec, std::string_view pas
   QUIK_ASSIGN_OR_RETURN(auto existing, tx.GetUserByEmail(internal::AsciiLower(spec.email)));
   if (existing) return AlreadyExists("a user with email " + spec.email + " already exists");
   User u;
-  u.created_at = internal::NowMillis();
+  u.created_at = tx.Now();
   u.id = internal::NewId(u.created_at);
   u.email = spec.email;
   u.name = std::string(internal::TrimWhitespace(spec.name));
@@ -142,7 +142,7 @@ Result<User> UserService::Deactivate(const Actor& actor, std::string_view ref) {
     }
     if (!out.active) return Status::Ok();
     out.active = false;
-    out.deactivated_at = internal::NowMillis();
+    out.deactivated_at = tx.Now();
     QUIK_RETURN_IF_ERROR(tx.UpdateUser(out));
     QUIK_RETURN_IF_ERROR(auth::RevokeAllForUser(tx, out.id, actor.user_id()));
     return events::Append(tx, "user.deactivated", actor.user_id(), out);

@@ -89,7 +89,7 @@ class Enqueue {
     realtime::DecodedEvent decoded = realtime::Decode(e);
     if (!decoded.decoded) return Status::Ok();
     json body = realtime::EventObject(decoded);
-    const Timestamp now = internal::NowMillis();
+    const Timestamp now = tx.Now();
     for (const Webhook* w : targets) {
       WebhookDelivery d;
       d.id = internal::NewId(now);
@@ -166,7 +166,7 @@ class DeliveryWorker final : public internal::Worker {
       std::vector<store::DeliveryJob> jobs;
       std::optional<Timestamp> next;
       Status st = ctx_.store->Read([&](store::Tx& tx) -> Status {
-        QUIK_ASSIGN_OR_RETURN(jobs, tx.DueDeliveries(internal::NowMillis(), kBatch));
+        QUIK_ASSIGN_OR_RETURN(jobs, tx.DueDeliveries(ctx_.Now(), kBatch));
         QUIK_ASSIGN_OR_RETURN(next, tx.NextDeliveryAt());
         return Status::Ok();
       });
@@ -187,8 +187,7 @@ class DeliveryWorker final : public internal::Worker {
       } else {
         wait = kIdlePoll;
         if (next) {
-          wait =
-              std::clamp(milliseconds(*next - internal::NowMillis()), milliseconds(0), kIdlePoll);
+          wait = std::clamp(milliseconds(*next - ctx_.Now()), milliseconds(0), kIdlePoll);
         }
       }
     }
@@ -206,7 +205,7 @@ class DeliveryWorker final : public internal::Worker {
       }
       const auto lease =
           std::chrono::duration_cast<milliseconds>(options_.timeout) * 2 + milliseconds(5000);
-      d->next_attempt_at = internal::NowMillis() + lease.count();
+      d->next_attempt_at = ctx_.Now() + lease.count();
       claimed = true;
       return tx.UpdateDelivery(*d);
     });
@@ -234,7 +233,7 @@ class DeliveryWorker final : public internal::Worker {
       out.error = client.status().message();
       return out;
     }
-    const std::string timestamp = std::to_string(internal::NowMillis() / 1000);
+    const std::string timestamp = std::to_string(ctx_.Now() / 1000);
     net::HttpHeaders headers = {
         {"Content-Type", "application/json"},
         {"X-Quik-Event", job.delivery.event_type},
@@ -265,7 +264,7 @@ class DeliveryWorker final : public internal::Worker {
     return ctx_.store->Write([&](store::Tx& tx) -> Status {
       QUIK_ASSIGN_OR_RETURN(auto d, tx.GetDelivery(job.delivery.id));
       if (!d || d->status != DeliveryStatus::kPending) return Status::Ok();  // deleted meanwhile
-      const Timestamp now = internal::NowMillis();
+      const Timestamp now = ctx_.Now();
       d->attempts += 1;
       d->last_http_status = outcome.http_status;
       d->last_error = outcome.error;

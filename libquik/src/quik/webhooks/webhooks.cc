@@ -81,7 +81,7 @@ Result<CreatedWebhook> WebhookService::Create(const Actor& actor, std::string_vi
                              "delete one first");
     }
     Webhook& w = out.webhook;
-    w.created_at = internal::NowMillis();
+    w.created_at = tx.Now();
     w.id = internal::NewId(w.created_at);
     w.workspace_id = access.workspace.id;
     w.url = spec.url;

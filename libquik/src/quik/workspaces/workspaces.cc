@@ -17,7 +17,7 @@ namespace workspaces {
 
 Result<Invite> FindLiveInvite(store::Tx& tx, std::string_view code) {
   QUIK_ASSIGN_OR_RETURN(auto invite, tx.GetInviteByCodeHash(crypto::Sha256(code)));
-  if (!invite || invite->expires_at <= internal::NowMillis()) {
+  if (!invite || invite->expires_at <= tx.Now()) {
     return NotFound("invite not found or expired");
   }
   return std::move(*invite);
@@ -30,7 +30,7 @@ Result<Member> JoinByInvite(store::Tx& tx, const Invite& invite, std::string_vie
   m.workspace_id = invite.workspace_id;
   m.user_id = user_id;
   m.role = invite.role;
-  m.joined_at = internal::NowMillis();
+  m.joined_at = tx.Now();
   QUIK_RETURN_IF_ERROR(tx.UpsertMember(m));
   QUIK_RETURN_IF_ERROR(events::Append(tx, "member.joined", user_id, m));
   QUIK_ASSIGN_OR_RETURN(auto added, tx.GetMember(invite.workspace_id, user_id));
@@ -42,7 +42,7 @@ Result<Workspace> CreateInTx(store::Tx& tx, std::string_view name, std::string_v
   QUIK_ASSIGN_OR_RETURN(auto taken, tx.GetWorkspaceBySlug(slug));
   if (taken) return AlreadyExists("workspace slug '" + std::string(slug) + "' is taken");
   Workspace out;
-  out.created_at = internal::NowMillis();
+  out.created_at = tx.Now();
   out.id = internal::NewId(out.created_at);
   out.name = std::string(internal::TrimWhitespace(name));
   out.slug = slug;
@@ -67,7 +67,7 @@ Result<Member> AddMemberInTx(store::Tx& tx, const Workspace& ws, const User& use
   if (!user.active) return InvalidArgument("user " + user.email + " is deactivated");
   QUIK_ASSIGN_OR_RETURN(auto existing, tx.GetMember(ws.id, user.id));
   if (existing) return AlreadyExists(user.email + " is already a member of " + ws.slug);
-  Member m{ws.id, user.id, role, internal::NowMillis(), "", ""};
+  Member m{ws.id, user.id, role, tx.Now(), "", ""};
   QUIK_RETURN_IF_ERROR(tx.UpsertMember(m));
   QUIK_RETURN_IF_ERROR(events::Append(tx, "member.joined", actor_id, m));
   QUIK_ASSIGN_OR_RETURN(auto added, tx.GetMember(m.workspace_id, m.user_id));
@@ -245,7 +245,7 @@ Result<Invite> WorkspaceService::CreateInvite(const Actor& actor, std::string_vi
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
     QUIK_ASSIGN_OR_RETURN(auto access, authz::WorkspaceFor(tx, who, ws_ref));
     if (!access.is_admin()) return PermissionDenied("only owners and admins may invite");
-    out.created_at = internal::NowMillis();
+    out.created_at = tx.Now();
     out.id = internal::NewId(out.created_at);
     out.workspace_id = access.workspace.id;
     out.role = role;
