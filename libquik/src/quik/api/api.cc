@@ -35,7 +35,8 @@ int HexValue(char c) {
   return -1;
 }
 
-// Percent-decoding; nullopt on a malformed escape.
+}  // namespace
+
 std::optional<std::string> PercentDecode(std::string_view in, bool plus_is_space) {
   std::string out;
   out.reserve(in.size());
@@ -55,8 +56,6 @@ std::optional<std::string> PercentDecode(std::string_view in, bool plus_is_space
   }
   return out;
 }
-
-}  // namespace
 
 Response TooMany(std::string_view message, std::chrono::seconds retry_after) {
   Response r = ErrorResponse(ResourceExhausted(std::string(message)));
@@ -106,6 +105,10 @@ Result<std::string> BearerSecret(std::string_view authorization) {
 }
 
 std::optional<std::string> Call::Query(std::string_view key) const {
+  return QueryParam(query, key);
+}
+
+std::optional<std::string> QueryParam(std::string_view query, std::string_view key) {
   std::string_view q = query;
   while (!q.empty()) {
     const std::size_t amp = q.find('&');
@@ -123,15 +126,19 @@ std::optional<std::string> Call::Query(std::string_view key) const {
 }
 
 Result<json> Call::JsonBody(bool allow_empty) const {
-  if (internal::TrimWhitespace(request.body).empty()) {
+  return ParseJsonBody(request.body, allow_empty);
+}
+
+Result<json> ParseJsonBody(std::string_view body, bool allow_empty) {
+  if (internal::TrimWhitespace(body).empty()) {
     if (allow_empty) return json::object();
     return InvalidArgument("the request body must be a JSON object");
   }
-  json doc = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+  json doc = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) {
     // Re-parse with exceptions only to say where it broke.
     try {
-      json unused = json::parse(request.body);
+      json unused = json::parse(body);
     } catch (const json::parse_error& e) {
       return InvalidArgument("malformed JSON body at byte " + std::to_string(e.byte) +
                              " (expected UTF-8 JSON)");

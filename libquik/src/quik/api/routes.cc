@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "api/api.hpp"
+#include "api/decode.hpp"
 #include "common/text.hpp"
 #include "files/media.hpp"
 #include "notify/decide.hpp"
@@ -19,11 +20,10 @@
 #include "realtime/hub.hpp"
 
 namespace quik::api {
-namespace {
 
 using nlohmann::json;
 
-// ---- request decoding -------------------------------------------------------
+// ---- request decoding (api/decode.hpp) --------------------------------------
 
 Status FieldError(std::string_view key, std::string_view what) {
   return InvalidArgument("field '" + std::string(key) + "' " + std::string(what));
@@ -111,6 +111,8 @@ Result<PresenceStatus> PresenceStatusField(const json& body) {
   if (!status) return FieldError("status", "must be \"online\", \"away\", \"dnd\" or \"offline\"");
   return *status;
 }
+
+namespace {
 
 // ---- response rendering -----------------------------------------------------
 
@@ -289,6 +291,8 @@ Result<Response> ListPresence(Call& c) {
 
 // Notifications and preferences.
 
+}  // namespace
+
 // "HH:MM" (24-hour) as minutes after midnight.
 Result<int> ClockField(const json& dnd, std::string_view key) {
   auto bad = [&] {
@@ -384,6 +388,8 @@ Result<PreferencesPatch> PreferencesPatchOf(const json& body) {
   }
   return patch;
 }
+
+namespace {
 
 Result<Response> GetPreferences(Call& c) {
   QUIK_ASSIGN_OR_RETURN(Preferences p, c.service.notifications().GetPreferences(c.actor));
@@ -869,6 +875,8 @@ std::string ContentDisposition(std::string_view name, bool inline_view) {
          "\"; filename*=UTF-8''" + encoded;
 }
 
+}  // namespace
+
 // Whether an If-None-Match / If-Range value names `etag` (weak or strong).
 bool EtagListed(std::string_view header, std::string_view etag) {
   if (internal::TrimWhitespace(header) == "*") return true;
@@ -882,12 +890,6 @@ bool EtagListed(std::string_view header, std::string_view etag) {
   }
   return false;
 }
-
-struct ByteRange {
-  std::uint64_t first = 0;
-  std::uint64_t length = 0;
-};
-enum class RangeKind { kNone, kSatisfiable, kUnsatisfiable };
 
 // One "bytes=a-b", "bytes=a-" or "bytes=-n" of a `size`-byte file. Several
 // ranges, other units or malformed values are answered with the whole file
@@ -922,6 +924,8 @@ RangeKind ParseRange(std::string_view header, std::uint64_t size, ByteRange* out
   *out = {static_cast<std::uint64_t>(*first), last - static_cast<std::uint64_t>(*first) + 1};
   return RangeKind::kSatisfiable;
 }
+
+namespace {
 
 // GET (and HEAD) of a file's bytes or thumbnail: the ETag is the content's
 // SHA-256, so If-None-Match answers 304 without a byte; one Range is 206.

@@ -1,6 +1,7 @@
 #include "search/query.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 namespace quik::search {
 namespace {
@@ -229,5 +230,13 @@ std::string FtsMatch(const Query& q) {
 }
 
 std::string FtsExcluded(const Query& q) { return Join(q, true, " OR "); }
+
+std::optional<std::int64_t> CursorNumber(std::string_view cursor, char kind) {
+  if (cursor.size() < 2 || cursor.size() > 20 || cursor[0] != kind) return std::nullopt;
+  std::int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(cursor.data() + 1, cursor.data() + cursor.size(), v);
+  if (ec != std::errc() || ptr != cursor.data() + cursor.size() || v < 0) return std::nullopt;
+  return v;
+}
 
 }  // namespace quik::search

@@ -3,7 +3,6 @@
 #include "quik/search.hpp"
 
 #include <algorithm>
-#include <charconv>
 
 #include "authz/authz.hpp"
 #include "common/text.hpp"
@@ -114,14 +113,6 @@ Status BadCursor(const std::string& cursor) {
   return InvalidArgument("'" + cursor +
                          "' is not a valid search cursor (pass next_cursor of the same query "
                          "and sort)");
-}
-
-std::optional<std::int64_t> CursorNumber(const std::string& cursor, char kind) {
-  if (cursor.size() < 2 || cursor.size() > 20 || cursor[0] != kind) return std::nullopt;
-  std::int64_t v = 0;
-  auto [ptr, ec] = std::from_chars(cursor.data() + 1, cursor.data() + cursor.size(), v);
-  if (ec != std::errc() || ptr != cursor.data() + cursor.size() || v < 0) return std::nullopt;
-  return v;
 }
 
 // "#general", "general" or a channel id, among the channels the caller may

@@ -9,9 +9,10 @@
 #include "authz/authz.hpp"
 #include "notify/decide.hpp"
 #include "quik/service.hpp"
-#include "quik/transfer.hpp"
 #include "quik/slack_import.hpp"
+#include "quik/transfer.hpp"
 #include "service/context.hpp"
+#include "transfer/export_lines.hpp"
 #include "transfer/import_writer.hpp"
 
 namespace quik {
@@ -435,6 +436,10 @@ Result<ImportReport> ImportQuik(internal::Context& ctx, const Actor& actor, cons
 }
 
 }  // namespace
+
+Status transfer::ValidateExportLines(const std::filesystem::path& path) {
+  return Validate(path).status();
+}
 
 Result<ImportReport> ImportArchive(Service& service, const Actor& actor,
                                    const std::filesystem::path& from,
