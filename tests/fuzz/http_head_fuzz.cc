@@ -43,7 +43,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       ec = {};
       continue;
     }
-    if (ec == http::error::need_more) parser.put_eof(ec);  // the connection ends here
+    if (ec == http::error::need_more) {
+      // The connection ends here (as Beast's read does on end of stream).
+      ec = {};
+      if (parser.got_some()) parser.put_eof(ec);
+      break;
+    }
     if (ec || n == 0) break;
   }
   if (!parser.is_header_done()) return 0;

@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/decode.hpp"
 #include "api/limits.hpp"
 #include "api/log.hpp"
 #include "api/metrics.hpp"
@@ -172,19 +173,6 @@ std::vector<Route> ApiRoutes(LoginLimits& limits);
 // /events is its long-poll twin.
 Result<Response> WebSocketHandshake(Call& call);
 void LongPoll(std::shared_ptr<Call> call, Reply reply);
-
-// Request decoding shared by Call and the routes (pure; fuzzed in tests/fuzz).
-// Percent-decoding; nullopt on a malformed escape.
-std::optional<std::string> PercentDecode(std::string_view in, bool plus_is_space);
-// A parameter of `query` (the target after '?'), percent-decoded ('+' is a
-// space); nullopt if absent.
-std::optional<std::string> QueryParam(std::string_view query, std::string_view key);
-// `body` as a JSON object; an empty body is {} when `allow_empty`.
-Result<nlohmann::json> ParseJsonBody(std::string_view body, bool allow_empty);
-
-// The secret of an "Authorization: Bearer <token>" header; Unauthenticated
-// (saying what is wrong) if the header is missing or not of that form.
-Result<std::string> BearerSecret(std::string_view authorization);
 
 class Api {
  public:

@@ -1,5 +1,6 @@
-// Decoding of request bodies and headers for the routes (api/routes.cc):
-// pure functions of their input, so that tests/fuzz feeds them directly.
+// Decoding of request targets, headers and bodies (api/decode.cc): pure
+// functions of their input, used by Api and the routes, and fed directly by
+// tests/fuzz.
 #pragma once
 
 #include <cstdint>
@@ -10,13 +11,24 @@
 
 #include <nlohmann/json.hpp>
 
-#include "api/api.hpp"
 #include "quik/notifications.hpp"
 #include "quik/presence.hpp"
 #include "quik/status.hpp"
 #include "quik/types.hpp"
 
 namespace quik::api {
+
+// Percent-decoding; nullopt on a malformed escape.
+std::optional<std::string> PercentDecode(std::string_view in, bool plus_is_space);
+// A parameter of `query` (the target after '?'), percent-decoded ('+' is a
+// space); nullopt if absent.
+std::optional<std::string> QueryParam(std::string_view query, std::string_view key);
+// `body` as a JSON object; an empty body is {} when `allow_empty`.
+Result<nlohmann::json> ParseJsonBody(std::string_view body, bool allow_empty);
+
+// The secret of an "Authorization: Bearer <token>" header; Unauthenticated
+// (saying what is wrong) if the header is missing or not of that form.
+Result<std::string> BearerSecret(std::string_view authorization);
 
 // kInvalidArgument "field 'KEY' WHAT".
 Status FieldError(std::string_view key, std::string_view what);
