@@ -71,6 +71,11 @@ bool Query::has_negative_terms() const {
 }
 
 Result<Query> ParseQuery(std::string_view text) {
+  // SQLite ends an FTS5 expression at a NUL: the quoted term around it would
+  // be cut open (a storage error instead of an answer).
+  if (const std::size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    return InvalidArgument("the query holds a NUL character" + At(text, nul) + ": remove it");
+  }
   Query q;
   std::size_t i = 0;
   const std::size_t n = text.size();

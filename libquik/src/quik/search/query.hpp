@@ -39,7 +39,7 @@ struct Query {
 
 // Errors are kInvalidArgument naming the problem and its 1-based column
 // (in characters): an unbalanced quote, an unknown operator or value, an
-// operator without a value, a bad date, a negated operator.
+// operator without a value, a bad date, a negated operator, a NUL character.
 Result<Query> ParseQuery(std::string_view text);
 
 // FTS5 expressions of the terms, every term a quoted FTS5 string, so nothing

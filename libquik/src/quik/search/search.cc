@@ -173,7 +173,7 @@ Result<Page<SearchHit>> SearchService::Search(const Actor& actor, std::string_vi
   sq.limit = limit + 1;  // one more: is there a next page?
   sq.relevance_window = kRelevanceWindow;
   if (!request.cursor.empty()) {
-    auto v = CursorNumber(request.cursor, sq.by_relevance ? 'o' : 'r');
+    auto v = search::CursorNumber(request.cursor, sq.by_relevance ? 'o' : 'r');
     if (!v || (sq.by_relevance && *v > kRelevanceWindow)) return BadCursor(request.cursor);
     if (sq.by_relevance) {
       sq.offset = static_cast<int>(*v);
