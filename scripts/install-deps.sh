@@ -15,6 +15,7 @@ PACKAGES=(
   catch2
   sqlite3 curl jq
   zsh  # the completion test checks the zsh script with zsh -n
+  clang libclang-rt-14-dev llvm  # test.sh fuzz stage: libFuzzer, llvm-symbolizer for stack traces
 )
 
 missing=()

@@ -166,6 +166,11 @@ TEST_CASE("search query: errors name the problem and the column", "[search]") {
   CHECK(Error("é**") ==
         "prefix 'é**' at column 1 is too short: give at least 2 characters before the *");
   CHECK(Parse("ét*").terms.at(0).prefix);
+  // SQLite would cut the FTS5 expression at a NUL (found by fuzz_search_query).
+  CHECK(Error(std::string("deploy \x01\0\0\0", 11)) ==
+        "the query holds a NUL character at column 9: remove it");
+  CHECK(Error(std::string("\"a\0b\"", 5)) ==
+        "the query holds a NUL character at column 3: remove it");
 }
 
 TEST_CASE("search query: nothing typed is an empty query", "[search]") {

@@ -28,34 +28,6 @@ std::vector<std::string> SplitPath(std::string_view path) {
   return out;
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// Percent-decoding; nullopt on a malformed escape.
-std::optional<std::string> PercentDecode(std::string_view in, bool plus_is_space) {
-  std::string out;
-  out.reserve(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    const char c = in[i];
-    if (c == '%') {
-      if (i + 2 >= in.size()) return std::nullopt;
-      const int hi = HexValue(in[i + 1]), lo = HexValue(in[i + 2]);
-      if (hi < 0 || lo < 0) return std::nullopt;
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else if (c == '+' && plus_is_space) {
-      out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 Response TooMany(std::string_view message, std::chrono::seconds retry_after) {
@@ -92,55 +64,12 @@ Response ErrorResponse(int http_status, std::string_view code, std::string_view 
   return JsonResponse(http_status, {{"error", {{"code", code}, {"message", message}}}});
 }
 
-Result<std::string> BearerSecret(std::string_view authorization) {
-  const std::string_view header = internal::TrimWhitespace(authorization);
-  constexpr std::string_view kBearer = "bearer ";
-  if (header.empty()) {
-    return Unauthenticated("missing bearer token: send \"Authorization: Bearer <token>\"");
-  }
-  if (header.size() <= kBearer.size() ||
-      internal::AsciiLower(header.substr(0, kBearer.size())) != kBearer) {
-    return Unauthenticated("the Authorization header must be \"Bearer <token>\"");
-  }
-  return std::string(internal::TrimWhitespace(header.substr(kBearer.size())));
-}
-
 std::optional<std::string> Call::Query(std::string_view key) const {
-  std::string_view q = query;
-  while (!q.empty()) {
-    const std::size_t amp = q.find('&');
-    const std::string_view pair = q.substr(0, amp);
-    const std::size_t eq = pair.find('=');
-    const std::string_view k = pair.substr(0, eq);
-    if (PercentDecode(k, true) == std::string(key)) {
-      if (eq == std::string_view::npos) return std::string();
-      return PercentDecode(pair.substr(eq + 1), true).value_or(std::string());
-    }
-    if (amp == std::string_view::npos) break;
-    q.remove_prefix(amp + 1);
-  }
-  return std::nullopt;
+  return QueryParam(query, key);
 }
 
 Result<json> Call::JsonBody(bool allow_empty) const {
-  if (internal::TrimWhitespace(request.body).empty()) {
-    if (allow_empty) return json::object();
-    return InvalidArgument("the request body must be a JSON object");
-  }
-  json doc = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) {
-    // Re-parse with exceptions only to say where it broke.
-    try {
-      json unused = json::parse(request.body);
-    } catch (const json::parse_error& e) {
-      return InvalidArgument("malformed JSON body at byte " + std::to_string(e.byte) +
-                             " (expected UTF-8 JSON)");
-    } catch (...) {
-    }
-    return InvalidArgument("malformed JSON body");
-  }
-  if (!doc.is_object()) return InvalidArgument("the request body must be a JSON object");
-  return doc;
+  return ParseJsonBody(request.body, allow_empty);
 }
 
 Api::Api(Service& service, Metrics& metrics, Logger& logger, RunBlocking run_blocking,

@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/decode.hpp"
 #include "api/limits.hpp"
 #include "api/log.hpp"
 #include "api/metrics.hpp"
@@ -172,10 +173,6 @@ std::vector<Route> ApiRoutes(LoginLimits& limits);
 // /events is its long-poll twin.
 Result<Response> WebSocketHandshake(Call& call);
 void LongPoll(std::shared_ptr<Call> call, Reply reply);
-
-// The secret of an "Authorization: Bearer <token>" header; Unauthenticated
-// (saying what is wrong) if the header is missing or not of that form.
-Result<std::string> BearerSecret(std::string_view authorization);
 
 class Api {
  public:

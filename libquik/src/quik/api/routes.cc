@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "api/api.hpp"
+#include "api/decode.hpp"
 #include "common/text.hpp"
 #include "files/media.hpp"
 #include "notify/decide.hpp"
@@ -23,64 +24,7 @@ namespace {
 
 using nlohmann::json;
 
-// ---- request decoding -------------------------------------------------------
-
-Status FieldError(std::string_view key, std::string_view what) {
-  return InvalidArgument("field '" + std::string(key) + "' " + std::string(what));
-}
-
-Result<std::optional<std::string>> OptionalString(const json& body, std::string_view key) {
-  auto it = body.find(key);
-  if (it == body.end() || it->is_null()) return std::optional<std::string>();
-  if (!it->is_string()) return FieldError(key, "must be a string");
-  return std::optional<std::string>(it->get<std::string>());
-}
-
-Result<std::string> RequiredString(const json& body, std::string_view key) {
-  QUIK_ASSIGN_OR_RETURN(auto value, OptionalString(body, key));
-  if (!value) return FieldError(key, "is required");
-  return std::move(*value);
-}
-
-Result<std::optional<bool>> OptionalBool(const json& body, std::string_view key) {
-  auto it = body.find(key);
-  if (it == body.end() || it->is_null()) return std::optional<bool>();
-  if (!it->is_boolean()) return FieldError(key, "must be true or false");
-  return std::optional<bool>(it->get<bool>());
-}
-
-Result<std::vector<std::string>> StringArray(const json& body, std::string_view key,
-                                             std::size_t max_items) {
-  auto it = body.find(key);
-  if (it == body.end() || it->is_null()) return FieldError(key, "is required");
-  if (!it->is_array()) return FieldError(key, "must be an array of strings");
-  if (it->size() > max_items) {
-    return FieldError(key, "has more than " + std::to_string(max_items) + " items");
-  }
-  std::vector<std::string> out;
-  for (const auto& v : *it) {
-    if (!v.is_string()) return FieldError(key, "must be an array of strings");
-    out.push_back(v.get<std::string>());
-  }
-  return out;
-}
-
-// A user named by "user_id", "email" or "user" (id or email).
-Result<std::string> UserRef(const json& body) {
-  for (const char* key : {"user_id", "email", "user"}) {
-    QUIK_ASSIGN_OR_RETURN(auto v, OptionalString(body, key));
-    if (v) return std::move(*v);
-  }
-  return InvalidArgument("field 'user_id' (or 'email') is required");
-}
-
-Result<Role> RoleField(const json& body, Role fallback) {
-  QUIK_ASSIGN_OR_RETURN(auto name, OptionalString(body, "role"));
-  if (!name) return fallback;
-  auto role = ParseRole(*name);
-  if (!role) return FieldError("role", "must be \"owner\", \"admin\", \"member\" or \"guest\"");
-  return *role;
-}
+// ---- request decoding (the readers of bodies and headers: api/decode.hpp) ---
 
 Result<int> LimitParam(const Call& call) {
   auto text = call.Query("limit");
@@ -102,14 +46,6 @@ Result<PageRequest> PageParams(const Call& call) {
 bool TrueParam(const Call& call, std::string_view key) {
   auto v = call.Query(key);
   return v && (*v == "true" || *v == "1" || v->empty());
-}
-
-// Missing, not a string or unknown: one message naming the accepted values.
-Result<PresenceStatus> PresenceStatusField(const json& body) {
-  auto name = OptionalString(body, "status");
-  auto status = name.ok() && *name ? ParsePresenceStatus(**name) : std::nullopt;
-  if (!status) return FieldError("status", "must be \"online\", \"away\", \"dnd\" or \"offline\"");
-  return *status;
 }
 
 // ---- response rendering -----------------------------------------------------
@@ -288,102 +224,6 @@ Result<Response> ListPresence(Call& c) {
 }
 
 // Notifications and preferences.
-
-// "HH:MM" (24-hour) as minutes after midnight.
-Result<int> ClockField(const json& dnd, std::string_view key) {
-  auto bad = [&] {
-    return FieldError("dnd." + std::string(key), "must be a time \"HH:MM\" (00:00 to 23:59)");
-  };
-  auto it = dnd.find(key);
-  if (!it->is_string()) return bad();
-  const std::string v = it->get<std::string>();
-  if (v.size() != 5 || v[2] != ':') return bad();
-  auto h = internal::ParseDigits(std::string_view(v).substr(0, 2));
-  auto m = internal::ParseDigits(std::string_view(v).substr(3, 2));
-  if (!h || !m || *h > 23 || *m > 59) return bad();
-  return static_cast<int>(*h * 60 + *m);
-}
-
-// An RFC 3339 time, or 0 / null to clear.
-Result<Timestamp> SnoozeField(const json& body) {
-  const json& v = body.at("dnd_until");
-  if (v.is_null() || (v.is_number_integer() && v.get<std::int64_t>() == 0)) return Timestamp{0};
-  if (v.is_string()) {
-    if (auto t = notify::ParseTime(v.get<std::string>())) return *t;
-  }
-  return FieldError("dnd_until",
-                    "must be an RFC 3339 time (\"2024-01-02T10:00:00Z\"), or 0 or null to clear");
-}
-
-// PATCH /users/me/preferences: JSON merge semantics; null resets a field.
-Result<PreferencesPatch> PreferencesPatchOf(const json& body) {
-  static const std::vector<std::string> kKnown = {
-      "time_zone", "dnd", "dnd_until", "keywords", "muted_channels", "notify"};
-  for (const auto& [key, value] : body.items()) {
-    if (std::find(kKnown.begin(), kKnown.end(), key) == kKnown.end()) {
-      return InvalidArgument("unknown field '" + key +
-                             "' (known: time_zone, dnd, dnd_until, keywords, muted_channels, "
-                             "notify)");
-    }
-  }
-  PreferencesPatch patch;
-  const Preferences defaults;
-  if (body.contains("time_zone")) {
-    QUIK_ASSIGN_OR_RETURN(auto tz, OptionalString(body, "time_zone"));
-    patch.time_zone = tz.value_or(defaults.time_zone);
-  }
-  if (body.contains("dnd")) {
-    const json& dnd = body["dnd"];
-    if (dnd.is_null()) {
-      patch.dnd_enabled = defaults.dnd.enabled;
-      patch.dnd_start_minute = defaults.dnd.start_minute;
-      patch.dnd_end_minute = defaults.dnd.end_minute;
-    } else if (!dnd.is_object()) {
-      return FieldError(
-          "dnd", "must be an object {\"enabled\":true,\"start\":\"22:00\",\"end\":\"08:00\"}");
-    } else {
-      for (const auto& [key, value] : dnd.items()) {
-        if (key != "enabled" && key != "start" && key != "end") {
-          return InvalidArgument("unknown field 'dnd." + key + "' (known: enabled, start, end)");
-        }
-      }
-      if (dnd.contains("enabled")) {
-        if (!dnd["enabled"].is_boolean()) return FieldError("dnd.enabled", "must be true or false");
-        patch.dnd_enabled = dnd["enabled"].get<bool>();
-      }
-      if (dnd.contains("start")) {
-        QUIK_ASSIGN_OR_RETURN(patch.dnd_start_minute, ClockField(dnd, "start"));
-      }
-      if (dnd.contains("end")) {
-        QUIK_ASSIGN_OR_RETURN(patch.dnd_end_minute, ClockField(dnd, "end"));
-      }
-    }
-  }
-  if (body.contains("dnd_until")) {
-    QUIK_ASSIGN_OR_RETURN(patch.dnd_until, SnoozeField(body));
-  }
-  if (body.contains("keywords")) {
-    if (body["keywords"].is_null()) {
-      patch.keywords.emplace();
-    } else {
-      QUIK_ASSIGN_OR_RETURN(patch.keywords, StringArray(body, "keywords", kMaxKeywords));
-    }
-  }
-  if (body.contains("muted_channels")) {
-    if (body["muted_channels"].is_null()) {
-      patch.muted_channels.emplace();
-    } else {
-      QUIK_ASSIGN_OR_RETURN(patch.muted_channels,
-                            StringArray(body, "muted_channels", kMaxMutedChannels));
-    }
-  }
-  if (body.contains("notify")) {
-    QUIK_ASSIGN_OR_RETURN(auto level, OptionalString(body, "notify"));
-    patch.notify = level ? ParseNotifyLevel(*level) : defaults.notify;
-    if (!patch.notify) return FieldError("notify", "must be \"all\", \"mentions\" or \"none\"");
-  }
-  return patch;
-}
 
 Result<Response> GetPreferences(Call& c) {
   QUIK_ASSIGN_OR_RETURN(Preferences p, c.service.notifications().GetPreferences(c.actor));
@@ -867,60 +707,6 @@ std::string ContentDisposition(std::string_view name, bool inline_view) {
   if (ascii.empty()) ascii = "file";
   return std::string(inline_view ? "inline" : "attachment") + "; filename=\"" + ascii +
          "\"; filename*=UTF-8''" + encoded;
-}
-
-// Whether an If-None-Match / If-Range value names `etag` (weak or strong).
-bool EtagListed(std::string_view header, std::string_view etag) {
-  if (internal::TrimWhitespace(header) == "*") return true;
-  while (!header.empty()) {
-    const std::size_t comma = header.find(',');
-    std::string_view tag = internal::TrimWhitespace(header.substr(0, comma));
-    if (tag.substr(0, 2) == "W/") tag.remove_prefix(2);
-    if (tag == etag) return true;
-    if (comma == std::string_view::npos) break;
-    header.remove_prefix(comma + 1);
-  }
-  return false;
-}
-
-struct ByteRange {
-  std::uint64_t first = 0;
-  std::uint64_t length = 0;
-};
-enum class RangeKind { kNone, kSatisfiable, kUnsatisfiable };
-
-// One "bytes=a-b", "bytes=a-" or "bytes=-n" of a `size`-byte file. Several
-// ranges, other units or malformed values are answered with the whole file
-// (RFC 9110 lets a server ignore Range).
-RangeKind ParseRange(std::string_view header, std::uint64_t size, ByteRange* out) {
-  header = internal::TrimWhitespace(header);
-  constexpr std::string_view kBytes = "bytes=";
-  if (header.substr(0, kBytes.size()) != kBytes) return RangeKind::kNone;
-  header.remove_prefix(kBytes.size());
-  if (header.find(',') != std::string_view::npos) return RangeKind::kNone;
-  const std::size_t dash = header.find('-');
-  if (dash == std::string_view::npos) return RangeKind::kNone;
-  const std::string_view a = internal::TrimWhitespace(header.substr(0, dash));
-  const std::string_view b = internal::TrimWhitespace(header.substr(dash + 1));
-  if (a.empty()) {  // the last n bytes
-    const auto n = internal::ParseDigits(b);
-    if (!n) return RangeKind::kNone;
-    if (*n == 0 || size == 0) return RangeKind::kUnsatisfiable;
-    const auto len = std::min<std::uint64_t>(static_cast<std::uint64_t>(*n), size);
-    *out = {size - len, len};
-    return RangeKind::kSatisfiable;
-  }
-  const auto first = internal::ParseDigits(a);
-  if (!first) return RangeKind::kNone;
-  std::uint64_t last = size == 0 ? 0 : size - 1;
-  if (!b.empty()) {
-    const auto l = internal::ParseDigits(b);
-    if (!l || *l < *first) return RangeKind::kNone;
-    last = std::min<std::uint64_t>(static_cast<std::uint64_t>(*l), last);
-  }
-  if (static_cast<std::uint64_t>(*first) >= size) return RangeKind::kUnsatisfiable;
-  *out = {static_cast<std::uint64_t>(*first), last - static_cast<std::uint64_t>(*first) + 1};
-  return RangeKind::kSatisfiable;
 }
 
 // GET (and HEAD) of a file's bytes or thumbnail: the ETag is the content's

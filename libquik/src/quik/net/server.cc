@@ -44,6 +44,7 @@
 #include "api/limits.hpp"
 #include "common/ids.hpp"
 #include "files/blob_store.hpp"
+#include "net/request_head.hpp"
 #include "quik/config.hpp"
 #include "quik/server.hpp"
 #include "realtime/hub.hpp"
@@ -81,15 +82,6 @@ class Connection {
   // Closes it now.
   virtual void ForceClose() = 0;
 };
-
-// A client-supplied X-Request-Id is kept if it is short and plain.
-bool UsableRequestId(std::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
-  return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_' || c == '.' || c == ':';
-  });
-}
 
 std::string FormatEndpoint(const tcp::endpoint& ep) {
   const auto address = ep.address();
@@ -781,25 +773,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     CloseNow();
   }
 
-  api::Request MakeRequest() {
-    const auto& req = parser_->get();
-    api::Request r;
-    r.method = std::string(req.method_string());
-    r.target = std::string(req.target());
-    r.authorization = std::string(req[http::field::authorization]);
-    r.remote_address = remote_;
-    r.websocket = websocket::is_upgrade(req);
-    if (r.websocket) {
-      r.origin = std::string(req[http::field::origin]);
-      r.websocket_protocols = std::string(req[http::field::sec_websocket_protocol]);
-    }
-    r.range = std::string(req[http::field::range]);
-    r.if_none_match = std::string(req[http::field::if_none_match]);
-    r.if_range = std::string(req[http::field::if_range]);
-    const std::string_view id(req["X-Request-Id"].data(), req["X-Request-Id"].size());
-    r.request_id = UsableRequestId(id) ? std::string(id) : internal::NewId(internal::NowMillis());
-    return r;
-  }
+  api::Request MakeRequest() { return RequestFromHead(parser_->get(), remote_); }
 
   // The transport answers a broken request itself and closes the connection.
   void Reject(int status, std::string_view code, std::string message) {

@@ -1,6 +1,7 @@
 #include "notify/decide.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <optional>
 
@@ -225,3 +226,30 @@ Decision Decide(const Recipient& r, const MessageFacts& m, Timestamp now) {
 }
 
 }  // namespace quik::notify
+
+namespace quik {
+namespace {
+
+constexpr std::array<std::pair<NotifyLevel, std::string_view>, 3> kLevels = {{
+    {NotifyLevel::kAll, "all"},
+    {NotifyLevel::kMentions, "mentions"},
+    {NotifyLevel::kNone, "none"},
+}};
+
+}  // namespace
+
+std::string_view NotifyLevelName(NotifyLevel level) {
+  for (const auto& [l, name] : kLevels) {
+    if (l == level) return name;
+  }
+  return "mentions";
+}
+
+std::optional<NotifyLevel> ParseNotifyLevel(std::string_view name) {
+  for (const auto& [l, n] : kLevels) {
+    if (n == name) return l;
+  }
+  return std::nullopt;
+}
+
+}  // namespace quik

@@ -17,12 +17,6 @@
 namespace quik {
 namespace {
 
-constexpr std::array<std::pair<NotifyLevel, std::string_view>, 3> kLevels = {{
-    {NotifyLevel::kAll, "all"},
-    {NotifyLevel::kMentions, "mentions"},
-    {NotifyLevel::kNone, "none"},
-}};
-
 // The user whose preferences or notifications a call is about.
 Result<User> TargetUser(store::Tx& tx, const authz::Principal& who, std::string_view user_ref) {
   if (user_ref.empty() || (!who.system && (user_ref == "me" || user_ref == who.user.id))) {
@@ -88,20 +82,6 @@ Result<std::vector<std::string>> CleanKeywords(const std::vector<std::string>& i
 }
 
 }  // namespace
-
-std::string_view NotifyLevelName(NotifyLevel level) {
-  for (const auto& [l, name] : kLevels) {
-    if (l == level) return name;
-  }
-  return "mentions";
-}
-
-std::optional<NotifyLevel> ParseNotifyLevel(std::string_view name) {
-  for (const auto& [l, n] : kLevels) {
-    if (n == name) return l;
-  }
-  return std::nullopt;
-}
 
 Result<Preferences> NotificationService::GetPreferences(const Actor& actor,
                                                         std::string_view user_ref) {

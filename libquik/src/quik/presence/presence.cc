@@ -12,19 +12,12 @@
 namespace quik {
 namespace {
 
-// Index: the on-disk status code (presence_internal.hpp). Never reorder.
-constexpr std::array<PresenceStatus, 4> kByCode = {PresenceStatus::kOnline, PresenceStatus::kAway,
-                                                   PresenceStatus::kDnd, PresenceStatus::kOffline};
-constexpr std::array<std::string_view, 4> kNames = {"online", "away", "dnd", "offline"};
+using presence::CodeOf;
+using presence::kByCode;
 
 constexpr char kLayoutVersion = 1;
 constexpr unsigned char kNoManual = 0xff;
 constexpr std::size_t kRecordSize = 11;
-
-std::size_t CodeOf(PresenceStatus status) {
-  return static_cast<std::size_t>(std::find(kByCode.begin(), kByCode.end(), status) -
-                                  kByCode.begin());
-}
 
 // The stored presence of `user_id`; absent: never seen, offline.
 Result<Presence> FromStored(std::string_view user_id, const std::optional<std::string>& bytes) {
@@ -68,15 +61,6 @@ Result<Change> Apply(internal::Context& ctx, std::string_view user_id,
 }
 
 }  // namespace
-
-std::string_view PresenceStatusName(PresenceStatus status) { return kNames[CodeOf(status)]; }
-
-std::optional<PresenceStatus> ParsePresenceStatus(std::string_view name) {
-  for (std::size_t i = 0; i < kNames.size(); ++i) {
-    if (kNames[i] == name) return kByCode[i];
-  }
-  return std::nullopt;
-}
 
 namespace presence {
 

@@ -12,6 +12,9 @@
 // concurrent calls (from threads or processes) never lose an update.
 #pragma once
 
+#include <algorithm>
+#include <array>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +24,16 @@
 #include "service/context.hpp"
 
 namespace quik::presence {
+
+// Index: the on-disk status code. Never reorder.
+inline constexpr std::array<PresenceStatus, 4> kByCode = {
+    PresenceStatus::kOnline, PresenceStatus::kAway, PresenceStatus::kDnd, PresenceStatus::kOffline};
+inline constexpr std::array<std::string_view, 4> kNames = {"online", "away", "dnd", "offline"};
+
+inline std::size_t CodeOf(PresenceStatus status) {
+  return static_cast<std::size_t>(std::find(kByCode.begin(), kByCode.end(), status) -
+                                  kByCode.begin());
+}
 
 // The user's first live connection in this process opened: the effective
 // status becomes the manual status if one is set, else online; last_seen

@@ -1,6 +1,7 @@
 #include "search/query.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 namespace quik::search {
 namespace {
@@ -70,6 +71,11 @@ bool Query::has_negative_terms() const {
 }
 
 Result<Query> ParseQuery(std::string_view text) {
+  // SQLite ends an FTS5 expression at a NUL: the quoted term around it would
+  // be cut open (a storage error instead of an answer).
+  if (const std::size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    return InvalidArgument("the query holds a NUL character" + At(text, nul) + ": remove it");
+  }
   Query q;
   std::size_t i = 0;
   const std::size_t n = text.size();
@@ -229,5 +235,13 @@ std::string FtsMatch(const Query& q) {
 }
 
 std::string FtsExcluded(const Query& q) { return Join(q, true, " OR "); }
+
+std::optional<std::int64_t> CursorNumber(std::string_view cursor, char kind) {
+  if (cursor.size() < 2 || cursor.size() > 20 || cursor[0] != kind) return std::nullopt;
+  std::int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(cursor.data() + 1, cursor.data() + cursor.size(), v);
+  if (ec != std::errc() || ptr != cursor.data() + cursor.size() || v < 0) return std::nullopt;
+  return v;
+}
 
 }  // namespace quik::search

@@ -2,6 +2,7 @@
 // query string to a structure, and the safe FTS5 expression of its terms.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,7 +39,7 @@ struct Query {
 
 // Errors are kInvalidArgument naming the problem and its 1-based column
 // (in characters): an unbalanced quote, an unknown operator or value, an
-// operator without a value, a bad date, a negated operator.
+// operator without a value, a bad date, a negated operator, a NUL character.
 Result<Query> ParseQuery(std::string_view text);
 
 // FTS5 expressions of the terms, every term a quoted FTS5 string, so nothing
@@ -50,5 +51,9 @@ std::string FtsExcluded(const Query& q);
 std::string FtsMatch(const Query& q);
 // `text` as an FTS5 string literal: "..." with inner quotes doubled.
 std::string FtsQuote(std::string_view text);
+
+// A search cursor: `kind` ('o' an offset by relevance, 'r' a row id by date)
+// and a non-negative number; nullopt if malformed.
+std::optional<std::int64_t> CursorNumber(std::string_view cursor, char kind);
 
 }  // namespace quik::search

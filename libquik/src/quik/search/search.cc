@@ -3,7 +3,6 @@
 #include "quik/search.hpp"
 
 #include <algorithm>
-#include <charconv>
 
 #include "authz/authz.hpp"
 #include "common/text.hpp"
@@ -116,14 +115,6 @@ Status BadCursor(const std::string& cursor) {
                          "and sort)");
 }
 
-std::optional<std::int64_t> CursorNumber(const std::string& cursor, char kind) {
-  if (cursor.size() < 2 || cursor.size() > 20 || cursor[0] != kind) return std::nullopt;
-  std::int64_t v = 0;
-  auto [ptr, ec] = std::from_chars(cursor.data() + 1, cursor.data() + cursor.size(), v);
-  if (ec != std::errc() || ptr != cursor.data() + cursor.size() || v < 0) return std::nullopt;
-  return v;
-}
-
 // "#general", "general" or a channel id, among the channels the caller may
 // read; nothing if none (an unreadable channel looks like a missing one).
 void ResolveChannels(const std::vector<std::string>& refs, const std::vector<Channel>& readable,
@@ -182,7 +173,7 @@ Result<Page<SearchHit>> SearchService::Search(const Actor& actor, std::string_vi
   sq.limit = limit + 1;  // one more: is there a next page?
   sq.relevance_window = kRelevanceWindow;
   if (!request.cursor.empty()) {
-    auto v = CursorNumber(request.cursor, sq.by_relevance ? 'o' : 'r');
+    auto v = search::CursorNumber(request.cursor, sq.by_relevance ? 'o' : 'r');
     if (!v || (sq.by_relevance && *v > kRelevanceWindow)) return BadCursor(request.cursor);
     if (sq.by_relevance) {
       sq.offset = static_cast<int>(*v);
