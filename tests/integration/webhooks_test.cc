@@ -590,3 +590,44 @@ TEST_CASE("quikctl webhook create, list, deliveries, delete", "[cli][webhooks]")
   CHECK(env.Json({"webhook", "list", "--workspace", "acme"}).empty());
   CHECK(env.Run({"webhook", "delete", id}).exit_code == 3);
 }
+
+TEST_CASE("webhooks: a queued delivery of a since deleted message sends no former text",
+          "[http][webhooks]") {
+  Receiver rx;
+  rx.Answer({503});  // the first attempt fails: the delivery waits for its retry
+  HttpFixture fx([](quik::Options& o) {
+    AllowLoopback(o);
+    // Long enough for the edit and the delete to come before the retry.
+    o.webhooks.retry_base = std::chrono::seconds(4);
+    o.webhooks.retry_max = std::chrono::seconds(4);
+  });
+  Team t = MakeTeam(fx);
+  json hook = CreateHook(fx, t, rx.url(), json::array({"message.posted"}));
+  Api member = fx.Client(t.member_token);
+  Resp posted =
+      member.Post("/channels/" + t.general.id + "/messages", {{"text", "oops-password-hunter2"}});
+  REQUIRE(posted.status == 201);
+  const std::string id = posted.Json()["id"];
+  auto first = rx.WaitFor(1);
+  REQUIRE(first.size() == 1);
+  CHECK_THAT(first[0].body, Catch::Contains("hunter2"));  // sent while it was the text
+  REQUIRE(member.Patch("/messages/" + id, {{"text", "redacted"}}).status == 200);
+  REQUIRE(member.Delete("/messages/" + id).status == 204);
+
+  auto got = rx.WaitFor(2);
+  REQUIRE(got.size() == 2);
+  const Received& retry = got[1];
+  CHECK(retry.header("x-quik-delivery") == first[0].header("x-quik-delivery"));
+  CHECK(retry.header("x-quik-event") == "message.posted");
+  CHECK(retry.body.find("hunter2") == std::string::npos);
+  CHECK(retry.body.find("redacted") == std::string::npos);
+  json body = json::parse(retry.body);
+  CHECK(body["data"]["id"] == id);
+  CHECK(body["data"]["text"] == "");
+  CHECK(body["data"].contains("deleted_at"));
+  CHECK(body["delivery_id"] == retry.header("x-quik-delivery"));
+  // Signed as sent.
+  CHECK(retry.header("x-quik-signature") ==
+        "v1=" + HmacHex(hook["secret"].get<std::string>(),
+                        retry.header("x-quik-timestamp") + "." + retry.body));
+}

@@ -1,15 +1,17 @@
 #include "events/event_log.hpp"
 
 #include "common/ids.hpp"
+#include "notify/notifier.hpp"
 #include "quik/json.hpp"
 #include "quik/v1/events.pb.h"
 
 namespace quik::events {
 namespace {
 
+// `message_id`: the message the event carries or is about (ListMessageEvents).
 Status Write(store::Tx& tx, std::string_view type, std::string_view actor_id,
              std::string_view workspace_id, std::string_view channel_id,
-             const quik::v1::EventPayload& payload) {
+             const quik::v1::EventPayload& payload, std::string_view message_id = "") {
   Event e;
   e.type = type;
   e.workspace_id = workspace_id;
@@ -17,7 +19,7 @@ Status Write(store::Tx& tx, std::string_view type, std::string_view actor_id,
   e.user_id = actor_id;
   e.created_at = tx.Now();
   if (!payload.SerializeToString(&e.payload)) return Internal("cannot serialize event payload");
-  return tx.AppendEvent(e);
+  return tx.AppendEvent(e, message_id);
 }
 
 }  // namespace
@@ -45,13 +47,15 @@ Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, c
   return Write(tx, type, actor_id, v.id, "", p);
 }
 
-Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, const Member& v) {
+Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, const Member& v,
+              std::optional<Role> previous_role) {
   quik::v1::EventPayload p;
   auto* m = p.mutable_member();
   m->set_workspace_id(v.workspace_id);
   m->set_user_id(v.user_id);
   m->set_role(std::string(RoleName(v.role)));
   m->set_joined_at(v.joined_at);
+  if (previous_role) m->set_previous_role(std::string(RoleName(*previous_role)));
   return Write(tx, type, actor_id, v.workspace_id, "", p);
 }
 
@@ -133,9 +137,9 @@ Status Append(store::Tx& tx, std::string_view type, const File& v) {
   return Write(tx, type, v.user_id, v.workspace_id, "", p);
 }
 
-Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, const Message& v) {
-  quik::v1::EventPayload p;
-  auto* m = p.mutable_message();
+namespace {
+
+void FillMessage(quik::v1::Message* m, const Message& v) {
   m->set_id(v.id);
   m->set_channel_id(v.channel_id);
   m->set_workspace_id(v.workspace_id);
@@ -157,7 +161,29 @@ Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, c
   m->set_reply_ordinal(v.reply_ordinal);
   for (const auto& id : v.file_ids) m->add_file_ids(id);
   for (const auto& f : v.files) FillFile(m->add_files(), f);
-  return Write(tx, type, actor_id, v.workspace_id, v.channel_id, p);
+}
+
+}  // namespace
+
+Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, const Message& v) {
+  quik::v1::EventPayload p;
+  FillMessage(p.mutable_message(), v);
+  return Write(tx, type, actor_id, v.workspace_id, v.channel_id, p, v.id);
+}
+
+Result<std::vector<Event>> SupersedeMessage(store::Tx& tx, const Message& now) {
+  quik::v1::Message current;
+  FillMessage(&current, now);
+  QUIK_ASSIGN_OR_RETURN(auto earlier, tx.ListMessageEvents(now.id));
+  std::vector<Event> rewritten;
+  for (Event& e : earlier) {
+    quik::v1::EventPayload p;
+    if (!p.ParseFromString(e.payload) || !Supersede(p, current)) continue;
+    if (!p.SerializeToString(&e.payload)) return Internal("cannot serialize event payload");
+    QUIK_RETURN_IF_ERROR(tx.SetEventPayload(e.seq, e.payload));
+    rewritten.push_back(std::move(e));
+  }
+  return rewritten;
 }
 
 Status Append(store::Tx& tx, std::string_view type, const ReadState& v) {
@@ -242,7 +268,7 @@ Status Append(store::Tx& tx, std::string_view type, const Notification& v) {
   n->set_excerpt(v.excerpt);
   n->set_created_at(v.created_at);
   n->set_read_at(v.read_at);
-  return Write(tx, type, v.user_id, v.workspace_id, v.channel_id, p);
+  return Write(tx, type, v.user_id, v.workspace_id, v.channel_id, p, v.message_id);
 }
 
 Status AppendNotificationsRead(store::Tx& tx, std::string_view user_id,
@@ -267,6 +293,20 @@ Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, c
   w->set_created_by(v.created_by);
   w->set_created_at(v.created_at);
   return Write(tx, type, actor_id, v.workspace_id, "", p);
+}
+
+bool Supersede(quik::v1::EventPayload& earlier, const quik::v1::Message& now) {
+  if (earlier.has_message() && earlier.message().id() == now.id()) {
+    *earlier.mutable_message() = now;
+    return true;
+  }
+  if (earlier.has_notification() && earlier.notification().message_id() == now.id()) {
+    // The preview of the text as it is now (none once deleted), as the
+    // notifier would have written it.
+    earlier.mutable_notification()->set_excerpt(notify::Excerpt(now.text()));
+    return true;
+  }
+  return false;
 }
 
 namespace {

@@ -2,6 +2,7 @@
 // call serializes one model object as a quik.v1.EventPayload.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,14 +15,17 @@
 
 namespace quik::v1 {
 class EventPayload;
-}
+class Message;
+}  // namespace quik::v1
 
 namespace quik::events {
 
 // `actor_id`: the user who made the change ("" for the system).
 Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, const User& v);
 Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, const Workspace& v);
-Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, const Member& v);
+// member.updated names the role before the change (`previous_role`).
+Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, const Member& v,
+              std::optional<Role> previous_role = std::nullopt);
 Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, const Invite& v);
 Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, const Channel& v);
 Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id,
@@ -44,6 +48,18 @@ Status AppendNotificationsRead(store::Tx& tx, std::string_view user_id,
 Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, const Webhook& v);
 // file.created / file.deleted: personal events of the uploader (v.user_id).
 Status Append(store::Tx& tx, std::string_view type, const File& v);
+
+// Rewrites an earlier event's payload to carry message `now` as it is now
+// (edited, or a tombstone once deleted): a message payload with the same id
+// becomes `now`, a notification about it gets the excerpt of now's text.
+// false (and no change) for payloads that carry no trace of the message.
+// messages/supersede.cc applies it to the log, realtime::Hub to its ring.
+bool Supersede(quik::v1::EventPayload& earlier, const quik::v1::Message& now);
+
+// Rewrites, in `tx`, every event still in the log that carries message
+// `now.id` or is about it (Supersede), so that the log holds the message only
+// as it is now; returns the rewritten events (with their new payloads).
+Result<std::vector<Event>> SupersedeMessage(store::Tx& tx, const Message& now);
 
 // The inverse: the object a payload carries, in its JSON form (quik/json.hpp),
 // as the realtime frames' "data" shows it; {} for an empty payload.

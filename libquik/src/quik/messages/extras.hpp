@@ -31,4 +31,12 @@ Status LoadDecorations(store::Tx& tx, std::span<Message> messages);
 // reactions and edit history.
 Status OnMessageDeleted(store::Tx& tx, const Actor& actor, const Message& message);
 
+// Edit and Delete: "deleted means gone". Rewrites, in the same transaction
+// as the change, every trace of the message's earlier texts to the message
+// as it is now (`now`: edited, or the tombstone): its earlier message.*
+// events in the log, the excerpts of its notifications (rows and
+// notification.created events), and the bodies of the webhook deliveries
+// made from those events, queued ones included (messages/supersede.cc).
+Status SupersedeEarlierTexts(store::Tx& tx, const Message& now);
+
 }  // namespace quik::internal

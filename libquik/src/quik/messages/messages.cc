@@ -318,6 +318,8 @@ Result<Message> MessageService::Edit(const Actor& actor, std::string_view messag
     QUIK_RETURN_IF_ERROR(CountMentions(tx, out, rows, +1));
     // An edit keeps the files and reactions.
     QUIK_RETURN_IF_ERROR(internal::LoadDecorations(tx, {&out, 1}));
+    // The log and the queues keep no earlier text (messages/supersede.cc).
+    QUIK_RETURN_IF_ERROR(internal::SupersedeEarlierTexts(tx, out));
     return events::Append(tx, "message.edited", actor.user_id(), out);
   });
 }
@@ -350,6 +352,8 @@ Result<Message> MessageService::Delete(const Actor& actor, std::string_view mess
     QUIK_RETURN_IF_ERROR(internal::OnMessageDeleted(tx, actor, out));  // unpin, purge (pins.cc)
     // Its files are unshared: others lose access, GC may collect them.
     QUIK_RETURN_IF_ERROR(tx.DeleteMessageFiles(out.id));
+    // Nor any text or file of it: its earlier events become the tombstone.
+    QUIK_RETURN_IF_ERROR(internal::SupersedeEarlierTexts(tx, out));
     return events::Append(tx, "message.deleted", actor.user_id(), out);
   });
 }

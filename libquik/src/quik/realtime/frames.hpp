@@ -15,10 +15,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "authz/event_visibility.hpp"
 #include "quik/status.hpp"
-#include "realtime/view.hpp"
 
 namespace quik::realtime {
+
+// Who receives an event is authz's rule (authz/event_visibility.hpp); the
+// realtime layer applies it to decoded events.
+using authz::Decode;
+using authz::DecodedEvent;
+using authz::IsChannelInfo;
+using authz::View;
 
 enum class Encoding { kJson, kProto };
 

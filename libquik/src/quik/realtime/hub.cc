@@ -4,13 +4,11 @@
 #include <future>
 
 #include "common/ids.hpp"
+#include "events/event_log.hpp"
 #include "presence/presence_internal.hpp"
 #include "service/context.hpp"
 
 namespace quik::realtime {
-namespace {
-
-}  // namespace
 
 // ---- Replayer ----------------------------------------------------------------
 
@@ -21,6 +19,10 @@ Result<std::vector<FramePtr>> Replayer::Next(int page_size) {
     QUIK_ASSIGN_OR_RETURN(oldest, tx.OldestSeq());
     QUIK_ASSIGN_OR_RETURN(latest, tx.LatestSeq());
     QUIK_ASSIGN_OR_RETURN(page, tx.ReadEvents(cursor_, page_size));
+    if (!rewound_ && oldest <= cursor_ + 1) {
+      QUIK_ASSIGN_OR_RETURN(view_, authz::ViewAsOf(tx, std::move(view_), view_seq_, cursor_));
+      rewound_ = true;
+    }
     return Status::Ok();
   }));
   if (oldest > cursor_ + 1) {
@@ -370,7 +372,7 @@ void Hub::AttachNow(const SubscriberPtr& sub, std::optional<std::int64_t> after,
     frames.resize(hello_frames);
   }
   if (!frames.empty()) sub->Send(std::move(frames), cursor);
-  sub->Replay(std::make_unique<Replayer>(ctx_, user->view, cursor, sub->encoding));
+  sub->Replay(std::make_unique<Replayer>(ctx_, user->view, seq_, cursor, sub->encoding));
 }
 
 void Hub::DetachNow(const SubscriberPtr& sub) {
@@ -484,6 +486,22 @@ void Hub::Dispatch(RingEntry& entry, std::vector<Entry*>& touched) {
   }
 }
 
+void Hub::SupersedeInRing(const RingEntry& entry) {
+  const DecodedEvent& d = entry.event;
+  if (!d.decoded || !d.payload.has_message()) return;
+  if (d.event.type != "message.edited" && d.event.type != "message.deleted") return;
+  // The log's copies were rewritten in the edit's transaction
+  // (messages/supersede.cc); the ring's are made the same before any resume
+  // reads them. Edits are rare next to posts: a scan of the ring will do.
+  for (RingEntry& r : ring_) {
+    if (&r == &entry || !events::Supersede(r.event.payload, d.payload.message())) continue;
+    r.frame.reset();  // encoded again when next needed
+    ring_bytes_ -= r.bytes;
+    r.bytes = r.event.payload.ByteSizeLong() * 3 + 256;
+    ring_bytes_ += r.bytes;
+  }
+}
+
 void Hub::OnPage(const std::vector<Event>& page) {
   std::vector<Entry*> touched;
   for (const Event& e : page) {
@@ -491,6 +509,7 @@ void Hub::OnPage(const std::vector<Event>& page) {
     ring_.push_back(RingEntry{Decode(e), nullptr, 0});
     RingEntry& entry = ring_.back();
     Dispatch(entry, touched);
+    SupersedeInRing(entry);
     // What the entry holds: its payload (twice: decoded and, once made, in
     // the frames).
     entry.bytes = e.payload.size() * 3 + 256;

@@ -38,7 +38,6 @@
 #include "quik/presence.hpp"
 #include "quik/status.hpp"
 #include "realtime/frames.hpp"
-#include "realtime/view.hpp"
 
 namespace quik::internal {
 struct Context;
@@ -78,11 +77,19 @@ class Subscriber {
 };
 using SubscriberPtr = std::shared_ptr<Subscriber>;
 
-// Pages of the event log for one user, read off the event thread.
+// Pages of the event log for one user, read off the event thread. `view` is
+// the user's view as of seq `view_seq` (the hub's); the first page rewinds it
+// to `after` (authz::ViewAsOf), so that the replay, like live delivery, gives
+// each event to the users who could see it at its time.
 class Replayer {
  public:
-  Replayer(internal::Context& ctx, View view, std::int64_t after, Encoding encoding)
-      : ctx_(ctx), view_(std::move(view)), cursor_(after), encoding_(encoding) {}
+  Replayer(internal::Context& ctx, View view, std::int64_t view_seq, std::int64_t after,
+           Encoding encoding)
+      : ctx_(ctx),
+        view_(std::move(view)),
+        view_seq_(view_seq),
+        cursor_(after),
+        encoding_(encoding) {}
 
   // The frames of the next page (possibly none); done() once a page came back
   // short (the subscriber then attaches again from cursor()).
@@ -93,6 +100,8 @@ class Replayer {
  private:
   internal::Context& ctx_;
   View view_;
+  std::int64_t view_seq_;  // view_ is as of this seq until rewound
+  bool rewound_ = false;
   std::int64_t cursor_;
   Encoding encoding_;
   bool done_ = false;
@@ -161,6 +170,9 @@ class Hub {
 
   void OnPage(const std::vector<Event>& page);
   void Dispatch(RingEntry& entry, std::vector<Entry*>& touched);
+  // A message.edited / message.deleted: the ring's earlier events of that
+  // message carry it as it is now (events::Supersede), as the log's do.
+  void SupersedeInRing(const RingEntry& entry);
   void AttachNow(const SubscriberPtr& sub, std::optional<std::int64_t> after, bool hello,
                  bool after_replay);
   void DetachNow(const SubscriberPtr& sub);

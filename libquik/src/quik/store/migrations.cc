@@ -518,6 +518,31 @@ CREATE TABLE import_keys (
   PRIMARY KEY (workspace_id, source, kind, external_id)
 ) WITHOUT ROWID;
 )sql"},
+      {12, "deleted means gone: events and webhook deliveries found by message", R"sql(
+-- The message an event carries (message.*: the message; notification.*: the
+-- message it is about), so that an edit or a delete can rewrite that
+-- message's earlier events in its own transaction (messages/supersede.cc):
+-- the log never gives back a text its author took back. '' for other events.
+ALTER TABLE events ADD COLUMN message_id TEXT NOT NULL DEFAULT '';
+-- Events written before this migration: a message payload (EventPayload
+-- field 7) serializes its Message with the id (field 1, 26 bytes) first, so
+-- the id is the 26 bytes after the first X'0A1A' (tag of field 1, length 26).
+-- A notification (field 18) likewise starts with its own id, which names
+-- its row and so its message.
+UPDATE events SET message_id = CAST(substr(payload, instr(payload, X'0A1A') + 2, 26) AS TEXT)
+  WHERE type IN ('message.posted', 'message.edited', 'message.deleted')
+    AND instr(payload, X'0A1A') > 0;
+UPDATE events SET message_id = coalesce((SELECT n.message_id FROM notifications n WHERE
+    n.id = CAST(substr(events.payload, instr(events.payload, X'0A1A') + 2, 26) AS TEXT)), '')
+  WHERE type = 'notification.created' AND instr(payload, X'0A1A') > 0;
+CREATE INDEX events_by_message ON events(message_id) WHERE message_id != '';
+-- The membership history a replay rewinds a user's view through
+-- (authz::ViewAsOf): the member.* events, found by seq without a scan.
+CREATE INDEX events_membership ON events(seq)
+  WHERE type IN ('member.joined', 'member.left', 'member.updated');
+-- The deliveries built from one event, to rebuild when that event is rewritten.
+CREATE INDEX webhook_deliveries_by_event ON webhook_deliveries(event_seq);
+)sql"},
   };
   return kMigrations;
 }

@@ -937,12 +937,12 @@ Status SqliteTx::PurgeMessageExtras(std::string_view message_id) {
 
 // ---- events
 
-Status SqliteTx::AppendEvent(Event& e) {
+Status SqliteTx::AppendEvent(Event& e, std::string_view message_id) {
   PREPARE(s,
-          "INSERT INTO events(type, workspace_id, channel_id, user_id, created_at, payload) "
-          "VALUES(?, ?, ?, ?, ?, ?)");
+          "INSERT INTO events(type, workspace_id, channel_id, user_id, created_at, payload, "
+          "message_id) VALUES(?, ?, ?, ?, ?, ?, ?)");
   s.Bind(1, e.type).Bind(2, e.workspace_id).Bind(3, e.channel_id).Bind(4, e.user_id);
-  s.Bind(5, e.created_at).BindBlob(6, e.payload);
+  s.Bind(5, e.created_at).BindBlob(6, e.payload).Bind(7, message_id);
   QUIK_RETURN_IF_ERROR(s.Exec());
   e.seq = sqlite3_last_insert_rowid(conn_.raw());
   return Status::Ok();

@@ -151,8 +151,17 @@ class SqliteTx final : public Tx {
   Result<std::vector<MessageEdit>> ListMessageEdits(std::string_view message_id) override;
   Status PurgeMessageExtras(std::string_view message_id) override;
 
-  Status AppendEvent(Event& event) override;
+  Status AppendEvent(Event& event, std::string_view message_id) override;
   Result<std::vector<Event>> ReadEvents(std::int64_t after_seq, int limit) override;
+  // store/sqlite_supersede.cc
+  Result<std::vector<Event>> ReadMembershipEvents(std::int64_t after_seq,
+                                                  std::int64_t through_seq) override;
+  Result<std::vector<Event>> ListMessageEvents(std::string_view message_id) override;
+  Status SetEventPayload(std::int64_t seq, std::string_view payload) override;
+  Status SetNotificationExcerpts(std::string_view message_id, std::string_view excerpt) override;
+  Result<std::vector<std::string>> ListDeliveriesOfEvent(std::int64_t event_seq) override;
+  Result<std::string> GetDeliveryBody(std::string_view id) override;
+  Status SetDeliveryBody(std::string_view id, std::string_view body) override;
   Result<std::int64_t> LatestSeq() override;
   Result<std::int64_t> OldestSeq() override;
   Result<std::int64_t> PruneEvents(Timestamp before, int limit) override;

@@ -297,9 +297,19 @@ class Tx {
   // A deleted message's reactions and edit history go with its text.
   virtual Status PurgeMessageExtras(std::string_view message_id) = 0;
 
-  // Events. Append fills in event.seq.
-  virtual Status AppendEvent(Event& event) = 0;
+  // Events. Append fills in event.seq. `message_id`: the message the event
+  // carries or is about ("" for none), which ListMessageEvents finds it by.
+  virtual Status AppendEvent(Event& event, std::string_view message_id) = 0;
   virtual Result<std::vector<Event>> ReadEvents(std::int64_t after_seq, int limit) = 0;
+  // The member.joined / member.left / member.updated events with seq in
+  // (after_seq, through_seq], in seq order (authz::ViewAsOf).
+  virtual Result<std::vector<Event>> ReadMembershipEvents(std::int64_t after_seq,
+                                                          std::int64_t through_seq) = 0;
+  // The events still in the log that carry message `message_id` or are about
+  // it, in seq order; and a new payload for one of them (messages/supersede.cc:
+  // an edit or delete rewrites the message's earlier events).
+  virtual Result<std::vector<Event>> ListMessageEvents(std::string_view message_id) = 0;
+  virtual Status SetEventPayload(std::int64_t seq, std::string_view payload) = 0;
   virtual Result<std::int64_t> LatestSeq() = 0;
   // The seq of the oldest event still kept (0 when the log is empty).
   virtual Result<std::int64_t> OldestSeq() = 0;
@@ -329,6 +339,8 @@ class Tx {
   virtual Result<bool> InsertNotification(const Notification& n) = 0;
   // Newest first, only about channels the user can still read.
   virtual Result<std::vector<Notification>> ListNotifications(const NotificationQuery& query) = 0;
+  // Sets the excerpt of every notification about `message_id`.
+  virtual Status SetNotificationExcerpts(std::string_view message_id, std::string_view excerpt) = 0;
   // Marks the user's unread notifications among `ids` (all of them with
   // `all`) read at `at`; returns the ids that changed.
   virtual Result<std::vector<std::string>> MarkNotificationsRead(
@@ -349,6 +361,11 @@ class Tx {
   // When the next pending delivery of an unpaused webhook is due; nullopt: none.
   virtual Result<std::optional<Timestamp>> NextDeliveryAt() = 0;
   virtual Result<std::vector<WebhookDelivery>> ListDeliveries(const DeliveryQuery& query) = 0;
+  // The ids of the deliveries (any status) built from event `event_seq`, and
+  // a new request body for one (a rewritten event's, webhooks/queue.cc).
+  virtual Result<std::vector<std::string>> ListDeliveriesOfEvent(std::int64_t event_seq) = 0;
+  virtual Result<std::string> GetDeliveryBody(std::string_view id) = 0;  // "" if none
+  virtual Status SetDeliveryBody(std::string_view id, std::string_view body) = 0;
 
   // Files (files/, store/sqlite_files.cc) and the files messages share
   // (message_files). A file is referenced while a message_files row names it.

@@ -21,11 +21,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "authz/event_visibility.hpp"
 #include "common/ids.hpp"
 #include "events/consumer.hpp"
 #include "net/http_client.hpp"
 #include "realtime/frames.hpp"
-#include "realtime/view.hpp"
 #include "service/context.hpp"
 #include "webhooks/webhooks_internal.hpp"
 
@@ -86,7 +86,7 @@ class Enqueue {
       }
       if (!pub->second) return Status::Ok();
     }
-    realtime::DecodedEvent decoded = realtime::Decode(e);
+    authz::DecodedEvent decoded = authz::Decode(e);
     if (!decoded.decoded) return Status::Ok();
     json body = realtime::EventObject(decoded);
     const Timestamp now = tx.Now();
@@ -194,8 +194,9 @@ class DeliveryWorker final : public internal::Worker {
   }
 
   // Leases the delivery so that no other server sends it meanwhile; false if
-  // it is no longer this worker's to send.
-  Result<bool> Claim(const WebhookDelivery& seen) {
+  // it is no longer this worker's to send. `body` is the request body as of
+  // the lease: an edit or delete may have rewritten it since it was read.
+  Result<bool> Claim(const WebhookDelivery& seen, std::string& body) {
     bool claimed = false;
     Status st = ctx_.store->Write([&](store::Tx& tx) -> Status {
       QUIK_ASSIGN_OR_RETURN(auto d, tx.GetDelivery(seen.id));
@@ -207,6 +208,7 @@ class DeliveryWorker final : public internal::Worker {
           std::chrono::duration_cast<milliseconds>(options_.timeout) * 2 + milliseconds(5000);
       d->next_attempt_at = ctx_.Now() + lease.count();
       claimed = true;
+      QUIK_ASSIGN_OR_RETURN(body, tx.GetDeliveryBody(seen.id));
       return tx.UpdateDelivery(*d);
     });
     if (!st.ok()) return st;
@@ -257,9 +259,10 @@ class DeliveryWorker final : public internal::Worker {
   }
 
   Status Deliver(const store::DeliveryJob& job) {
-    QUIK_ASSIGN_OR_RETURN(bool claimed, Claim(job.delivery));
+    store::DeliveryJob leased = job;
+    QUIK_ASSIGN_OR_RETURN(bool claimed, Claim(job.delivery, leased.body));
     if (!claimed) return Status::Ok();
-    const Outcome outcome = Send(job);
+    const Outcome outcome = Send(leased);
     const double jitter = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
     return ctx_.store->Write([&](store::Tx& tx) -> Status {
       QUIK_ASSIGN_OR_RETURN(auto d, tx.GetDelivery(job.delivery.id));
@@ -294,6 +297,19 @@ class DeliveryWorker final : public internal::Worker {
 };
 
 }  // namespace
+
+Status RebuildDeliveries(store::Tx& tx, const Event& rewritten) {
+  QUIK_ASSIGN_OR_RETURN(auto ids, tx.ListDeliveriesOfEvent(rewritten.seq));
+  if (ids.empty()) return Status::Ok();
+  authz::DecodedEvent decoded = authz::Decode(rewritten);
+  json body = realtime::EventObject(decoded);
+  for (const std::string& id : ids) {
+    body["delivery_id"] = id;  // as Enqueue builds it
+    QUIK_RETURN_IF_ERROR(
+        tx.SetDeliveryBody(id, body.dump(-1, ' ', false, json::error_handler_t::replace)));
+  }
+  return Status::Ok();
+}
 
 std::unique_ptr<internal::Worker> NewEnqueuer(internal::Context& ctx) {
   return std::make_unique<events::Consumer>(*ctx.store, *ctx.bus, std::string(kConsumerName),

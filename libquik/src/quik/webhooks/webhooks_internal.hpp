@@ -14,6 +14,7 @@
 #include "quik/options.hpp"
 #include "quik/status.hpp"
 #include "service/workers.hpp"
+#include "store/tx.hpp"
 
 namespace quik::webhooks {
 
@@ -72,6 +73,13 @@ std::string SignatureHeader(std::string_view secret, std::string_view timestamp,
 // retry_base * 2^(attempts-1), capped at retry_max, less up to half of it
 // by `random01` (in [0, 1)).
 std::chrono::milliseconds RetryDelay(const WebhooksOptions& options, int attempts, double random01);
+
+// ---- rewritten events -------------------------------------------------------------
+
+// Rebuilds the request body of every delivery (queued or done) made from
+// event `rewritten.seq` from its new payload (an edit or delete rewrote it:
+// messages/supersede.cc), so a queued delivery sends the message as it is now.
+Status RebuildDeliveries(store::Tx& tx, const Event& rewritten);
 
 // ---- workers --------------------------------------------------------------------
 

@@ -80,9 +80,10 @@ Status SetRoleInTx(store::Tx& tx, const Workspace& ws, Member& member, Role role
     QUIK_ASSIGN_OR_RETURN(int owners, tx.CountOwners(ws.id));
     if (owners <= 1) return PermissionDenied("cannot demote the last owner of a workspace");
   }
+  const Role previous = member.role;
   member.role = role;
   QUIK_RETURN_IF_ERROR(tx.UpsertMember(member));
-  return events::Append(tx, "member.updated", actor_id, member);
+  return events::Append(tx, "member.updated", actor_id, member, previous);
 }
 
 Status RemoveMemberInTx(store::Tx& tx, const Workspace& ws, const Member& member,

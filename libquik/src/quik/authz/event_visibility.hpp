@@ -1,16 +1,29 @@
-// realtime::View: what one user belongs to, and so which events reach them.
+// authz: who may see a durable event (CONTRACT.md section 3). The one rule
+// that live delivery, the resume ring, the log replay and the /events
+// long-poll all apply (realtime/hub.cc calls it; nothing else decides):
 //
-// The rules of CONTRACT.md section 3, in one place (MaySee): a channel's
+//   an event goes to the users who could see it at the time of the event.
+//
+// View holds one user's memberships and MaySee is the rule: a channel's
 // events go to its members; a public channel's creation and updates to every
-// non-guest member of the workspace; workspace events to its members (invites and webhooks
-// to its owners and admins only); account events to the user they are about;
-// token and session events to nobody; personal events (IsPersonal) to their
-// user only; a user's own membership events to them always. Membership is taken at the time of the
-// event: the view follows the membership events in seq order, joins before the
-// visibility check (the joiner sees their own join) and leaves after it (the
-// leaver sees their own leave).
+// non-guest member of the workspace; workspace events to its members (invites
+// and webhooks to its owners and admins only); account events to the user
+// they are about; token and session events to nobody; personal events
+// (IsPersonal) to their user only; a user's own membership events to them
+// always.
 //
-// Thread safety: a plain value.
+// "At the time of the event": the view follows the membership events in seq
+// order (Step), joins before the check (the joiner sees their own join) and
+// leaves after it (the leaver sees their own leave). So a user added to a
+// channel receives its events from the join on, never those from before; a
+// user removed receives those up to their own member.left, never later ones.
+// The membership history this needs is the member.* events themselves:
+// live, the hub keeps each connected user's View current by applying them
+// (no store read per delivery); for a resume, ViewAsOf rewinds the current
+// view through the member.* events after the cursor (which the log keeps as
+// long as it can replay from there), and the replay steps forward from it.
+//
+// Thread safety: plain values and pure functions (ViewAsOf reads in `tx`).
 #pragma once
 
 #include <string>
@@ -20,8 +33,9 @@
 
 #include "quik/types.hpp"
 #include "quik/v1/events.pb.h"
+#include "store/tx.hpp"
 
-namespace quik::realtime {
+namespace quik::authz {
 
 // An event with its payload decoded once, and the user it is about.
 struct DecodedEvent {
@@ -80,8 +94,10 @@ class View {
   // Undoes what `e` did to this user's channel and workspace memberships:
   // applied newest first over a window of events, it turns the view after the
   // window into the view before it (for a resume from a cursor). What events
-  // do not record stays as it is: the role before a member.updated, the
-  // channels a workspace member.left took along, a deleted workspace.
+  // do not record stays as it is: the channels a workspace member.left took
+  // along (a replay then shows less of that workspace, never more), a deleted
+  // workspace (whose events are gone for everyone), the role before a
+  // member.updated written before the payload carried previous_role.
   void Unapply(const DecodedEvent& e);
 
  private:
@@ -92,4 +108,8 @@ class View {
   std::unordered_map<std::string, std::string> channels_;  // channel id -> workspace id
 };
 
-}  // namespace quik::realtime
+// `view` (its user's memberships as of seq `through`) as of seq `at` <=
+// through: the member.* events in (at, through] undone newest first.
+Result<View> ViewAsOf(store::Tx& tx, View view, std::int64_t through, std::int64_t at);
+
+}  // namespace quik::authz

@@ -1,16 +1,16 @@
-// realtime::View: who receives which event (CONTRACT.md section 3), with
+// authz::View: who receives which event (CONTRACT.md section 3), with
 // membership taken at the time of each event.
 #include <catch2/catch.hpp>
 
-#include "realtime/view.hpp"
+#include "authz/event_visibility.hpp"
 
 namespace {
 
 using quik::Event;
 using quik::Role;
-using quik::realtime::Decode;
-using quik::realtime::DecodedEvent;
-using quik::realtime::View;
+using quik::authz::Decode;
+using quik::authz::DecodedEvent;
+using quik::authz::View;
 
 std::int64_t next_seq = 1;
 
@@ -187,6 +187,26 @@ TEST_CASE("realtime view: Unapply rewinds a window of one's membership events", 
   // Replaying the window from there: bob sees his own leave of #secret.
   CHECK(at_start.Step(window[0]));
   CHECK_FALSE(at_start.InChannel("secret"));
+}
+
+TEST_CASE("realtime view: Unapply of a role change restores the role before it", "[realtime]") {
+  // A guest promoted to member after the cursor: rewound, a guest again, who
+  // does not see a public channel's creation from before the promotion.
+  quik::v1::EventPayload p;
+  p.mutable_member()->set_workspace_id("w");
+  p.mutable_member()->set_user_id("gus");
+  p.mutable_member()->set_role("member");
+  p.mutable_member()->set_previous_role("guest");
+  const DecodedEvent promoted = Make("member.updated", "w", "", "admin", p);
+  View gus("gus");
+  gus.AddWorkspace("w", Role::kMember);
+  View before = gus;
+  before.Unapply(promoted);
+  CHECK(before.workspaces().at("w") == Role::kGuest);
+  const DecodedEvent created = ChannelEvent("channel.created", "w", "news", "public");
+  CHECK_FALSE(before.Step(created));
+  CHECK(before.Step(promoted));
+  CHECK(before.Step(ChannelEvent("channel.created", "w", "later", "public")));
 }
 
 TEST_CASE("realtime view: one's own membership events are always one's news", "[realtime]") {

@@ -1,6 +1,8 @@
-#include "realtime/view.hpp"
+#include "authz/event_visibility.hpp"
 
-namespace quik::realtime {
+#include <algorithm>
+
+namespace quik::authz {
 namespace {
 
 bool StartsWith(std::string_view s, std::string_view prefix) {
@@ -115,6 +117,10 @@ void View::Unapply(const DecodedEvent& e) {
       workspaces_[e.event.workspace_id] =
           ParseRole(e.payload.member().role()).value_or(Role::kGuest);
     }
+    if (type == "member.updated" && !e.payload.member().previous_role().empty()) {
+      workspaces_[e.event.workspace_id] =
+          ParseRole(e.payload.member().previous_role()).value_or(Role::kGuest);
+    }
   }
 }
 
@@ -153,4 +159,12 @@ bool View::Step(const DecodedEvent& e) {
   return visible;
 }
 
-}  // namespace quik::realtime
+Result<View> ViewAsOf(store::Tx& tx, View view, std::int64_t through, std::int64_t at) {
+  if (at >= through) return view;
+  QUIK_ASSIGN_OR_RETURN(auto events, tx.ReadMembershipEvents(at, through));
+  std::for_each(events.rbegin(), events.rend(),
+                [&](Event& e) { view.Unapply(Decode(std::move(e))); });
+  return view;
+}
+
+}  // namespace quik::authz
