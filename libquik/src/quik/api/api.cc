@@ -85,6 +85,11 @@ Response ErrorResponse(const Status& status) {
   if (status.code() == StatusCode::kUnauthenticated) {
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"quik\"");
   }
+  // Every 503 is worth retrying (a full disk, a busy database, a full queue):
+  // it says when.
+  if (status.code() == StatusCode::kUnavailable) {
+    r.headers.emplace_back("Retry-After", std::to_string(kUnavailableRetryAfter.count()));
+  }
   return r;
 }
 
@@ -122,6 +127,32 @@ std::optional<std::string> Call::Query(std::string_view key) const {
   return std::nullopt;
 }
 
+namespace {
+
+// The first string (value or key) in `j` that holds a NUL, as a path such as
+// "user_ids[2]" or "prefs.keywords"; nullopt if none. Stored strings end at a
+// NUL in C APIs, logs and other clients, so none is accepted anywhere.
+std::optional<std::string> FieldWithNul(const json& j, const std::string& path) {
+  if (j.is_string()) {
+    if (j.get_ref<const std::string&>().find('\0') != std::string::npos) return path;
+    return std::nullopt;
+  }
+  if (j.is_array()) {
+    for (std::size_t i = 0; i < j.size(); ++i) {
+      if (auto f = FieldWithNul(j[i], path + "[" + std::to_string(i) + "]")) return f;
+    }
+  } else if (j.is_object()) {
+    for (const auto& [key, value] : j.items()) {
+      const std::string name = path.empty() ? key : path + "." + key;
+      if (key.find('\0') != std::string::npos) return name;
+      if (auto f = FieldWithNul(value, name)) return f;
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 Result<json> Call::JsonBody(bool allow_empty) const {
   if (internal::TrimWhitespace(request.body).empty()) {
     if (allow_empty) return json::object();
@@ -140,6 +171,10 @@ Result<json> Call::JsonBody(bool allow_empty) const {
     return InvalidArgument("malformed JSON body");
   }
   if (!doc.is_object()) return InvalidArgument("the request body must be a JSON object");
+  if (auto field = FieldWithNul(doc, "")) {
+    return InvalidArgument("field '" + *field +
+                           "' contains a NUL character (\\u0000), which no string field may hold");
+  }
   return doc;
 }
 
@@ -215,6 +250,10 @@ std::optional<Response> Api::Builtin(std::string_view method, std::string_view p
     }
     auto seq = service_.events().LatestSeq();
     if (!seq.ok()) return ErrorResponse(Unavailable("storage: " + seq.status().message()));
+    // Not ready while writes fail for lack of space; ready once there is room.
+    if (auto* ctx = internal::ContextOf(service_); ctx != nullptr && ctx->store->full()) {
+      if (Status space = ctx->store->CheckSpace(); !space.ok()) return ErrorResponse(space);
+    }
     return JsonResponse(200, {{"status", "ready"}});
   }
   if (metrics && path == "/metrics") {

@@ -185,7 +185,9 @@ class ServerImpl final : public Server {
   void Accepted(tcp::socket socket, api::Endpoint endpoint);
   realtime::Hub& hub() { return *hub_; }
   void RunBlocking(std::function<void()> task) { asio::post(*workers_, std::move(task)); }
-  void Register(Connection* c, std::weak_ptr<Connection> weak);
+  // Counts a connection from client address `address` (for
+  // server.max_connections_per_address) until Unregister.
+  void Register(Connection* c, std::weak_ptr<Connection> weak, const std::string& address);
   void Unregister(Connection* c);
 
  private:
@@ -213,8 +215,13 @@ class ServerImpl final : public Server {
 
   std::mutex mu_;
   std::condition_variable drained_cv_;
-  std::unordered_map<Connection*, std::weak_ptr<Connection>> connections_;
-  std::optional<WorkGuard> guard_;  // keeps io_ running until drained
+  struct Tracked {
+    std::weak_ptr<Connection> connection;
+    std::string address;
+  };
+  std::unordered_map<Connection*, Tracked> connections_;
+  std::unordered_map<std::string, int> per_address_;  // open connections by client address
+  std::optional<WorkGuard> guard_;                    // keeps io_ running until drained
   // Shared with the cancel posted by FinishIfDrained, which may run after Wait.
   std::shared_ptr<asio::steady_timer> drain_timer_;
   bool started_ = false;
@@ -272,6 +279,13 @@ class WsSession final : public Connection,
       if (proto) res.set(http::field::sec_websocket_protocol, "quik.v1.proto");
     }));
     ws_.binary(proto);
+    // Pings, pongs and closes count toward the frame rate like data frames: a
+    // flood of control frames costs the server as much.
+    ws_.control_callback([this](websocket::frame_type, beast::string_view) {
+      if (!closing_ && !TakeFrameBudget()) {
+        asio::post(ws_.get_executor(), [self = self()] { self->CloseForFrameRate(); });
+      }
+    });
     ws_.async_accept(req_, [self = this->shared_from_this()](beast::error_code ec) {
       self->req_ = {};
       if (ec) return self->Finish();
@@ -336,6 +350,18 @@ class WsSession final : public Connection,
     Read();
   }
 
+  // realtime.client_frame_rate per second, bursts of twice that; data and
+  // control frames alike.
+  bool TakeFrameBudget() {
+    const double rate = options_.client_frame_rate;
+    return frame_budget_.Take(rate, 2 * rate, std::chrono::steady_clock::now());
+  }
+
+  void CloseForFrameRate() {
+    CloseWith(kClosePolicy, "more than realtime.client_frame_rate (" +
+                                std::to_string(options_.client_frame_rate) + ") frames per second");
+  }
+
   void Attach() {
     attached_ = true;
     server_.hub().Attach(self(), after_, /*hello=*/true);
@@ -353,13 +379,7 @@ class WsSession final : public Connection,
     buffer_.consume(buffer_.size());
     if (buffer_.capacity() > 4096) buffer_.shrink_to_fit();  // idle connections stay small
     if (closing_) return Read();
-    // realtime.client_frame_rate per second, bursts of twice that.
-    const double rate = options_.client_frame_rate;
-    if (!frame_budget_.Take(rate, 2 * rate, std::chrono::steady_clock::now())) {
-      return CloseWith(kClosePolicy, "more than realtime.client_frame_rate (" +
-                                         std::to_string(options_.client_frame_rate) +
-                                         ") frames per second");
-    }
+    if (!TakeFrameBudget()) return CloseForFrameRate();
     auto frame = realtime::ParseClientFrame(data, ws_.got_binary());
     if (!authenticated()) {
       if (!frame.ok() || frame->kind != realtime::ClientFrame::Kind::kAuth) {
@@ -554,9 +574,12 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       : server_(server),
         endpoint_(endpoint),
         remote_(std::move(remote)),
-        stream_(std::forward<Args>(args)...) {}
+        stream_(std::forward<Args>(args)...),
+        deadline_(stream_.get_executor()) {}
 
   ~Session() override { server_.Unregister(this); }
+
+  const std::string& remote() const { return remote_; }
 
   void Run() {
     if constexpr (kTls) {
@@ -609,9 +632,60 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
                             });
   }
 
-  // The whole request, head and body, must arrive within http.request_timeout.
+  // ---- read deadlines ------------------------------------------------------
+  //
+  // The request line and headers must arrive within http.request_timeout of
+  // their first byte. A body must keep coming: no pause longer than
+  // request_timeout, and its k-th byte by request_timeout + k /
+  // http.min_body_rate after the headers (BodyDeadline), however long the
+  // body. Past a deadline the read is cancelled and the client gets 408 and a
+  // log line, not a silent close. (Beast's own stream timeout would close the
+  // socket before an answer could be written: these reads run on deadline_.)
+  void ArmDeadline(std::chrono::steady_clock::time_point at) {
+    Lowest().expires_never();
+    timed_out_ = false;
+    deadline_.expires_at(at);
+    deadline_.async_wait([self = this->shared_from_this(), read = ++reads_](beast::error_code ec) {
+      // The read finished first (or, expiring as it finished, another began).
+      if (ec || read != self->reads_) return;
+      self->timed_out_ = true;
+      self->Lowest().cancel();
+    });
+  }
+
+  // Called when a deadline-guarded read completes: true if it was cut by the
+  // deadline (rather than finishing, failing or being drained).
+  bool DeadlinePassed() {
+    deadline_.cancel();
+    ++reads_;
+    return timed_out_;
+  }
+
+  std::chrono::steady_clock::time_point BodyDeadline() const {
+    const auto& http = server_.options().http;
+    const auto now = std::chrono::steady_clock::now();
+    auto at = now + http.request_timeout;  // the longest pause
+    if (http.min_body_rate > 0) {
+      const auto due = body_started_ + http.request_timeout +
+                       std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                           std::chrono::duration<double>(static_cast<double>(body_bytes_ + 1) /
+                                                         static_cast<double>(http.min_body_rate)));
+      at = std::min(at, due);
+    }
+    return at;
+  }
+
+  std::string BodyTooSlow() const {
+    const auto& http = server_.options().http;
+    return "the request body stalled or arrived too slowly (" + std::to_string(body_bytes_) +
+           " bytes received): it may pause at most http.request_timeout (" +
+           std::to_string(http.request_timeout.count()) +
+           " s) and must average http.min_body_rate (" + std::to_string(http.min_body_rate) +
+           " bytes/s)";
+  }
+
   void ReadHeader() {
-    Lowest().expires_after(server_.options().http.request_timeout);
+    ArmDeadline(std::chrono::steady_clock::now() + server_.options().http.request_timeout);
     http::async_read_header(stream_, buffer_, *parser_,
                             [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                               self->OnHeader(ec);
@@ -619,7 +693,14 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   }
 
   void OnHeader(beast::error_code ec) {
+    if (DeadlinePassed() && ec) {
+      return Reject(408, "request_timeout",
+                    "the request line and headers did not arrive within http.request_timeout (" +
+                        std::to_string(server_.options().http.request_timeout.count()) + " s)");
+    }
     if (ec) return OnReadError(ec);
+    body_started_ = std::chrono::steady_clock::now();
+    body_bytes_ = 0;
     const auto& head = parser_->get();
     if (server_.api().IsUpload(
             std::string_view(head.method_string().data(), head.method_string().size()),
@@ -639,6 +720,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
           stream_, *interim,
           [self = this->shared_from_this(), interim](beast::error_code write_ec, std::size_t) {
             if (write_ec) return self->CloseNow();
+            self->body_started_ = std::chrono::steady_clock::now();
             self->ReadBody();
           });
       return;
@@ -651,12 +733,12 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   // An upload route's body is never read into memory: once its header is in,
   // the Api pre-authorizes it (token, membership, declared size, quota), so a
   // refusal costs no body bytes. Then the header parser continues as a
-  // buffer_body parser that fills a 64 KiB chunk at a time, each appended to
-  // the Upload's temp file (hashed as it goes). files.max_bytes replaces
-  // http.max_body_bytes, and http.request_timeout applies to each read (an
-  // idle timeout) rather than to the whole request, so a big file on a slow
-  // link is fine while a stalled one is not. A client that goes away drops
-  // the Upload, which removes its temp file.
+  // buffer_body parser that reads into a 64 KiB chunk, whose bytes are
+  // appended to the Upload's temp file (hashed as it goes) after each read.
+  // files.max_bytes replaces http.max_body_bytes; the body deadlines above
+  // count progress, so a big file on a slow link is fine while a stalled one
+  // is answered 408. A client that goes away drops the Upload, which removes
+  // its temp file.
   static constexpr std::size_t kUploadChunk = 64 * 1024;
 
   void StartUpload() {
@@ -693,6 +775,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
           stream_, *interim,
           [self = this->shared_from_this(), interim](beast::error_code write_ec, std::size_t) {
             if (write_ec) return self->CloseNow();
+            self->body_started_ = std::chrono::steady_clock::now();
             self->ReadUploadChunk();
           });
       return;
@@ -704,17 +787,19 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     auto& body = upload_parser_->get().body();
     body.data = chunk_.get();
     body.size = kUploadChunk;
-    Lowest().expires_after(server_.options().http.request_timeout);
-    http::async_read(stream_, buffer_, *upload_parser_,
-                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-                       self->OnUploadChunk(ec);
-                     });
+    ArmDeadline(BodyDeadline());
+    http::async_read_some(stream_, buffer_, *upload_parser_,
+                          [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                            self->OnUploadChunk(ec);
+                          });
   }
 
   void OnUploadChunk(beast::error_code ec) {
     if (ec == http::error::need_buffer) ec = {};  // the chunk is full
+    const bool too_slow = DeadlinePassed();
     if (ec) {
       upload_.reset();  // removes the temp file now
+      if (too_slow) return RejectUpload(408, "request_timeout", BodyTooSlow());
       if (ec == http::error::body_limit) {
         return RejectUpload(413, "payload_too_large",
                             "the file exceeds files.max_bytes (" +
@@ -728,14 +813,13 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       return CloseNow();  // the client went away or stalled
     }
     const std::size_t got = kUploadChunk - upload_parser_->get().body().size;
+    body_bytes_ += got;
     if (got > 0) {
       Status st = upload_->Write(std::string_view(chunk_.get(), got));
       if (!st.ok()) {
         upload_.reset();
-        if (st.code() == StatusCode::kResourceExhausted) {
-          return RejectUpload(413, "payload_too_large", st.message());
-        }
-        return RejectUpload(503, "unavailable", st.message());
+        // Over files.max_bytes (413), or a full disk (503 with Retry-After).
+        return RejectUpload(api::PayloadErrorResponse(st));
       }
     }
     if (!upload_parser_->is_done()) return ReadUploadChunk();
@@ -748,18 +832,28 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   }
 
   void RejectUpload(int status, std::string_view code, std::string message) {
+    RejectUpload(api::ErrorResponse(status, code, message));
+  }
+  void RejectUpload(api::Response response) {
     keep_alive_ = false;
     busy_ = true;
     upload_parser_.reset();
-    Write(server_.api().Rejected(upload_request_, api::ErrorResponse(status, code, message)));
+    Write(server_.api().Rejected(upload_request_, std::move(response)));
   }
 
+  // Reads the body a piece at a time, each under BodyDeadline.
   void ReadBody() {
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-                       if (ec) return self->OnReadError(ec);
-                       self->OnRequest();
-                     });
+    if (parser_->is_done()) return OnRequest();
+    ArmDeadline(BodyDeadline());
+    http::async_read_some(stream_, buffer_, *parser_,
+                          [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                            if (self->DeadlinePassed() && ec) {
+                              return self->Reject(408, "request_timeout", self->BodyTooSlow());
+                            }
+                            if (ec) return self->OnReadError(ec);
+                            self->body_bytes_ += n;
+                            self->ReadBody();
+                          });
   }
 
   void OnReadError(beast::error_code ec) {
@@ -858,7 +952,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       return Write(api::ErrorResponse(Unavailable("the server is shutting down")));
     }
     auto ws = std::make_shared<WsSession<Stream>>(server_, std::move(stream_));
-    server_.Register(ws.get(), ws);
+    server_.Register(ws.get(), ws, remote_);
     ws->Run(parser_->release(), std::move(upgrade));
     closed_ = true;  // the socket is the WsSession's now
   }
@@ -955,6 +1049,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   void CloseNow() {
     upload_.reset();  // a half-received upload leaves nothing behind
+    deadline_.cancel();
     if (closed_) return;
     closed_ = true;
     beast::error_code ignored;
@@ -975,6 +1070,12 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   std::unique_ptr<char[]> chunk_;
   std::optional<http::response<FileRangeBody>> file_res_;
   std::optional<http::response_serializer<FileRangeBody>> file_sr_;
+  // Read deadlines (ArmDeadline) and the body's progress (BodyDeadline).
+  asio::steady_timer deadline_;
+  bool timed_out_ = false;
+  std::uint64_t reads_ = 0;  // deadline-guarded reads begun or ended
+  std::chrono::steady_clock::time_point body_started_{};
+  std::uint64_t body_bytes_ = 0;
   std::string request_id_;
   unsigned version_ = 11;
   bool keep_alive_ = true;
@@ -1180,41 +1281,50 @@ void ServerImpl::Accepted(tcp::socket socket, api::Endpoint endpoint) {
   beast::error_code ec;
   const auto peer = socket.remote_endpoint(ec);
   if (ec) return;  // already gone
+  std::string remote = peer.address().to_string();
   {
     std::lock_guard lock(mu_);
+    // One address may not take every connection: others still get theirs.
+    const auto it = per_address_.find(remote);
     if (shutting_down_ ||
-        connections_.size() >= static_cast<std::size_t>(options_.server.max_connections)) {
+        connections_.size() >= static_cast<std::size_t>(options_.server.max_connections) ||
+        (it != per_address_.end() && it->second >= options_.server.max_connections_per_address)) {
       metrics_.ConnectionRejected();
       socket.close(ec);
       return;
     }
   }
   socket.set_option(tcp::no_delay(true), ec);
-  std::string remote = peer.address().to_string();
   std::shared_ptr<Connection> session;
   if (tls_) {
     auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
         *this, endpoint, std::move(remote), std::move(socket), *tls_);
-    Register(s.get(), s);
+    Register(s.get(), s, s->remote());
     s->Run();
   } else {
     auto s = std::make_shared<Session<beast::tcp_stream>>(*this, endpoint, std::move(remote),
                                                           std::move(socket));
-    Register(s.get(), s);
+    Register(s.get(), s, s->remote());
     s->Run();
   }
 }
 
-void ServerImpl::Register(Connection* c, std::weak_ptr<Connection> weak) {
+void ServerImpl::Register(Connection* c, std::weak_ptr<Connection> weak,
+                          const std::string& address) {
   metrics_.ConnectionOpened();
   std::lock_guard lock(mu_);
-  connections_.emplace(c, std::move(weak));
+  connections_.emplace(c, Tracked{std::move(weak), address});
+  ++per_address_[address];
 }
 
 void ServerImpl::Unregister(Connection* c) {
   metrics_.ConnectionClosed();
   std::lock_guard lock(mu_);
-  connections_.erase(c);
+  if (auto it = connections_.find(c); it != connections_.end()) {
+    auto count = per_address_.find(it->second.address);
+    if (count != per_address_.end() && --count->second <= 0) per_address_.erase(count);
+    connections_.erase(it);
+  }
   FinishIfDrained();
 }
 
@@ -1235,8 +1345,8 @@ void ServerImpl::Shutdown() {
     if (!started_ || shutting_down_) return;
     shutting_down_ = true;
     api_->set_draining();
-    for (auto& [ptr, weak] : connections_) {
-      if (auto c = weak.lock()) open.push_back(std::move(c));
+    for (auto& [ptr, entry] : connections_) {
+      if (auto c = entry.connection.lock()) open.push_back(std::move(c));
     }
     drain_timer_ = std::make_shared<asio::steady_timer>(asio::make_strand(*io_));
     drain_timer_->expires_after(options_.server.drain_timeout);
@@ -1245,8 +1355,8 @@ void ServerImpl::Shutdown() {
       if (!ec) {  // not drained in time
         {
           std::lock_guard connections_lock(mu_);
-          for (auto& [ptr, weak] : connections_) {
-            if (auto c = weak.lock()) left.push_back(std::move(c));
+          for (auto& [ptr, entry] : connections_) {
+            if (auto c = entry.connection.lock()) left.push_back(std::move(c));
           }
         }
         logger_->Log(LogLevel::kWarn, "drain timeout: closing connections",
