@@ -115,8 +115,8 @@ inline std::string MakePng(std::uint32_t width, std::uint32_t height, bool rgba1
 
 // A tiny PNG whose header claims `width` x `height` (a decompression bomb as
 // far as anyone who trusts the header is concerned).
-inline std::string BombPng(std::uint32_t width, std::uint32_t height) {
-  std::string png = PngHeader(width, height);
+inline std::string BombPng(std::uint32_t width, std::uint32_t height, bool rgba16 = false) {
+  std::string png = PngHeader(width, height, rgba16);
   Chunk(png, "IDAT", std::string("\x78\x01\x01\x00\x00\xff\xff\x00\x00\x00\x01", 11));
   Chunk(png, "IEND", "");
   return png;

@@ -562,6 +562,15 @@ TEST_CASE("files: decoding is bounded by the bytes an image takes and not by its
   json small_deep = Upload(alice, t.ws.id, "small-deep.png", MakePng(250, 250, true));
   CHECK(small_deep["has_thumbnail"] == true);
   CHECK(has_thumbnail(small_deep));
+
+  // The finding, with the default bound: a 16-bit RGBA PNG just under the
+  // 50-megapixel limit (392 MB of pixels) is never decoded.
+  HttpFixture defaults([](quik::Options& o) { o.files.thumbnail_size = 64; });
+  Team d = MakeTeam(defaults);
+  Api dave = defaults.Client(d.alice_token);
+  json near_limit = Upload(dave, d.ws.id, "deep.png", BombPng(7000, 7000, /*rgba16=*/true));
+  CHECK(near_limit["width"] == 7000);
+  CHECK(near_limit["has_thumbnail"] == false);
 }
 
 TEST_CASE("files: thumbnails being made at once share files.decode_memory_bytes",

@@ -162,11 +162,12 @@ class HttpFixture {
   }
 
   // Stops the server and starts a new one on the same data dir (on a new
-  // port): a restart, as clients see it.
-  void Restart() {
+  // port): a restart, as clients see it; `tweak` changes the options first.
+  void Restart(const std::function<void(quik::Options&)>& tweak = {}) {
     server_->Shutdown();
     server_->Wait();
     server_.reset();
+    if (tweak) tweak(options_);
     StartServer();
   }
   ~HttpFixture() {

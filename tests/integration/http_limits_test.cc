@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -256,15 +257,18 @@ TEST_CASE("limits: a full disk is 503 with Retry-After on every write route and 
   quik::User alice = fx.CreateUser("Alice", std::string("alice-password"));
   quik::Workspace ws = fx.CreateWorkspace(alice, "Acme", "acme");
   quik::Channel general = fx.CreateChannel(alice, ws, "general");
-  Api api = fx.Client(fx.Token(alice));
+  const std::string token = fx.Token(alice);
+  Api api = fx.Client(token);
   Api root = fx.Root();
   Resp before = api.Post("/channels/" + general.id + "/messages", {{"text", "before"}});
   REQUIRE(before.status == 201);
   const std::string before_id = before.Json()["id"];
   REQUIRE(root.Get("/readyz").status == 200);
-  quik::internal::Context* ctx = quik::internal::ContextOf(fx.svc());
-  REQUIRE(ctx != nullptr);
-  quik::store::Store& store = *ctx->store;
+  auto store_of = [&]() -> quik::store::Store& {
+    quik::internal::Context* ctx = quik::internal::ContextOf(fx.svc());
+    REQUIRE(ctx != nullptr);
+    return *ctx->store;
+  };
 
   auto check_full = [](const Resp& r) {
     INFO(r.Describe());
@@ -273,67 +277,96 @@ TEST_CASE("limits: a full disk is 503 with Retry-After on every write route and 
     CHECK(r.message().find("storage is full") != std::string::npos);
     CHECK(r.header("Retry-After") == "5");
   };
-
-  SECTION("quik.db full: posts, uploads and other SQLite writes") {
-    // quik.db may not grow past its present pages (SQLite's max_page_count,
-    // the limit a full disk imposes): fill what is left with posts.
-    store.set_max_db_pages(1);  // below the present size: no more pages at all
+  // A full store refuses each kind of write once it needs room (a small row
+  // may still fit in a page's slack): repeats `write` until it is refused,
+  // and that refusal must be the full-disk answer.
+  auto refused = [&](const std::function<Resp(int)>& write) {
     Resp r;
-    const std::string text(30000, 'x');
-    for (int i = 0; i < 500; ++i) {
-      r = api.Post("/channels/" + general.id + "/messages", {{"text", text}});
-      if (r.status != 201) break;
+    for (int i = 0; i < 300; ++i) {
+      r = write(i);
+      if (r.status >= 300) break;
     }
     check_full(r);
-    check_full(api.Post("/workspaces/" + ws.id + "/channels", {{"name", "more"}}));
-    check_full(
-        api.Send("POST", "/workspaces/" + ws.id + "/files?name=a.bin", std::string(200000, 'f')));
-    Resp ready = root.Get("/readyz");
-    check_full(ready);
+  };
+
+  SECTION("quik.db full: posts, channels, uploads, edits") {
+    // quik.db may not grow past its present pages (SQLite's max_page_count,
+    // the limit a full disk imposes).
+    store_of().set_max_db_pages(1);  // below its size: no more pages at all
+    refused([&](int) {
+      return api.Post("/channels/" + general.id + "/messages", {{"text", std::string(30000, 'x')}});
+    });
+    refused([&](int) {
+      return api.Post("/channels/" + general.id + "/messages", {{"text", "x"}});
+    });
+    refused([&](int i) {
+      return api.Post("/workspaces/" + ws.id + "/channels",
+                      {{"name", "more-" + std::to_string(i)}});
+    });
+    refused([&](int i) {
+      return api.Send("POST", "/workspaces/" + ws.id + "/files?name=f" + std::to_string(i) + ".bin",
+                      std::string(20000, static_cast<char>('a' + i % 26)));
+    });
+    refused([&](int i) {
+      return api.Patch("/messages/" + before_id, {{"text", "edited " + std::string(i * 100, 'e')}});
+    });
+    check_full(root.Get("/readyz"));
     // Reads go on.
     CHECK(api.Get("/channels/" + general.id + "/messages").status == 200);
     CHECK(root.Get("/healthz").status == 200);
 
     // Space returns: readyz is ready again and writes resume; nothing
     // acknowledged was lost.
-    store.set_max_db_pages(0);
+    store_of().set_max_db_pages(0);
     CHECK(root.Get("/readyz").status == 200);
     CHECK(api.Post("/channels/" + general.id + "/messages", {{"text", "after"}}).status == 201);
     CHECK(api.Get("/channels/" + general.id + "/messages?limit=1").Items()[0]["text"] == "after");
-    CHECK(api.Get("/messages/" + before_id).Json()["text"] == "before");
+    CHECK(api.Get("/messages/" + before_id).status == 200);
   }
 
   SECTION("LMDB full: logins, tokens and presence") {
-    // Fill the 1 MiB LMDB map (sessions, tokens, presence live there).
-    std::vector<std::string> fillers;
-    for (int i = 0; i < 200; ++i) {
-      const std::string key = "test-filler-" + std::to_string(i);
-      quik::Status st = store.lmdb().Put(quik::store::Db::kMeta, key, std::string(16 * 1024, 'f'));
-      if (!st.ok()) {
-        REQUIRE(quik::store::IsStorageFull(st));
-        break;
+    // Fill the 1 MiB LMDB map (sessions, tokens, presence live there) to the
+    // last page: big values, then smaller ones, until not even a small one fits.
+    // People with no presence record yet: setting one needs room (rewriting
+    // an existing one reuses the pages it frees, and goes on working).
+    std::vector<std::string> newcomers;
+    for (int i = 0; i < 300; ++i) {
+      newcomers.push_back(fx.Token(fx.CreateUser("Newcomer " + std::to_string(i))));
+    }
+    quik::store::LmdbEnv& lmdb = store_of().lmdb();
+    int n = 0;
+    for (std::size_t size : {16384, 1024, 16}) {
+      for (int i = 0; i < 5000; ++i, ++n) {
+        const quik::Status st = lmdb.Put(quik::store::Db::kMeta, "test-filler-" + std::to_string(n),
+                                         std::string(size, 'f'));
+        if (!st.ok()) {
+          REQUIRE(quik::store::IsStorageFull(st));
+          break;
+        }
       }
-      fillers.push_back(key);
     }
-    REQUIRE(fillers.size() < 200);
-    // Smaller values fill what is left.
-    for (int i = 0; i < 2000; ++i) {
-      const std::string key = "test-small-" + std::to_string(i);
-      if (!store.lmdb().Put(quik::store::Db::kMeta, key, std::string(200, 's')).ok()) break;
-      fillers.push_back(key);
-    }
-    check_full(
-        fx.Client().Post("/auth/login", {{"email", alice.email}, {"password", "alice-password"}}));
-    check_full(api.Post("/tokens", {{"name", "ci"}}));
-    check_full(api.Put("/users/me/presence", {{"status", "away"}}));
+    Api anonymous = fx.Client();
+    refused([&](int) {
+      return anonymous.Post("/auth/login",
+                            {{"email", alice.email}, {"password", "alice-password"}});
+    });
+    refused([&](int i) { return api.Post("/tokens", {{"name", "ci-" + std::to_string(i)}}); });
+    refused([&](int i) {
+      return fx.Client(newcomers.at(static_cast<std::size_t>(i) % newcomers.size()))
+          .Put("/users/me/presence", {{"status", "away"}});
+    });
     check_full(root.Get("/readyz"));
 
-    for (const std::string& key : fillers)
-      REQUIRE(store.lmdb().Delete(quik::store::Db::kMeta, key).ok());
-    CHECK(root.Get("/readyz").status == 200);
+    // Room again: the map is raised (as the message says), the server restarted.
+    fx.Restart([](quik::Options& o) { o.storage.lmdb_map_size_mib = 8; });
+    Api root2 = fx.Root();
+    Api api2 = fx.Client(token);
+    CHECK(root2.Get("/readyz").status == 200);
     CHECK(fx.Client()
               .Post("/auth/login", {{"email", alice.email}, {"password", "alice-password"}})
               .status == 200);
-    CHECK(api.Put("/users/me/presence", {{"status", "away"}}).status == 200);
+    CHECK(fx.Client(newcomers.back()).Put("/users/me/presence", {{"status", "away"}}).status ==
+          200);
+    CHECK(api2.Get("/messages/" + before_id).status == 200);
   }
 }

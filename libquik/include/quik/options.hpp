@@ -317,14 +317,15 @@ struct FilesOptions {
   // files.max_decode_bytes: images whose decoded pixels would take more than
   // this (width x height x channels x bytes per sample, from the header) are
   // stored without a thumbnail and never decoded.
-  // Default: 134217728 (128 MiB: 32 megapixels of 8-bit RGBA)
-  std::int64_t max_decode_bytes = 128LL * 1024 * 1024;
+  // Default: 268435456 (256 MiB: any 8-bit image within max_image_pixels;
+  // a 16-bit RGBA one up to 33 megapixels)
+  std::int64_t max_decode_bytes = 256LL * 1024 * 1024;
 
   // files.decode_memory_bytes: the most decoded-pixel bytes (as above) of all
   // thumbnails being made at once; an image that does not fit beside those in
   // progress is stored without a thumbnail.
-  // Default: 268435456 (256 MiB)
-  std::int64_t decode_memory_bytes = 256LL * 1024 * 1024;
+  // Default: 536870912 (512 MiB)
+  std::int64_t decode_memory_bytes = 512LL * 1024 * 1024;
 
   // files.upload_threads, files.upload_queue: uploads are finished (content
   // type, thumbnail, storing) on a pool of their own, apart from the request

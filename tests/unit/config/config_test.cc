@@ -508,7 +508,7 @@ TEST_CASE("config: the default text parses and equals the defaults", "[config]")
     }
     uncommented += line + "\n";
   }
-  CHECK(keys == 57);
+  CHECK(keys == 63);
   Options all = NonDefaultOptions();
   Status s2 = ParseOptions(uncommented, "quik.toml", &all);
   INFO(s2.message());

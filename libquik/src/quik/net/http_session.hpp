@@ -162,25 +162,25 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   }
 
   std::chrono::steady_clock::time_point BodyDeadline() const {
-    const auto& http = server_.options().http;
+    const HttpOptions& opts = server_.options().http;
     const auto now = std::chrono::steady_clock::now();
-    auto at = now + http.request_timeout;  // the longest pause
-    if (http.min_body_rate > 0) {
-      const auto due = body_started_ + http.request_timeout +
+    auto at = now + opts.request_timeout;  // the longest pause
+    if (opts.min_body_rate > 0) {
+      const auto due = body_started_ + opts.request_timeout +
                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                            std::chrono::duration<double>(static_cast<double>(body_bytes_ + 1) /
-                                                         static_cast<double>(http.min_body_rate)));
+                                                         static_cast<double>(opts.min_body_rate)));
       at = std::min(at, due);
     }
     return at;
   }
 
   std::string BodyTooSlow() const {
-    const auto& http = server_.options().http;
+    const HttpOptions& opts = server_.options().http;
     return "the request body stalled or arrived too slowly (" + std::to_string(body_bytes_) +
            " bytes received): it may pause at most http.request_timeout (" +
-           std::to_string(http.request_timeout.count()) +
-           " s) and must average http.min_body_rate (" + std::to_string(http.min_body_rate) +
+           std::to_string(opts.request_timeout.count()) +
+           " s) and must average http.min_body_rate (" + std::to_string(opts.min_body_rate) +
            " bytes/s)";
   }
 

@@ -15,6 +15,7 @@
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpragmas"
 #pragma GCC diagnostic ignored "-Wdangling-pointer"
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 #pragma GCC diagnostic pop
 

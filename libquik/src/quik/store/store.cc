@@ -212,6 +212,9 @@ Status RunInSavepoint(Connection& conn, const Store::WriteFn& fn, Tx& tx) {
     st = ExecPrepared(conn, "RELEASE w");
     if (st.ok()) return st;
   }
+  // SQLite may have ended the whole transaction itself (a full disk): then
+  // there is no savepoint to go back to, and `st` says why.
+  if (sqlite3_get_autocommit(conn.raw())) return st;
   Status undo = ExecPrepared(conn, "ROLLBACK TO w");
   if (undo.ok()) undo = ExecPrepared(conn, "RELEASE w");
   return undo.ok() ? st : undo;
