@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <limits>
 #include <utility>
+#include <vector>
 
 #include "common/text.hpp"
 #include "quik/json.hpp"
@@ -129,23 +130,50 @@ std::optional<std::string> Call::Query(std::string_view key) const {
 
 namespace {
 
-// The first string (value or key) in `j` that holds a NUL, as a path such as
-// "user_ids[2]" or "prefs.keywords"; nullopt if none. Stored strings end at a
-// NUL in C APIs, logs and other clients, so none is accepted anywhere.
-std::optional<std::string> FieldWithNul(const json& j, const std::string& path) {
-  if (j.is_string()) {
-    if (j.get_ref<const std::string&>().find('\0') != std::string::npos) return path;
-    return std::nullopt;
-  }
-  if (j.is_array()) {
-    for (std::size_t i = 0; i < j.size(); ++i) {
-      if (auto f = FieldWithNul(j[i], path + "[" + std::to_string(i) + "]")) return f;
+// The first string (value or key) in `doc` that holds a NUL, as a path such
+// as "user_ids[2]" or "prefs.keywords"; nullopt if none. Stored strings end at
+// a NUL in C APIs, logs and other clients, so none is accepted anywhere.
+// Iterative: a body may nest arrays thousands deep.
+std::optional<std::string> FieldWithNul(const json& doc) {
+  struct Node {
+    const json* value;
+    std::size_t parent;  // index in `seen`; npos for the root
+    std::string label;   // "key" or "[i]"
+  };
+  constexpr std::size_t kRoot = std::string::npos;
+  std::vector<Node> seen;
+  std::vector<std::size_t> todo;
+  const auto has_nul = [](const std::string& s) { return s.find('\0') != std::string::npos; };
+  const auto path_of = [&](std::size_t i) {
+    std::vector<const std::string*> parts;
+    for (; i != 0 && i != kRoot; i = seen[i].parent) parts.push_back(&seen[i].label);
+    std::string path;
+    for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
+      const bool index = !(*it)->empty() && (*it)->front() == '[';
+      if (!path.empty() && !index) path += '.';
+      path += **it;
     }
-  } else if (j.is_object()) {
-    for (const auto& [key, value] : j.items()) {
-      const std::string name = path.empty() ? key : path + "." + key;
-      if (key.find('\0') != std::string::npos) return name;
-      if (auto f = FieldWithNul(value, name)) return f;
+    return path;
+  };
+  seen.push_back(Node{&doc, kRoot, ""});
+  todo.push_back(0);
+  while (!todo.empty()) {
+    const std::size_t at = todo.back();
+    todo.pop_back();
+    const json& j = *seen[at].value;
+    if (j.is_string()) {
+      if (has_nul(j.get_ref<const std::string&>())) return path_of(at);
+    } else if (j.is_array()) {
+      for (std::size_t i = 0; i < j.size(); ++i) {
+        seen.push_back(Node{&j[i], at, "[" + std::to_string(i) + "]"});
+        todo.push_back(seen.size() - 1);
+      }
+    } else if (j.is_object()) {
+      for (const auto& [key, value] : j.items()) {
+        seen.push_back(Node{&value, at, key});
+        if (has_nul(key)) return path_of(seen.size() - 1);
+        todo.push_back(seen.size() - 1);
+      }
     }
   }
   return std::nullopt;
@@ -171,7 +199,7 @@ Result<json> Call::JsonBody(bool allow_empty) const {
     return InvalidArgument("malformed JSON body");
   }
   if (!doc.is_object()) return InvalidArgument("the request body must be a JSON object");
-  if (auto field = FieldWithNul(doc, "")) {
+  if (auto field = FieldWithNul(doc)) {
     return InvalidArgument("field '" + *field +
                            "' contains a NUL character (\\u0000), which no string field may hold");
   }
