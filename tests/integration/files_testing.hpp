@@ -60,25 +60,32 @@ inline void Chunk(std::string& png, std::string_view type, std::string_view data
   Be32(png, Crc32(body));
 }
 
-inline std::string PngHeader(std::uint32_t width, std::uint32_t height) {
+// `rgba16`: 16-bit RGBA (8 bytes a pixel) instead of 8-bit RGB (3 bytes).
+inline std::string PngHeader(std::uint32_t width, std::uint32_t height, bool rgba16 = false) {
   std::string png = "\x89PNG\r\n\x1a\n";
   std::string ihdr;
   Be32(ihdr, width);
   Be32(ihdr, height);
-  ihdr += std::string("\x08\x02\x00\x00\x00", 5);  // 8-bit RGB, no interlace
+  ihdr += rgba16 ? std::string("\x10\x06\x00\x00\x00", 5)   // 16-bit RGBA, no interlace
+                 : std::string("\x08\x02\x00\x00\x00", 5);  // 8-bit RGB, no interlace
   Chunk(png, "IHDR", ihdr);
   return png;
 }
 
-// A real RGB PNG of `width` x `height` (a gradient), deflate "stored" blocks.
-inline std::string MakePng(std::uint32_t width, std::uint32_t height) {
+// A real PNG of `width` x `height` (a gradient), deflate "stored" blocks:
+// 8-bit RGB, or with `rgba16` 16-bit RGBA.
+inline std::string MakePng(std::uint32_t width, std::uint32_t height, bool rgba16 = false) {
   std::string raw;
   for (std::uint32_t y = 0; y < height; ++y) {
     raw += '\0';  // filter: none
     for (std::uint32_t x = 0; x < width; ++x) {
-      raw += static_cast<char>(x * 255 / width);
-      raw += static_cast<char>(y * 255 / height);
-      raw += static_cast<char>(128);
+      const char samples[] = {static_cast<char>(x * 255 / width),
+                              static_cast<char>(y * 255 / height), static_cast<char>(128),
+                              static_cast<char>(255)};
+      for (int i = 0; i < (rgba16 ? 4 : 3); ++i) {
+        raw += samples[i];
+        if (rgba16) raw += samples[i];  // the low byte of the 16-bit sample
+      }
     }
   }
   std::string z = "\x78\x01";
@@ -100,7 +107,7 @@ inline std::string MakePng(std::uint32_t width, std::uint32_t height) {
     b = (b + a) % 65521;
   }
   Be32(z, (b << 16) | a);
-  std::string png = PngHeader(width, height);
+  std::string png = PngHeader(width, height, rgba16);
   Chunk(png, "IDAT", z);
   Chunk(png, "IEND", "");
   return png;
@@ -108,8 +115,8 @@ inline std::string MakePng(std::uint32_t width, std::uint32_t height) {
 
 // A tiny PNG whose header claims `width` x `height` (a decompression bomb as
 // far as anyone who trusts the header is concerned).
-inline std::string BombPng(std::uint32_t width, std::uint32_t height) {
-  std::string png = PngHeader(width, height);
+inline std::string BombPng(std::uint32_t width, std::uint32_t height, bool rgba16 = false) {
+  std::string png = PngHeader(width, height, rgba16);
   Chunk(png, "IDAT", std::string("\x78\x01\x01\x00\x00\xff\xff\x00\x00\x00\x01", 11));
   Chunk(png, "IEND", "");
   return png;

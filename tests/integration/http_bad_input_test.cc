@@ -355,7 +355,7 @@ TEST_CASE("HTTP bad input: slow and idle connections are closed", "[http][bad-in
   });
   Api root = fx.Root();
 
-  SECTION("headers that trickle in are cut off after http.request_timeout") {
+  SECTION("headers that trickle in are answered 408 after http.request_timeout") {
     RawSocket slow(fx.port());
     const auto start = Clock::now();
     REQUIRE(slow.Send("GET /api/v1/users/me HTTP/1.1\r\nHost: x\r\n"));
@@ -373,6 +373,8 @@ TEST_CASE("HTTP bad input: slow and idle connections are closed", "[http][bad-in
     REQUIRE(closed_after);
     CHECK(*closed_after >= 900ms);
     CHECK(*closed_after <= 3s);
+    // With an answer, not in silence.
+    CHECK(quik_http::RawStatus(slow.received()) == 408);
     CHECK(others_served);
     CHECK(root.Get("/healthz").status == 200);
   }

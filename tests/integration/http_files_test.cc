@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "files/media.hpp"
 #include "integration/files_testing.hpp"
 #include "integration/http_fixture.hpp"
 
@@ -530,6 +531,65 @@ TEST_CASE("files: thumbnails, and decompression bombs are never decoded", "[http
   broken.resize(broken.size() / 2);
   json half = Upload(alice, t.ws.id, "half.png", broken);
   CHECK(half["has_thumbnail"] == false);
+}
+
+TEST_CASE("files: decoding is bounded by the bytes an image takes and not by its pixels",
+          "[http][files][images]") {
+  HttpFixture fx([](quik::Options& o) {
+    o.files.thumbnail_size = 64;
+    o.files.max_decode_bytes = 600'000;
+  });
+  Team t = MakeTeam(fx);
+  Api alice = fx.Client(t.alice_token);
+  auto has_thumbnail = [&](const json& f) {
+    return alice.Get("/files/" + f["id"].get<std::string>() + "/thumbnail").status == 200;
+  };
+
+  // 400 x 400 8-bit RGB: 160,000 pixels, 480,000 bytes decoded.
+  json rgb = Upload(alice, t.ws.id, "rgb.png", MakePng(400, 400));
+  CHECK(rgb["has_thumbnail"] == true);
+  CHECK(has_thumbnail(rgb));
+  // 300 x 300 16-bit RGBA: fewer pixels (90,000), but 8 bytes each: 720,000.
+  const std::string deep_bytes = MakePng(300, 300, /*rgba16=*/true);
+  json deep = Upload(alice, t.ws.id, "deep.png", deep_bytes);
+  CHECK(deep["content_type"] == "image/png");
+  CHECK(deep["width"] == 300);
+  CHECK(deep["height"] == 300);
+  CHECK(deep["has_thumbnail"] == false);
+  CHECK_FALSE(has_thumbnail(deep));
+  CHECK(alice.Get("/files/" + deep["id"].get<std::string>()).body == deep_bytes);
+  // A 16-bit RGBA image within the bound is decoded as any other.
+  json small_deep = Upload(alice, t.ws.id, "small-deep.png", MakePng(250, 250, true));
+  CHECK(small_deep["has_thumbnail"] == true);
+  CHECK(has_thumbnail(small_deep));
+
+  // The finding, with the default bound: a 16-bit RGBA PNG just under the
+  // 50-megapixel limit (392 MB of pixels) is never decoded.
+  HttpFixture defaults([](quik::Options& o) { o.files.thumbnail_size = 64; });
+  Team d = MakeTeam(defaults);
+  Api dave = defaults.Client(d.alice_token);
+  json near_limit = Upload(dave, d.ws.id, "deep.png", BombPng(7000, 7000, /*rgba16=*/true));
+  CHECK(near_limit["width"] == 7000);
+  CHECK(near_limit["has_thumbnail"] == false);
+}
+
+TEST_CASE("files: thumbnails being made at once share files.decode_memory_bytes",
+          "[http][files][images]") {
+  HttpFixture fx([](quik::Options& o) {
+    o.files.thumbnail_size = 64;
+    o.files.decode_memory_bytes = 400'000;
+  });
+  Team t = MakeTeam(fx);
+  Api alice = fx.Client(t.alice_token);
+  // 480,000 bytes decoded: under files.max_decode_bytes, but it would not fit
+  // in the shared budget even alone, so it is stored without a thumbnail.
+  json big = Upload(alice, t.ws.id, "big.png", MakePng(400, 400));
+  CHECK(big["has_thumbnail"] == false);
+  // 270,000 bytes: fits.
+  json fits = Upload(alice, t.ws.id, "fits.png", MakePng(300, 300));
+  CHECK(fits["has_thumbnail"] == true);
+  // Nothing stays reserved after a decode.
+  CHECK(quik::files::DecodeBytesInUse() == 0);
 }
 
 TEST_CASE("files: gc collects unreferenced files and never a referenced one", "[files][gc]") {

@@ -162,11 +162,12 @@ class HttpFixture {
   }
 
   // Stops the server and starts a new one on the same data dir (on a new
-  // port): a restart, as clients see it.
-  void Restart() {
+  // port): a restart, as clients see it; `tweak` changes the options first.
+  void Restart(const std::function<void(quik::Options&)>& tweak = {}) {
     server_->Shutdown();
     server_->Wait();
     server_.reset();
+    if (tweak) tweak(options_);
     StartServer();
   }
   ~HttpFixture() {
@@ -323,11 +324,24 @@ inline std::string UnknownIdLike(const std::string& id) {
 // No Catch assertions: usable from any thread.
 class RawSocket {
  public:
-  explicit RawSocket(std::uint16_t port) {
+  // `source`: the client's address, such as "127.0.0.2" (any of 127.0.0.0/8
+  // is this machine), so that a test can be several clients; default
+  // 127.0.0.1.
+  explicit RawSocket(std::uint16_t port, const char* source = nullptr) {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "socket");
     int one = 1;
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (source != nullptr) {
+      sockaddr_in from{};
+      from.sin_family = AF_INET;
+      ::inet_pton(AF_INET, source, &from.sin_addr);
+      if (::bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) {
+        const int err = errno;
+        ::close(fd_);
+        throw std::system_error(err, std::generic_category(), "bind");
+      }
+    }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);

@@ -183,6 +183,16 @@ TEST_CASE("malformed frames get an error frame and others are unaffected", "[rea
     CHECK(a->close_code() == 1008);
     CHECK(a->close_reason().find("client_frame_rate") != std::string::npos);
   }
+  SECTION("too many control frames (WebSocket pings): close 1008") {
+    // realtime.client_frame_rate is 20 a second with bursts of 40: 200 pings
+    // at once are far past it, though not one of them is a data frame.
+    for (int i = 0; i < 200 && !a->WaitClosed(0ms); ++i) {
+      if (!a->SendPing()) break;
+    }
+    REQUIRE(a->WaitClosed());
+    CHECK(a->close_code() == 1008);
+    CHECK(a->close_reason().find("client_frame_rate") != std::string::npos);
+  }
   // Bob never noticed.
   fx.PostAs(p.alice, p.general.id, "still here");
   CHECK(Expect(*b, "message.posted")["data"]["text"] == "still here");

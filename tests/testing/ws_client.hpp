@@ -86,6 +86,17 @@ class WsClient {
 
   void SendText(const std::string& data) { Write(data, false); }
   void SendBinary(const std::string& data) { Write(data, true); }
+  // A WebSocket ping control frame (not the JSON {"type":"ping"}); false if
+  // the connection is gone.
+  bool SendPing() {
+    std::promise<bool> done;
+    boost::asio::post(io_, [&] {
+      boost::beast::error_code ec;
+      ws_.ping({}, ec);
+      done.set_value(!ec);
+    });
+    return done.get_future().get();
+  }
 
   // Starts reading (for a client made with read = false).
   void StartReading() {

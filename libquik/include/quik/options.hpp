@@ -138,6 +138,13 @@ struct ServerOptions {
   // Default: 10000
   int max_connections = 10000;
 
+  // server.max_connections_per_address: open connections (HTTP and WebSocket)
+  // one client address may hold; further ones from it are accepted and closed
+  // at once, while other addresses still connect. Raise it behind a reverse
+  // proxy or a large NAT, whose clients share one address.
+  // Default: 256
+  int max_connections_per_address = 256;
+
   // server.drain_timeout: on shutdown, how long in-flight requests may take to
   // finish before their connections are closed.
   // Default: 10 seconds
@@ -153,10 +160,19 @@ struct HttpOptions {
   // Default: 1048576 (1 MiB)
   int max_body_bytes = 1024 * 1024;
 
-  // http.request_timeout: how long a client may take to send one request, from
-  // its first byte to its last; slower connections are closed.
+  // http.request_timeout: how long a client may take to send a request's line
+  // and headers, from its first byte, and the longest it may then pause while
+  // sending the body. Past it the server answers 408 (request_timeout), logs
+  // the request and closes the connection.
   // Default: 10 seconds
   std::chrono::seconds request_timeout = std::chrono::seconds(10);
+
+  // http.min_body_rate: bytes per second a request body (JSON or upload) must
+  // average, counted from the end of the headers with request_timeout of
+  // grace: the body's k-th byte is due by request_timeout + k / min_body_rate
+  // seconds. A slower body is answered 408 and logged. 0: only the pause limit.
+  // Default: 1024
+  std::int64_t min_body_rate = 1024;
 
   // http.idle_timeout: how long a keep-alive connection may wait between
   // requests before it is closed.
@@ -300,6 +316,27 @@ struct FilesOptions {
   // (width x height) are stored but never decoded (decompression bombs).
   // Default: 50000000 (50 megapixels)
   std::int64_t max_image_pixels = 50'000'000;
+
+  // files.max_decode_bytes: images whose decoded pixels would take more than
+  // this (width x height x channels x bytes per sample, from the header) are
+  // stored without a thumbnail and never decoded.
+  // Default: 268435456 (256 MiB: any 8-bit image within max_image_pixels;
+  // a 16-bit RGBA one up to 33 megapixels)
+  std::int64_t max_decode_bytes = 256LL * 1024 * 1024;
+
+  // files.decode_memory_bytes: the most decoded-pixel bytes (as above) of all
+  // thumbnails being made at once; an image that does not fit beside those in
+  // progress is stored without a thumbnail.
+  // Default: 536870912 (512 MiB)
+  std::int64_t decode_memory_bytes = 512LL * 1024 * 1024;
+
+  // files.upload_threads, files.upload_queue: uploads are finished (content
+  // type, thumbnail, storing) on a pool of their own, apart from the request
+  // workers and the password hashes, with at most upload_queue more waiting;
+  // past that an upload is answered 503 (unavailable) with Retry-After.
+  // Default: 2, 16
+  int upload_threads = 2;
+  int upload_queue = 16;
 
   // files.gc_grace: `quikctl files gc` removes files no message references
   // only once they are older than this (an upload not yet posted stays).

@@ -37,10 +37,12 @@ bool SameOptions(const Options& a, const Options& b) {
          a.server.io_threads == b.server.io_threads &&
          a.server.worker_threads == b.server.worker_threads &&
          a.server.max_connections == b.server.max_connections &&
+         a.server.max_connections_per_address == b.server.max_connections_per_address &&
          a.server.drain_timeout == b.server.drain_timeout &&
          a.http.max_header_bytes == b.http.max_header_bytes &&
          a.http.max_body_bytes == b.http.max_body_bytes &&
          a.http.request_timeout == b.http.request_timeout &&
+         a.http.min_body_rate == b.http.min_body_rate &&
          a.http.idle_timeout == b.http.idle_timeout && a.http.user_rate == b.http.user_rate &&
          a.http.address_rate == b.http.address_rate && a.http.rate_burst == b.http.rate_burst &&
          a.tls.cert == b.tls.cert && a.tls.key == b.tls.key && a.log.level == b.log.level &&
@@ -65,6 +67,10 @@ bool SameOptions(const Options& a, const Options& b) {
          a.files.workspace_quota_bytes == b.files.workspace_quota_bytes &&
          a.files.thumbnail_size == b.files.thumbnail_size &&
          a.files.max_image_pixels == b.files.max_image_pixels &&
+         a.files.max_decode_bytes == b.files.max_decode_bytes &&
+         a.files.decode_memory_bytes == b.files.decode_memory_bytes &&
+         a.files.upload_threads == b.files.upload_threads &&
+         a.files.upload_queue == b.files.upload_queue &&
          a.files.gc_grace == b.files.gc_grace;
 }
 
@@ -95,10 +101,12 @@ Options NonDefaultOptions() {
   o.server.io_threads = 59;
   o.server.worker_threads = 61;
   o.server.max_connections = 67;
+  o.server.max_connections_per_address = 227;
   o.server.drain_timeout = seconds(71);
   o.http.max_header_bytes = 7300;
   o.http.max_body_bytes = 7900;
   o.http.request_timeout = seconds(83);
+  o.http.min_body_rate = 229;
   o.http.idle_timeout = seconds(89);
   o.http.user_rate = 97;
   o.http.address_rate = 101;
@@ -128,6 +136,10 @@ Options NonDefaultOptions() {
   o.files.workspace_quota_bytes = 197;
   o.files.thumbnail_size = 199;
   o.files.max_image_pixels = 211;
+  o.files.max_decode_bytes = 233;
+  o.files.decode_memory_bytes = 239;
+  o.files.upload_threads = 241;
+  o.files.upload_queue = 251;
   o.files.gc_grace = seconds(223);
   return o;
 }
@@ -496,7 +508,7 @@ TEST_CASE("config: the default text parses and equals the defaults", "[config]")
     }
     uncommented += line + "\n";
   }
-  CHECK(keys == 57);
+  CHECK(keys == 63);
   Options all = NonDefaultOptions();
   Status s2 = ParseOptions(uncommented, "quik.toml", &all);
   INFO(s2.message());

@@ -130,6 +130,52 @@ TEST_CASE("ParseManifest: apiVersion, shape and malformed YAML", "[provision]") 
   CHECK(tab[0].rfind("m.yaml:4:", 0) == 0);
 }
 
+TEST_CASE("ParseManifest: YAML aliases may not expand past the bound", "[provision][limits]") {
+  // The finding: one big anchored string and thousands of aliases of it
+  // (1 MiB x 5000: gigabytes once copied). Refused at the alias that crosses
+  // the bound, naming the file and line, before anything is built.
+  std::string text = "apiVersion: quik/v1\nx-big: &big " + std::string(1 << 20, 'a') +
+                     "\nworkspaces:\n  - name: Acme\n    channels:\n";
+  for (int i = 0; i < 5000; ++i) {
+    text += "      - {name: c" + std::to_string(i) + ", topic: *big}\n";
+  }
+  auto r = ParseManifest(text, "bomb.yaml");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == StatusCode::kInvalidArgument);
+  const std::string& msg = r.status().message();
+  INFO(msg.substr(0, 300));
+  // 32 MiB of text: the 32nd alias (line 5 + 31) crosses it.
+  CHECK(msg.rfind("bomb.yaml:36: ", 0) == 0);
+  CHECK(msg.find("aliases") != std::string::npos);
+
+  // Nested aliases (a billion laughs) are counted as what they expand to.
+  std::string laughs = "apiVersion: quik/v1\nl0: &l0 [ha, ha, ha, ha, ha, ha, ha, ha, ha, ha]\n";
+  for (int i = 1; i < 9; ++i) {
+    laughs += "l" + std::to_string(i) + ": &l" + std::to_string(i) + " [";
+    for (int j = 0; j < 10; ++j)
+      laughs += std::string(j ? ", " : "") + "*l" + std::to_string(i - 1);
+    laughs += "]\n";
+  }
+  laughs += "workspaces: []\n";
+  auto lol = ParseManifest(laughs, "lol.yaml");
+  REQUIRE_FALSE(lol.ok());
+  CHECK(lol.status().message().rfind("lol.yaml:", 0) == 0);
+  CHECK(lol.status().message().find("values once its aliases are expanded") != std::string::npos);
+
+  // Aliases within the bound are fine: a member list reused.
+  Manifest ok = Parse(R"(apiVersion: quik/v1
+workspaces:
+  - name: Acme
+    members: &people
+      - {email: alice@acme.test}
+      - {email: bob@acme.test}
+  - name: Beta
+    members: *people
+)");
+  REQUIRE(ok.workspaces.size() == 2);
+  CHECK(ok.workspaces[1].members->size() == 2);
+}
+
 TEST_CASE("ManifestYaml writes what ParseManifest reads back", "[provision]") {
   Manifest m = Parse(kContractExample);
   (*m.workspaces[0].members)[0].name = "yes";  // would read as a bool unquoted

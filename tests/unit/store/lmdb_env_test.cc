@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "store/space.hpp"
 #include "testing/temp_dir.hpp"
 
 namespace quik::store {
@@ -344,7 +345,7 @@ TEST_CASE("Open clears reader slots left by a crashed process", "[lmdb]") {
   CHECK(WaitExitCode(holder) == 0);
 }
 
-TEST_CASE("A full map is ResourceExhausted and a failed batch writes nothing", "[lmdb]") {
+TEST_CASE("A full map is StorageFull and a failed batch writes nothing", "[lmdb]") {
   TempDir tmp("quik-lmdb-test");
   auto env = OpenOrFail(tmp.path(), 256 << 10);  // 256 KiB
   const std::string value(1000, 'v');
@@ -356,12 +357,21 @@ TEST_CASE("A full map is ResourceExhausted and a failed batch writes nothing", "
   }
   REQUIRE_FALSE(status.ok());
   CHECK(written > 10);  // it did hold something first
-  CHECK(status.code() == StatusCode::kResourceExhausted);
-  CHECK(status.message() == "LMDB map is full; raise storage.lmdb_map_size_mib");
+  CHECK(IsStorageFull(status));
+  CHECK(status.code() == StatusCode::kUnavailable);
+  CHECK(status.message().find("raise storage.lmdb_map_size_mib") != std::string::npos);
   // What was committed is intact and readable.
   CHECK(GetOrFail(*env, Db::kTokens, "key0") == value);
   CHECK(GetOrFail(*env, Db::kTokens, "key" + std::to_string(written - 1)) == value);
   CHECK(GetOrFail(*env, Db::kTokens, "key" + std::to_string(written)) == std::nullopt);
+  // The probe sees it too. A larger map (what the message says to do) is
+  // room again; the probe itself writes nothing.
+  CHECK(IsStorageFull(env->ProbeSpace(8 * 1024)));
+  env.reset();
+  env = OpenOrFail(tmp.path(), 1 << 20);
+  CHECK(env->ProbeSpace(8 * 1024).ok());
+  CHECK(GetOrFail(*env, Db::kMeta, "space_probe") == std::nullopt);
+  CHECK(env->Put(Db::kTokens, "key" + std::to_string(written), value).ok());
 
   // The environment still reads, and a fresh one shows that a failed batch
   // rolls back: its first write fits, its whole does not, and nothing lands.
@@ -371,7 +381,7 @@ TEST_CASE("A full map is ResourceExhausted and a failed batch writes nothing", "
   WriteBatch batch;
   batch.Put(Db::kMeta, "marker", "m");
   for (int i = 0; i < 1000; ++i) batch.Put(Db::kTokens, "big" + std::to_string(i), value);
-  CHECK(env->Apply(batch).code() == StatusCode::kResourceExhausted);
+  CHECK(IsStorageFull(env->Apply(batch)));
   CHECK(GetOrFail(*env, Db::kMeta, "marker") == std::nullopt);
   CHECK(GetOrFail(*env, Db::kTokens, "big0") == std::nullopt);
   // The environment still takes writes that fit.

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <limits>
 #include <utility>
+#include <vector>
 
 #include "common/text.hpp"
 #include "quik/json.hpp"
@@ -56,6 +57,11 @@ Response ErrorResponse(const Status& status) {
   // RFC 7235: a 401 names the scheme it wants.
   if (status.code() == StatusCode::kUnauthenticated) {
     r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"quik\"");
+  }
+  // Every 503 is worth retrying (a full disk, a busy database, a full queue):
+  // it says when.
+  if (status.code() == StatusCode::kUnavailable) {
+    r.headers.emplace_back("Retry-After", std::to_string(kUnavailableRetryAfter.count()));
   }
   return r;
 }
@@ -144,6 +150,10 @@ std::optional<Response> Api::Builtin(std::string_view method, std::string_view p
     }
     auto seq = service_.events().LatestSeq();
     if (!seq.ok()) return ErrorResponse(Unavailable("storage: " + seq.status().message()));
+    // Not ready while writes fail for lack of space; ready once there is room.
+    if (auto* ctx = internal::ContextOf(service_); ctx != nullptr && ctx->store->full()) {
+      if (Status space = ctx->store->CheckSpace(); !space.ok()) return ErrorResponse(space);
+    }
     return JsonResponse(200, {{"status", "ready"}});
   }
   if (metrics && path == "/metrics") {

@@ -97,6 +97,9 @@ enum class Endpoint {
   kMetricsOnly,  // /metrics alone (server.metrics_listen)
 };
 
+// The Retry-After of every 503 unavailable answer.
+inline constexpr std::chrono::seconds kUnavailableRetryAfter{5};
+
 Response ErrorResponse(const Status& status);
 // An error whose code is not a quik::StatusCode (payload_too_large).
 Response ErrorResponse(int http_status, std::string_view code, std::string_view message);

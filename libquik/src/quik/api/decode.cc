@@ -71,6 +71,59 @@ std::optional<std::string> QueryParam(std::string_view query, std::string_view k
   return std::nullopt;
 }
 
+namespace {
+
+// The first string (value or key) in `doc` that holds a NUL, as a path such
+// as "user_ids[2]" or "prefs.keywords"; nullopt if none. Stored strings end at
+// a NUL in C APIs, logs and other clients, so none is accepted anywhere.
+// Iterative: a body may nest arrays thousands deep.
+std::optional<std::string> FieldWithNul(const json& doc) {
+  struct Node {
+    const json* value;
+    std::size_t parent;  // index in `seen`; npos for the root
+    std::string label;   // "key" or "[i]"
+  };
+  constexpr std::size_t kRoot = std::string::npos;
+  std::vector<Node> seen;
+  std::vector<std::size_t> todo;
+  const auto has_nul = [](const std::string& s) { return s.find('\0') != std::string::npos; };
+  const auto path_of = [&](std::size_t i) {
+    std::vector<const std::string*> parts;
+    for (; i != 0 && i != kRoot; i = seen[i].parent) parts.push_back(&seen[i].label);
+    std::string path;
+    for (auto it = parts.rbegin(); it != parts.rend(); ++it) {
+      const bool index = !(*it)->empty() && (*it)->front() == '[';
+      if (!path.empty() && !index) path += '.';
+      path += **it;
+    }
+    return path;
+  };
+  seen.push_back(Node{&doc, kRoot, ""});
+  todo.push_back(0);
+  while (!todo.empty()) {
+    const std::size_t at = todo.back();
+    todo.pop_back();
+    const json& j = *seen[at].value;
+    if (j.is_string()) {
+      if (has_nul(j.get_ref<const std::string&>())) return path_of(at);
+    } else if (j.is_array()) {
+      for (std::size_t i = 0; i < j.size(); ++i) {
+        seen.push_back(Node{&j[i], at, "[" + std::to_string(i) + "]"});
+        todo.push_back(seen.size() - 1);
+      }
+    } else if (j.is_object()) {
+      for (const auto& [key, value] : j.items()) {
+        seen.push_back(Node{&value, at, key});
+        if (has_nul(key)) return path_of(seen.size() - 1);
+        todo.push_back(seen.size() - 1);
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 Result<json> ParseJsonBody(std::string_view body, bool allow_empty) {
   if (internal::TrimWhitespace(body).empty()) {
     if (allow_empty) return json::object();
@@ -89,6 +142,10 @@ Result<json> ParseJsonBody(std::string_view body, bool allow_empty) {
     return InvalidArgument("malformed JSON body");
   }
   if (!doc.is_object()) return InvalidArgument("the request body must be a JSON object");
+  if (auto field = FieldWithNul(doc)) {
+    return InvalidArgument("field '" + *field +
+                           "' contains a NUL character (\\u0000), which no string field may hold");
+  }
   return doc;
 }
 

@@ -45,8 +45,8 @@ class Metrics {
   Metrics();
 
  private:
-  static constexpr std::array<int, 18> kStatuses = {200, 201, 204, 206, 304, 400, 401, 403, 404,
-                                                    405, 409, 413, 429, 431, 500, 501, 503, 0};
+  static constexpr std::array<int, 19> kStatuses = {
+      200, 201, 204, 206, 304, 400, 401, 403, 404, 405, 408, 409, 413, 429, 431, 500, 501, 503, 0};
   static constexpr std::array<double, 14> kLatencyBounds = {
       0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 

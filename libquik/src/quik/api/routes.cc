@@ -18,6 +18,7 @@
 #include "quik/config.hpp"
 #include "quik/json.hpp"
 #include "realtime/hub.hpp"
+#include "service/context.hpp"
 
 namespace quik::api {
 namespace {
@@ -673,6 +674,23 @@ Result<Response> UploadFile(Call& c) {
   return Object(201, *file);
 }
 
+// Uploads are finished on a pool of their own (internal::Context::upload_pool):
+// sniffing, thumbnails and storing never hold a request worker, and a burst
+// of big images waits there, bounded, or is refused with 503 + Retry-After.
+void UploadFileOnPool(std::shared_ptr<Call> c, Reply reply) {
+  auto run = [c, reply]() {
+    Result<Response> r = UploadFile(*c);
+    reply(r.ok() ? std::move(*r) : ErrorResponse(r.status()));
+  };
+  internal::Context* ctx = internal::ContextOf(c->service);
+  if (ctx == nullptr) return c->blocking(std::move(run));  // another Service: no pool
+  if (!ctx->upload_pool().TrySubmit(run)) {
+    reply(ErrorResponse(Unavailable(
+        "too many uploads are being processed (files.upload_threads + files.upload_queue); "
+        "retry after Retry-After seconds")));
+  }
+}
+
 Result<Response> ListFiles(Call& c) {
   QUIK_ASSIGN_OR_RETURN(PageRequest page, PageParams(c));
   QUIK_ASSIGN_OR_RETURN(auto files, c.service.files().List(c.actor, c.param(0), page));
@@ -830,7 +848,7 @@ std::vector<Route> ApiRoutes(LoginLimits& limits) {
       R("POST", "/workspaces/{ws}/channels", kBlocking, CreateChannel),
       R("POST", "/workspaces/{ws}/dms", kBlocking, OpenDirect),
       R("GET", "/workspaces/{ws}/unreads", kInline, ListUnreads),
-      UploadRoute(R("POST", "/workspaces/{ws}/files", kBlocking, UploadFile)),
+      UploadRoute(RAsync("POST", "/workspaces/{ws}/files", UploadFileOnPool)),
       R("GET", "/workspaces/{ws}/files", kInline, ListFiles),
       R("GET", "/workspaces/{ws}/search", kBlocking, Search),
       R("GET", "/workspaces/{ws}/presence", kInline, ListPresence),

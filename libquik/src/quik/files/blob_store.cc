@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "common/ids.hpp"
+#include "store/space.hpp"
 
 namespace quik::files {
 namespace {
@@ -19,7 +20,7 @@ namespace {
 namespace fs = std::filesystem;
 
 Status Errno(std::string_view what, const fs::path& path) {
-  return Unavailable(std::string(what) + " " + path.string() + ": " + std::strerror(errno));
+  return store::WriteErrno(errno, std::string(what) + " " + path.string());
 }
 
 // fsync of a directory, so that a rename or a new entry in it is durable.

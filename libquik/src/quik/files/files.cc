@@ -150,7 +150,9 @@ Result<File> PlaceStagedBlob(const Options& options, files::StagingFile& staged)
   f.sha256 = staged.sha256();
   f.content_type = files::SniffContentType(staged.fd());
   const files::ImageInfo image =
-      files::ReadImage(staged.path(), f.content_type, opts.thumbnail_size, opts.max_image_pixels);
+      files::ReadImage(staged.path(), f.content_type,
+                       files::DecodeLimits{opts.thumbnail_size, opts.max_image_pixels,
+                                           opts.max_decode_bytes, opts.decode_memory_bytes});
   f.width = image.width;
   f.height = image.height;
   std::unique_ptr<files::StagingFile> thumb;

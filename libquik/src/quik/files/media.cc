@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <vips/vips.h>
 
+#include <algorithm>
 #include <mutex>
 #include <vector>
 
@@ -114,18 +115,64 @@ bool IsThumbnailable(std::string_view type) {
   return type == "image/jpeg" || type == "image/png" || type == "image/gif" || type == "image/webp";
 }
 
-ImageInfo ReadImage(const std::filesystem::path& path, std::string_view content_type, int max_edge,
-                    std::int64_t max_pixels) {
+namespace {
+
+// The decoded-pixel bytes of the decodes running in this process, and a
+// reservation against them that lasts as long as one decode.
+std::mutex decode_mu;
+std::int64_t decode_in_use = 0;
+
+class DecodeReservation {
+ public:
+  DecodeReservation(std::int64_t bytes, std::int64_t budget) {
+    std::lock_guard lock(decode_mu);
+    if (decode_in_use + bytes > budget) return;
+    decode_in_use += bytes;
+    bytes_ = bytes;
+  }
+  ~DecodeReservation() {
+    if (bytes_ == 0) return;
+    std::lock_guard lock(decode_mu);
+    decode_in_use -= bytes_;
+  }
+  DecodeReservation(const DecodeReservation&) = delete;
+  DecodeReservation& operator=(const DecodeReservation&) = delete;
+  bool ok() const { return bytes_ > 0; }
+
+ private:
+  std::int64_t bytes_ = 0;
+};
+
+}  // namespace
+
+std::int64_t DecodeBytesInUse() {
+  std::lock_guard lock(decode_mu);
+  return decode_in_use;
+}
+
+ImageInfo ReadImage(const std::filesystem::path& path, std::string_view content_type,
+                    const DecodeLimits& limits) {
   ImageInfo info;
   if (!IsThumbnailable(content_type) || !VipsReady()) return info;
   ImagePtr header = OpenHeader(path, content_type);
   if (!header) return info;
   info.width = vips_image_get_width(header.get());
   info.height = vips_image_get_height(header.get());
+  const auto bands = static_cast<std::int64_t>(std::max(1, vips_image_get_bands(header.get())));
+  const auto sample = static_cast<std::int64_t>(
+      std::max<std::uint64_t>(1, vips_format_sizeof(vips_image_get_format(header.get()))));
   header.reset();
-  // The header's claim decides, before a single pixel is decoded.
+  // The header's claim decides, before a single pixel is decoded: pixels, and
+  // the bytes they take (a 16-bit RGBA image takes 8 bytes a pixel).
   const std::int64_t pixels = std::int64_t{info.width} * info.height;
-  if (max_edge <= 0 || info.width <= 0 || info.height <= 0 || pixels > max_pixels) return info;
+  if (info.width <= 0 || info.height <= 0) return info;
+  info.decode_bytes = pixels * bands * sample;
+  if (limits.max_edge <= 0 || pixels > limits.max_pixels || info.decode_bytes > limits.max_bytes) {
+    return info;
+  }
+  const DecodeReservation reservation(info.decode_bytes, limits.memory_bytes);
+  if (!reservation.ok()) return info;  // busy: no thumbnail rather than no memory
+  const int max_edge = limits.max_edge;
 
   VipsImage* thumb = nullptr;
   // fail_on error: a truncated or corrupt image gets no (half-grey) thumbnail.

@@ -20,14 +20,32 @@ bool IsThumbnailable(std::string_view content_type);
 struct ImageInfo {
   int width = 0;  // as the header declares; 0 if unreadable
   int height = 0;
-  std::string thumbnail_jpeg;  // empty: none (too large, unreadable, disabled)
+  // width x height x bands x bytes per sample, as the header declares: what
+  // decoding would take.
+  std::int64_t decode_bytes = 0;
+  std::string thumbnail_jpeg;  // empty: none (too large, unreadable, disabled, busy)
+};
+
+// What a decode may take. The thumbnails being made at once in this process
+// share one count of bytes: a decode starts only if its bytes fit within
+// `memory_bytes` beside those in progress; otherwise the image gets no
+// thumbnail (stored all the same).
+struct DecodeLimits {
+  int max_edge = 0;               // files.thumbnail_size; 0: header only
+  std::int64_t max_pixels = 0;    // files.max_image_pixels
+  std::int64_t max_bytes = 0;     // files.max_decode_bytes
+  std::int64_t memory_bytes = 0;  // files.decode_memory_bytes
 };
 
 // Reads the image header of `path` (sniffed as `content_type`, one of the
-// thumbnailable types) and, if it declares at most `max_pixels` pixels,
+// thumbnailable types) and, if it declares at most `max_pixels` pixels and
+// `max_bytes` decoded bytes and those bytes fit in the shared budget,
 // decodes it shrinking on load to fit `max_edge` x `max_edge` (never
-// enlarging) and encodes a JPEG. `max_edge` 0: header only.
-ImageInfo ReadImage(const std::filesystem::path& path, std::string_view content_type, int max_edge,
-                    std::int64_t max_pixels);
+// enlarging) and encodes a JPEG.
+ImageInfo ReadImage(const std::filesystem::path& path, std::string_view content_type,
+                    const DecodeLimits& limits);
+
+// Decoded-pixel bytes of the thumbnails being made in this process now.
+std::int64_t DecodeBytesInUse();
 
 }  // namespace quik::files

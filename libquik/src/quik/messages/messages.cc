@@ -62,6 +62,9 @@ Status ValidateNewMessage(const internal::Context& ctx, const Actor& actor, cons
                            " files");
   }
   if (msg.client_msg_id.size() > 128) return InvalidArgument("client_msg_id is over 128 bytes");
+  if (msg.client_msg_id.find('\0') != std::string::npos) {
+    return InvalidArgument("client_msg_id contains a NUL character");
+  }
   return Status::Ok();
 }
 

@@ -5,6 +5,7 @@
 #include <exception>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,6 +15,7 @@
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpragmas"
 #pragma GCC diagnostic ignored "-Wdangling-pointer"
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 #pragma GCC diagnostic pop
 
@@ -163,6 +165,8 @@ void Validate(const Manifest& manifest, const LimitsOptions& limits, Errors& err
 namespace {
 
 using provision::Errors;
+using provision::kMaxManifestExpandedBytes;
+using provision::kMaxManifestExpandedNodes;
 using provision::kUnreadable;
 
 int LineOf(const YAML::Node& node) {
@@ -405,6 +409,88 @@ void ReadManifest(const YAML::Node& root, Manifest& manifest, Errors& errors) {
   }
 }
 
+// What a YAML document expands to once every alias is replaced by what its
+// anchor names, counted from the parser's events without building anything:
+// a few aliases of a big anchored string (or of lists of aliases) would
+// otherwise grow the manifest's copy to gigabytes. Past either bound it
+// throws TooLarge at the alias that crossed it.
+class ExpansionCounter final : public YAML::EventHandler {
+ public:
+  struct TooLarge {
+    int line;
+    std::string what;
+  };
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override { Leaf(mark, anchor, 0); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    const Size size = anchor < anchors_.size() ? anchors_[anchor] : Size{};
+    Add(mark, size);
+  }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                const std::string& value) override {
+    Leaf(mark, anchor, value.size());
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    Open(mark, anchor);
+  }
+  void OnSequenceEnd() override { Close(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    Open(mark, anchor);
+  }
+  void OnMapEnd() override { Close(); }
+
+ private:
+  struct Size {
+    std::uint64_t bytes = 0;
+    std::uint64_t nodes = 0;
+  };
+  struct Frame {
+    YAML::anchor_t anchor;
+    Size at_start;
+  };
+
+  void Leaf(const YAML::Mark& mark, YAML::anchor_t anchor, std::size_t bytes) {
+    const Size size{bytes, 1};
+    Add(mark, size);
+    Name(anchor, size);
+  }
+  void Open(const YAML::Mark& mark, YAML::anchor_t anchor) {
+    Add(mark, Size{0, 1});
+    open_.push_back(Frame{anchor, total_});
+  }
+  void Close() {
+    if (open_.empty()) return;
+    const Frame f = open_.back();
+    open_.pop_back();
+    Name(f.anchor, Size{total_.bytes - f.at_start.bytes, total_.nodes - f.at_start.nodes + 1});
+  }
+  void Name(YAML::anchor_t anchor, Size size) {
+    if (anchor == YAML::NullAnchor) return;
+    if (anchors_.size() <= anchor) anchors_.resize(anchor + 1);
+    anchors_[anchor] = size;
+  }
+  void Add(const YAML::Mark& mark, Size size) {
+    total_.bytes += size.bytes;
+    total_.nodes += size.nodes;
+    if (total_.bytes > kMaxManifestExpandedBytes) {
+      throw TooLarge{mark.line + 1, "over " + std::to_string(kMaxManifestExpandedBytes) +
+                                        " bytes of text once its aliases are expanded"};
+    }
+    if (total_.nodes > kMaxManifestExpandedNodes) {
+      throw TooLarge{mark.line + 1, "over " + std::to_string(kMaxManifestExpandedNodes) +
+                                        " values once its aliases are expanded"};
+    }
+  }
+
+  Size total_;
+  std::vector<Frame> open_;
+  std::vector<Size> anchors_;  // by anchor number (yaml-cpp numbers them from 1)
+};
+
 void EmitString(YAML::Emitter& out, const std::string& s) {
   if (internal::YamlNeedsQuotes(s)) out << YAML::DoubleQuoted;
   out << s;
@@ -418,7 +504,17 @@ Result<Manifest> ParseManifest(std::string_view text, std::string_view file_name
   Errors errors{provision::FileLabel(manifest), {}};
   YAML::Node root;
   try {
+    // First what it expands to (aliases), so that reading it stays bounded.
+    std::istringstream in{std::string(text)};
+    YAML::Parser parser(in);
+    ExpansionCounter counter;
+    while (parser.HandleNextDocument(counter)) {
+    }
     root = YAML::Load(std::string(text));
+  } catch (const ExpansionCounter::TooLarge& e) {
+    return InvalidArgument(errors.file + ":" + std::to_string(e.line) +
+                           ": the manifest is too large: " + e.what +
+                           " (are anchors and aliases (&name, *name) repeating a big value?)");
   } catch (const YAML::Exception& e) {
     std::string where = errors.file;
     if (!e.mark.is_null()) {

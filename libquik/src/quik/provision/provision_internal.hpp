@@ -1,6 +1,7 @@
 // Shared by the manifest reader and the provisioning service.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -14,6 +15,14 @@ namespace quik::provision {
 // The line of an object that was not a map (ParseManifest reported it, and
 // checks of its fields skip it).
 inline constexpr int kUnreadable = -1;
+
+// The most a manifest may expand to once YAML aliases (*name) are replaced by
+// what their anchors (&name) name: bytes of text and values (scalars, lists,
+// maps). Past either, ParseManifest refuses it at the alias that crossed it,
+// before building anything (a few aliases of a big string would otherwise
+// take gigabytes).
+inline constexpr std::uint64_t kMaxManifestExpandedBytes = 32ULL << 20;
+inline constexpr std::uint64_t kMaxManifestExpandedNodes = 1'000'000;
 
 // Errors gathered from a whole manifest: "FILE:LINE: FIELD: PROBLEM" each.
 struct Errors {

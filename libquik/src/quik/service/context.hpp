@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/bounded_pool.hpp"
 #include "events/bus.hpp"
 #include "quik/options.hpp"
 #include "quik/service.hpp"
@@ -30,6 +31,19 @@ struct Context {
 
   // The time of options.clock: what services stamp and compare with.
   Timestamp Now() const { return options.clock->NowMillis(); }
+
+  // Where HTTP uploads are finished (type, thumbnail, storing): apart from
+  // the request workers (files.upload_threads, files.upload_queue). Started
+  // on first use; stopped before the store closes.
+  BoundedPool& upload_pool() {
+    std::call_once(upload_pool_once, [this] {
+      upload_pool_ =
+          std::make_unique<BoundedPool>(options.files.upload_threads, options.files.upload_queue);
+    });
+    return *upload_pool_;
+  }
+  std::once_flag upload_pool_once;
+  std::unique_ptr<BoundedPool> upload_pool_;
 
   // Runs `fn(tx, out)` in a write transaction and returns `out` once durable.
   template <typename T, typename F>

@@ -13,6 +13,8 @@
 #include <tuple>
 #include <utility>
 
+#include "store/space.hpp"
+
 namespace quik::store {
 namespace {
 
@@ -118,7 +120,11 @@ namespace {
 Status MdbError(int rc, std::string_view what, const std::filesystem::path& dir) {
   switch (rc) {
     case MDB_MAP_FULL:
-      return ResourceExhausted("LMDB map is full; raise storage.lmdb_map_size_mib");
+      return StorageFull("the LMDB map in " + dir.string() +
+                         " is full (raise storage.lmdb_map_size_mib)");
+    case ENOSPC:
+    case EDQUOT:
+      return WriteErrno(rc, "LMDB " + std::string(what) + " in " + dir.string());
     case MDB_TXN_FULL:
       return ResourceExhausted("too many changes in one LMDB transaction");
     case MDB_READERS_FULL:
@@ -298,6 +304,19 @@ Status LmdbEnv::Apply(const WriteBatch& batch) {
     }
   }
   if ((rc = txn.Commit()) != 0) return MdbError(rc, "commit", dir_);
+  return Status::Ok();
+}
+
+Status LmdbEnv::ProbeSpace(std::size_t bytes) {
+  Txn txn;  // never committed: aborted when it goes out of scope
+  int rc = txn.Begin(handles_->env, 0);
+  if (rc != 0) return MdbError(rc, "begin write", dir_);
+  const std::string key = "space_probe";
+  const std::string value(bytes, '\0');
+  MDB_val k = ToVal(key);
+  MDB_val v = ToVal(value);
+  rc = mdb_put(txn.get(), handles_->dbi(Db::kMeta), &k, &v, 0);
+  if (rc != 0) return MdbError(rc, "put", dir_);
   return Status::Ok();
 }
 

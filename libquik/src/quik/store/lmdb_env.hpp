@@ -84,7 +84,8 @@ class LmdbEnv {
   LmdbEnv& operator=(const LmdbEnv&) = delete;
 
   // Keys are 1..max_key_size() bytes (InvalidArgument otherwise); values any
-  // size. A full map gives ResourceExhausted; other failures Internal.
+  // size. A full map or disk gives StorageFull (store/space.hpp); other
+  // failures Internal.
   Status Put(Db db, std::string_view key, std::string_view value);
   // nullopt if the key is absent.
   Result<std::optional<std::string>> Get(Db db, std::string_view key);
@@ -110,6 +111,10 @@ class LmdbEnv {
   using UpdateManyFn = std::function<Result<std::optional<std::string>>(
       std::size_t index, const std::optional<std::string>&)>;
   Status UpdateMany(Db db, const std::vector<std::string>& keys, const UpdateManyFn& fn);
+
+  // Whether a write of `bytes` more would fit in the map: tried in a write
+  // transaction that is then aborted (nothing is written). StorageFull if not.
+  Status ProbeSpace(std::size_t bytes);
 
   // Adds `delta` to counter `key` (absent counts as 0) in one write
   // transaction, so concurrent adds from threads or processes never lose an

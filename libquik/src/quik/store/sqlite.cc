@@ -1,5 +1,7 @@
 #include "store/sqlite.hpp"
 
+#include "store/space.hpp"
+
 namespace quik::store {
 
 Status SqliteStatus(int rc, sqlite3* db, std::string_view what) {
@@ -16,7 +18,7 @@ Status SqliteStatus(int rc, sqlite3* db, std::string_view what) {
       }
       return Internal(msg);
     case SQLITE_FULL:
-      return ResourceExhausted("disk full: " + msg);
+      return StorageFull(msg);
     case SQLITE_CANTOPEN:
       return Unavailable("cannot open database: " + msg);
     default:

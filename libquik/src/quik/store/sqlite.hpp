@@ -17,7 +17,7 @@ namespace quik::store {
 
 // Maps a SQLite result code (with `what` for context) to a Status: busy and
 // locked are kUnavailable, unique-constraint violations kAlreadyExists, a full
-// disk kResourceExhausted, the rest kInternal.
+// disk StorageFull (store/space.hpp), the rest kInternal.
 Status SqliteStatus(int rc, sqlite3* db, std::string_view what);
 
 class Stmt {

@@ -1,10 +1,13 @@
 #include "store/store.hpp"
 
+#include <sys/statvfs.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <exception>
 
+#include "store/space.hpp"
 #include "store/sqlite_tx.hpp"
 
 namespace quik::store {
@@ -209,6 +212,9 @@ Status RunInSavepoint(Connection& conn, const Store::WriteFn& fn, Tx& tx) {
     st = ExecPrepared(conn, "RELEASE w");
     if (st.ok()) return st;
   }
+  // SQLite may have ended the whole transaction itself (a full disk): then
+  // there is no savepoint to go back to, and `st` says why.
+  if (sqlite3_get_autocommit(conn.raw())) return st;
   Status undo = ExecPrepared(conn, "ROLLBACK TO w");
   if (undo.ok()) undo = ExecPrepared(conn, "RELEASE w");
   return undo.ok() ? st : undo;
@@ -217,7 +223,21 @@ Status RunInSavepoint(Connection& conn, const Store::WriteFn& fn, Tx& tx) {
 }  // namespace
 
 void Store::CommitBatch(std::vector<Writer*>& batch) {
+  CommitBatchOnce(batch);
+  for (const Writer* b : batch) {
+    if (IsStorageFull(b->result)) full_.store(true, std::memory_order_relaxed);
+  }
+}
+
+void Store::CommitBatchOnce(std::vector<Writer*>& batch) {
   Connection& conn = *write_conn_;
+  if (const std::int64_t pages = max_db_pages_.load(); pages != applied_max_db_pages_) {
+    // SQLite's own largest value when uncapped.
+    const std::int64_t limit = pages > 0 ? pages : 4294967294;
+    if (conn.Exec("PRAGMA max_page_count=" + std::to_string(limit)).ok()) {
+      applied_max_db_pages_ = pages;
+    }
+  }
   Status begin = ExecPrepared(conn, "BEGIN IMMEDIATE");
   if (!begin.ok()) {
     for (Writer* b : batch) b->result = begin;
@@ -302,6 +322,7 @@ void Store::ReopenWriteConnection() {
   auto fresh = OpenWriteConnection(options_);
   if (fresh.ok()) {
     write_conn_ = std::move(*fresh);
+    applied_max_db_pages_ = -1;
     AttachCheckpointer();
   }
 }
@@ -336,6 +357,38 @@ Status Store::Read(const std::function<Status(Tx&)>& fn) {
   // A connection left inside a transaction would pin an old snapshot.
   if (sqlite3_get_autocommit(conn->raw())) ReleaseReader(std::move(conn));
   return st;
+}
+
+Status Store::CheckSpace() {
+  if (!full()) return Status::Ok();
+  // A little room to work in: what one write might need.
+  constexpr std::uint64_t kMinFreeBytes = 1 << 20;
+  constexpr std::int64_t kMinFreePages = 16;
+  struct statvfs fs {};
+  if (::statvfs(options_.data_dir.c_str(), &fs) == 0) {
+    const std::uint64_t free_bytes = std::uint64_t{fs.f_bavail} * fs.f_frsize;
+    if (free_bytes < kMinFreeBytes) {
+      return StorageFull("only " + std::to_string(free_bytes) +
+                         " bytes free on the filesystem of " + options_.data_dir.string());
+    }
+  }
+  if (const std::int64_t cap = max_db_pages_.load(); cap > 0) {
+    std::int64_t pages = 0, free_pages = 0;
+    QUIK_ASSIGN_OR_RETURN(auto conn, AcquireReader());
+    for (auto [pragma, out] : {std::pair{"PRAGMA page_count", &pages},
+                               std::pair{"PRAGMA freelist_count", &free_pages}}) {
+      QUIK_ASSIGN_OR_RETURN(Stmt stmt, conn->Prepare(pragma));
+      QUIK_ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (row) *out = stmt.Int(0);
+    }
+    ReleaseReader(std::move(conn));
+    if (cap - pages + free_pages < kMinFreePages) {
+      return StorageFull("quik.db has reached its page limit (" + std::to_string(cap) + " pages)");
+    }
+  }
+  QUIK_RETURN_IF_ERROR(lmdb_->ProbeSpace(8 * 1024));
+  full_.store(false, std::memory_order_relaxed);
+  return Status::Ok();
 }
 
 WriteStats Store::write_stats() {

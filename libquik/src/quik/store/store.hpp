@@ -11,6 +11,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -92,6 +93,18 @@ class Store {
   LmdbEnv& lmdb() { return *lmdb_; }
   WriteStats write_stats();
 
+  // Whether a write failed for lack of space (store/space.hpp) since
+  // CheckSpace last found room.
+  bool full() const { return full_.load(std::memory_order_relaxed); }
+  // Whether there is room for writes again: some free bytes on the data
+  // dir's filesystem, pages left under quik.db's page limit, and a trial LMDB
+  // write that is rolled back. Ok clears full(); otherwise StorageFull.
+  Status CheckSpace();
+  // Caps quik.db at `pages` pages (SQLite's max_page_count, applied before
+  // the next commit; 0: no cap): past it writes fail as on a full disk. For
+  // tests of that path, which need no small filesystem.
+  void set_max_db_pages(std::int64_t pages) { max_db_pages_.store(pages); }
+
  private:
   struct Writer;
   Store(const Options& options, std::unique_ptr<Connection> write_conn,
@@ -107,6 +120,7 @@ class Store {
   // Runs `batch` (the front of writers_) as one transaction on the write
   // connection, adding writers that queue meanwhile (leader only).
   void CommitBatch(std::vector<Writer*>& batch);
+  void CommitBatchOnce(std::vector<Writer*>& batch);  // CommitBatch less the full() check
   // A connection to quik.db with the storage options applied.
   static Result<std::unique_ptr<Connection>> OpenConnection(const Options& options,
                                                             Connection::Mode mode);
@@ -134,6 +148,10 @@ class Store {
   // out a call in flight (the Bus that owns it may be going away).
   std::shared_mutex listener_mu_;
   std::function<void()> commit_listener_;
+
+  std::atomic<bool> full_{false};
+  std::atomic<std::int64_t> max_db_pages_{0};
+  std::int64_t applied_max_db_pages_ = 0;  // leader only; -1: a new connection
 
   std::mutex read_mu_;
   std::vector<std::unique_ptr<Connection>> readers_;  // idle read connections

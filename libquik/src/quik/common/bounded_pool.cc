@@ -1,0 +1,50 @@
+#include "common/bounded_pool.hpp"
+
+#include <algorithm>
+
+namespace quik::internal {
+
+BoundedPool::BoundedPool(int threads, int queue)
+    : threads_(static_cast<std::size_t>(std::max(1, threads))),
+      queue_(static_cast<std::size_t>(std::max(0, queue))) {}
+
+BoundedPool::~BoundedPool() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  for (auto& t : workers_) t.join();
+}
+
+bool BoundedPool::TrySubmit(std::function<void()> task) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ || running_ + waiting_.size() >= threads_ + queue_) return false;
+    waiting_.push_back(std::move(task));
+    // A thread per task in flight, up to `threads_`: idle ones wait on cv_.
+    if (workers_.size() < threads_ && workers_.size() < running_ + waiting_.size()) {
+      workers_.emplace_back([this] { Loop(); });
+    }
+  }
+  cv_.notify_one();
+  return true;
+}
+
+void BoundedPool::Loop() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [this] { return stopping_ || !waiting_.empty(); });
+    if (waiting_.empty()) return;  // stopping, and nothing left to run
+    auto task = std::move(waiting_.front());
+    waiting_.pop_front();
+    ++running_;
+    lock.unlock();
+    task();
+    task = nullptr;  // what it captured goes before the next task is counted
+    lock.lock();
+    --running_;
+  }
+}
+
+}  // namespace quik::internal
