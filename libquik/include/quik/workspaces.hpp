@@ -65,9 +65,9 @@ class WorkspaceService {
   Status Delete(const Actor& actor, std::string_view ref);
 
   // Members. `user_ref`: id or email.
-  // Owners and admins (only owners make owners). The user must be one the
-  // caller may know of (UserService::Get): otherwise kNotFound, whether or
-  // not the account exists.
+  // Owners and admins (only owners make owners). `user_ref` by email must be
+  // a user the caller may know of (UserService::Get): otherwise kNotFound,
+  // whether or not the account exists. By id, any active user.
   Result<Member> AddMember(const Actor& actor, std::string_view ws_ref, std::string_view user_ref,
                            Role role);
   // POST /workspaces/{id}/members without an account oracle: if `user_ref`
@@ -75,8 +75,7 @@ class WorkspaceService {
   // someone sharing a workspace with them), adds them as AddMember does;
   // otherwise, if it is an email, answers the same whether or not an account
   // has it: a single-use invite bound to that email (role member or guest),
-  // whose code the caller passes on. kNotFound for an id the caller may not
-  // know of.
+  // whose code the caller passes on. By id, any active user is added.
   Result<MemberOrInvite> AddMemberOrInvite(const Actor& actor, std::string_view ws_ref,
                                            std::string_view user_ref, Role role);
   Result<Member> SetRole(const Actor& actor, std::string_view ws_ref, std::string_view user_ref,

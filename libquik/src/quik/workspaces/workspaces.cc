@@ -195,6 +195,16 @@ Status NormalizeInvite(const Options& options, NewInvite& spec) {
   return Status::Ok();
 }
 
+// The user `ref` names, for adding to a workspace. By email, only one the
+// caller may know of (authz::VisibleUser): for anyone else the answer is
+// kNotFound whether or not the account exists, so that the route is no
+// account oracle. By id (which one learns only from a shared workspace or an
+// admin), any user.
+Result<User> MemberCandidate(store::Tx& tx, const authz::Principal& who, std::string_view ref) {
+  if (ref.find('@') != std::string_view::npos) return authz::VisibleUser(tx, who, ref);
+  return authz::FindUser(tx, ref);
+}
+
 Result<Invite> CreateInviteInTx(store::Tx& tx, const Workspace& ws, const NewInvite& spec,
                                 std::string_view creator_id, std::string_view actor_id) {
   Invite out;
@@ -222,7 +232,7 @@ Result<Member> WorkspaceService::AddMember(const Actor& actor, std::string_view 
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
     QUIK_ASSIGN_OR_RETURN(auto access, authz::WorkspaceFor(tx, who, ws_ref));
     QUIK_RETURN_IF_ERROR(CheckRoleChange(access, std::nullopt, role));
-    QUIK_ASSIGN_OR_RETURN(auto user, authz::VisibleUser(tx, who, user_ref));
+    QUIK_ASSIGN_OR_RETURN(auto user, MemberCandidate(tx, who, user_ref));
     QUIK_ASSIGN_OR_RETURN(
         out, workspaces::AddMemberInTx(tx, access.workspace, user, role, actor.user_id()));
     return Status::Ok();
@@ -242,7 +252,7 @@ Result<MemberOrInvite> WorkspaceService::AddMemberOrInvite(const Actor& actor,
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
     QUIK_ASSIGN_OR_RETURN(auto access, authz::WorkspaceFor(tx, who, ws_ref));
     QUIK_RETURN_IF_ERROR(CheckRoleChange(access, std::nullopt, role));
-    auto user = authz::VisibleUser(tx, who, user_ref);
+    auto user = MemberCandidate(tx, who, user_ref);
     if (user.ok()) {
       QUIK_ASSIGN_OR_RETURN(out.member, workspaces::AddMemberInTx(tx, access.workspace, *user, role,
                                                                   actor.user_id()));
