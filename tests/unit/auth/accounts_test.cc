@@ -11,7 +11,10 @@
 
 #include "quik/auth.hpp"
 #include "quik/provision.hpp"
+#include "quik/slack_import.hpp"
 #include "service/context.hpp"
+#include "testing/slack_export.hpp"
+#include "testing/temp_dir.hpp"
 #include "unit/testing/service_fixture.hpp"
 
 using quik::Role;
@@ -367,4 +370,27 @@ workspaces:
                                                  "m2.yaml"));
   quik::ProvisionPlan plan2 = REQUIRE_VALUE(f.svc().provision().Apply(System(), again, false));
   CHECK(plan2.skipped.empty());
+}
+
+TEST_CASE("accounts: an import never attaches an identity to an unvouched self-registered account",
+          "[auth][accounts]") {
+  quik_test::ServiceFixture f([](quik::Options& o) { o.auth.open_signup = true; });
+  quik::Session self =
+      REQUIRE_VALUE(f.auth().SignUp(MakeSignup("alice@acme.test", "long password")));
+  quik_test::TempDir tmp;
+  quik_test::WriteSlackExport(tmp.path() / "export");
+  quik::ImportOptions options;
+  options.workspace = "acme";
+  options.format = "slack";
+  quik::ImportReport report =
+      REQUIRE_VALUE(quik::ImportSlackExport(f.svc(), System(), tmp.path() / "export", options));
+  const quik::KindCounts& users = report.kinds["user"];
+  CHECK(users.existing == 0);
+  CHECK(users.imported == 7);
+  CHECK(users.notes.count("not attached to the self-registered account alice@acme.test (nobody "
+                          "vouched for its email); imported as a separate user") == 1);
+  // The account stays out of the imported workspace; the identity has a user of its own.
+  CHECK_CODE(f.workspaces().GetMember(System(), "acme", self.user.id), StatusCode::kNotFound);
+  auto members = REQUIRE_VALUE(f.workspaces().ListMembers(System(), "acme", {100, ""}));
+  CHECK(members.items.size() == 7);
 }
