@@ -149,6 +149,7 @@ void AddWorkspaceCommands(CLI::App& app, Action* selected);
 void AddUserCommands(CLI::App& app, Action* selected);
 void AddChannelCommands(CLI::App& app, Action* selected);
 void AddTokenCommands(CLI::App& app, Action* selected);
+void AddInviteCommands(CLI::App& app, Action* selected);  // invite create, list, revoke
 void AddWebhookCommands(CLI::App& app, Action* selected);
 void AddFilesCommands(CLI::App& app, Action* selected);  // files gc, list, show, upload
 void AddPostCommand(CLI::App& app, Action* selected);
@@ -156,11 +157,15 @@ void AddMessageCommands(CLI::App& app, Action* selected);  // message pin, pins,
 void AddServeCommand(CLI::App& app, Action* selected);
 void AddBenchCommands(CLI::App& app, Action* selected);  // bench ws
 void AddSearchCommand(CLI::App& app, Action* selected);
-void AddApplyCommands(CLI::App& app, Action* selected);  // apply, get
+void AddApplyCommands(CLI::App& app, Action* selected);     // apply, get
 void AddTransferCommands(CLI::App& app, Action* selected);  // export, import
-void AddBackupCommands(CLI::App& app, Action* selected);  // backup, restore, verify
+void AddBackupCommands(CLI::App& app, Action* selected);    // backup, restore, verify
 // version, config check, completion (which walks the whole command tree when it runs).
 void AddOpsCommands(CLI::App& app, Action* selected);
+
+// One line of stdin without its line ending (a password); kInvalidArgument at
+// end of input.
+quik::Result<std::string> ReadPasswordLine();
 
 // A user (id or email) as JSON, from the service (as the system) or the server.
 quik::Result<nlohmann::json> GetUser(Cli& cli, const std::string& ref);

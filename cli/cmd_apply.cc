@@ -96,8 +96,12 @@ quik::Result<Printable> Apply(Cli& cli, const ApplyFlags& flags) {
         {{"action", c.action}, {"kind", c.kind}, {"target", c.target}, {"detail", c.detail}});
     p.notes.push_back(c.line);
   }
+  for (const std::string& line : plan->skipped) p.notes.push_back(line);
   const std::size_t count = plan->changes.size();
-  p.doc = {{"changes", std::move(changes)}, {"count", count}, {"dry_run", flags.dry_run}};
+  p.doc = {{"changes", std::move(changes)},
+           {"count", count},
+           {"dry_run", flags.dry_run},
+           {"skipped", plan->skipped}};
   if (flags.dry_run) p.notes.push_back("dry run: nothing was applied");
   p.notes.push_back(std::to_string(count) + " changes");
   p.quiet_lines = std::vector<std::string>{};

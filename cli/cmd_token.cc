@@ -26,6 +26,7 @@ struct CreateFlags {
   std::string user;
   std::string name;
   std::string ttl;
+  bool password_stdin = false;
 };
 
 quik::Result<Printable> Create(Cli& cli, const CreateFlags& flags) {
@@ -42,6 +43,11 @@ quik::Result<Printable> Create(Cli& cli, const CreateFlags& flags) {
     json body = {{"user", flags.user}};
     if (!flags.name.empty()) body["name"] = flags.name;
     if (!flags.ttl.empty()) body["ttl"] = flags.ttl;
+    // A login session's token (not an API token) mints only with the password.
+    if (flags.password_stdin) {
+      QUIK_ASSIGN_OR_RETURN(std::string password, ReadPasswordLine());
+      body["password"] = password;
+    }
     QUIK_ASSIGN_OR_RETURN(issued, api->Post("/tokens", body));
   } else {
     QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
@@ -116,6 +122,9 @@ void AddTokenCommands(CLI::App& app, Action* selected) {
   create->add_option("--name", cf->name, "A name to recognise the token by")->option_text("N");
   create->add_option("--ttl", cf->ttl, "Lifetime such as 30d, 12h, 90m (default: never expires)")
       ->option_text("DURATION");
+  create->add_flag("--password-stdin", cf->password_stdin,
+                   "With --server and a login session's token: read your password from one "
+                   "line of stdin (minting from a session needs it)");
   OnParsed(create, selected, [cf](Cli& cli) { return Create(cli, *cf); });
 
   auto list_user = std::make_shared<std::string>();

@@ -1,7 +1,9 @@
-// quikctl user create | list | show | deactivate | set-role.
+// quikctl user create | list | show | deactivate | reactivate | set-admin |
+// set-password | set-role.
 //
 // Remote: POST /users (+ POST /workspaces/{W}/members), GET /users[?workspace=W],
-// GET /users/{U}, POST /users/{U}/deactivate, and set-role as PATCH
+// GET /users/{U}, POST /users/{U}/deactivate, POST /users/{U}/reactivate,
+// PUT /users/{U}/admin {"is_admin"}, and set-role as PATCH
 // /workspaces/{W}/members/{U}, or POST /workspaces/{W}/members when U is not a
 // member yet. Creating and deactivating users needs an instance admin's token.
 #include <iostream>
@@ -18,6 +20,16 @@
 #include "cli.hpp"
 
 namespace quikctl {
+
+quik::Result<std::string> ReadPasswordLine() {
+  std::string line;
+  if (!std::getline(std::cin, line) && line.empty()) {
+    return quik::InvalidArgument("--password-stdin: no password on stdin");
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
 namespace {
 
 using nlohmann::json;
@@ -33,16 +45,6 @@ struct CreateFlags {
   std::string workspace;
   std::string role = "member";
 };
-
-// One line of stdin without its line ending; kInvalidArgument at end of input.
-quik::Result<std::string> ReadPasswordLine() {
-  std::string line;
-  if (!std::getline(std::cin, line) && line.empty()) {
-    return quik::InvalidArgument("--password-stdin: no password on stdin");
-  }
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  return line;
-}
 
 quik::Result<quik::Role> RoleFlag(const std::string& name) {
   auto role = quik::ParseRole(name);
@@ -150,6 +152,40 @@ quik::Result<Printable> Deactivate(Cli& cli, const std::string& ref) {
     QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
     QUIK_ASSIGN_OR_RETURN(quik::User deactivated, svc->users().Deactivate(kSystem, ref));
     user = quik::ToJson(deactivated);
+  }
+  return One(std::move(user), UserColumns());
+}
+
+quik::Result<Printable> Reactivate(Cli& cli, const std::string& ref) {
+  json user;
+  if (cli.remote()) {
+    QUIK_ASSIGN_OR_RETURN(RemoteApi * api, cli.Api());
+    QUIK_ASSIGN_OR_RETURN(user, api->Post("/users/" + Seg(ref) + "/reactivate"));
+  } else {
+    QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
+    QUIK_ASSIGN_OR_RETURN(quik::User reactivated, svc->users().Reactivate(kSystem, ref));
+    user = quik::ToJson(reactivated);
+  }
+  return One(std::move(user), UserColumns());
+}
+
+struct SetAdminFlags {
+  std::string user;
+  bool on = false;
+  bool off = false;
+};
+
+quik::Result<Printable> SetAdmin(Cli& cli, const SetAdminFlags& flags) {
+  if (flags.on == flags.off) return cli.Usage("user set-admin: give exactly one of --on or --off");
+  json user;
+  if (cli.remote()) {
+    QUIK_ASSIGN_OR_RETURN(RemoteApi * api, cli.Api());
+    QUIK_ASSIGN_OR_RETURN(
+        user, api->Put("/users/" + Seg(flags.user) + "/admin", {{"is_admin", flags.on}}));
+  } else {
+    QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
+    QUIK_ASSIGN_OR_RETURN(quik::User changed, svc->users().SetAdmin(kSystem, flags.user, flags.on));
+    user = quik::ToJson(changed);
   }
   return One(std::move(user), UserColumns());
 }
@@ -265,6 +301,22 @@ void AddUserCommands(CLI::App& app, Action* selected) {
   deactivate->add_option("U", *deactivate_ref, "User id or email")->required();
   OnParsed(deactivate, selected,
            [deactivate_ref](Cli& cli) { return Deactivate(cli, *deactivate_ref); });
+
+  auto reactivate_ref = std::make_shared<std::string>();
+  auto* reactivate = group->add_subcommand(
+      "reactivate", "Let a deactivated user sign in again (their old tokens stay revoked)");
+  reactivate->add_option("U", *reactivate_ref, "User id or email")->required();
+  OnParsed(reactivate, selected,
+           [reactivate_ref](Cli& cli) { return Reactivate(cli, *reactivate_ref); });
+
+  auto af = std::make_shared<SetAdminFlags>();
+  auto* set_admin =
+      group->add_subcommand("set-admin", "Make (--on) or unmake (--off) an instance administrator");
+  set_admin->add_option("U", af->user, "User id or email")->required();
+  auto* on = set_admin->add_flag("--on", af->on, "Make the user an instance administrator");
+  auto* off = set_admin->add_flag("--off", af->off, "Take instance administration away");
+  on->excludes(off);
+  OnParsed(set_admin, selected, [af](Cli& cli) { return SetAdmin(cli, *af); });
 
   auto password_ref = std::make_shared<std::string>();
   auto* set_password = group->add_subcommand(

@@ -191,6 +191,7 @@ int Run(int argc, char** argv) {
   AddUserCommands(app, &selected);
   AddChannelCommands(app, &selected);
   AddTokenCommands(app, &selected);
+  AddInviteCommands(app, &selected);
   AddWebhookCommands(app, &selected);
   AddFilesCommands(app, &selected);
   AddPostCommand(app, &selected);

@@ -43,13 +43,22 @@ struct Authenticated {
 struct NewToken {
   std::string name;
   std::optional<std::chrono::seconds> ttl;  // none: never expires
+  // The caller holds only a login session (a browser): the token is minted
+  // only if `password` is the caller's current password (kPermissionDenied
+  // otherwise). The HTTP API sets this for session credentials.
+  bool reauthenticate = false;
+  std::optional<std::string> password;
 };
 
 class AuthService {
  public:
   explicit AuthService(internal::Context* ctx) : ctx_(ctx) {}
 
-  // Creates the user (and accepts the invite, if any) and a session.
+  // Creates the user (and accepts the invite, if any) and a session. The
+  // invite (or auth.open_signup) and the email's uniqueness are checked before
+  // the password is hashed. An invite bound to an email takes only that email.
+  // Password hashes and checks (here, Login, ChangePassword, SetPassword)
+  // run on a bounded pool: kUnavailable when it is full (auth.hash_queue).
   Result<Session> SignUp(const Signup& signup);
 
   // kUnauthenticated for a wrong email or password alike; deactivated users
@@ -63,15 +72,15 @@ class AuthService {
   // deactivated.
   Result<Authenticated> Authenticate(std::string_view secret);
 
-  // The user themself, the system or an instance admin. Revokes the user's
-  // login sessions (whoever held the old password is logged out everywhere);
-  // API tokens stay valid (revoke them with RevokeToken or Deactivate).
+  // The user themself, the system or an instance admin (checked before any
+  // hashing). Revokes every login session and API token of the user: a
+  // reset leaves nothing of the old credentials working.
   Status SetPassword(const Actor& actor, std::string_view user_ref, std::string_view password);
 
   // The user changes their own password, proving the current one
   // (kPermissionDenied if it is wrong, or if they have none yet). Revokes
-  // their other login sessions, all but `keep_session_id` (the one making the
-  // change, if any); API tokens stay valid.
+  // every login session but `keep_session_id` (the one making the change, if
+  // any) and every API token.
   Status ChangePassword(const Actor& actor, std::string_view current, std::string_view password,
                         std::string_view keep_session_id = {});
 

@@ -88,6 +88,30 @@ struct AuthOptions {
   // reverse proxy). 0 turns it off.
   // Default: 20
   int login_max_failures_per_address = 20;
+
+  // auth.signup_rate_per_address, auth.login_rate_per_address: signups and
+  // login attempts (good or bad) allowed per client address per minute, in
+  // bursts of as many; past them 429 rate_limited with Retry-After. 0 turns a
+  // limit off.
+  // Default: 10 signups, 60 logins
+  int signup_rate_per_address = 10;
+  int login_rate_per_address = 60;
+
+  // auth.hash_threads: password hashes (and login checks) that run at once,
+  // on threads of their own; each takes about 2^scrypt_log2_n * scrypt_r *
+  // 128 bytes (128 MiB at the defaults) while it runs.
+  // Default: 2
+  int hash_threads = 2;
+
+  // auth.hash_queue: hashes that may wait for a thread; past them a request
+  // that needs one is answered 503 unavailable with Retry-After.
+  // Default: 32
+  int hash_queue = 32;
+
+  // auth.invite_max_uses: how many accounts one invite code may bring in
+  // when its creator does not say (max_uses); 1 makes codes single-use.
+  // Default: 1
+  int invite_max_uses = 1;
 };
 
 struct LimitsOptions {

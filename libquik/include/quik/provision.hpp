@@ -117,6 +117,11 @@ struct PlanChange {
 
 struct ProvisionPlan {
   std::vector<PlanChange> changes;  // in the order Apply makes them
+  // What it leaves alone on purpose, one human line each ("! member acme
+  // eve@x.test not added: ..."): an existing account that signed up by itself
+  // and that no admin or email-bound invite vouched for is never made a
+  // member by a manifest.
+  std::vector<std::string> skipped;
 };
 
 class ProvisionService {

@@ -56,7 +56,11 @@ struct Invite {
   std::string created_by;  // user id; empty when made by the system
   Timestamp created_at = 0;
   Timestamp expires_at = 0;
-  std::string code;  // the secret; only set on the Invite that creation returns
+  int max_uses = 0;          // accounts it may bring in; 0: no limit (invites made before v12)
+  int uses = 0;              // accounts it brought in so far
+  std::string email;         // bound to this email (case-insensitive); empty: anyone
+  Timestamp revoked_at = 0;  // 0: not revoked
+  std::string code;          // the secret; only set on the Invite that creation returns
 };
 
 enum class ChannelKind { kPublic, kPrivate, kDirect, kGroup };

@@ -39,7 +39,9 @@ class UserService {
  public:
   explicit UserService(internal::Context* ctx) : ctx_(ctx) {}
 
-  // The system or an instance admin.
+  // The system or an instance admin; the permission and a free email are
+  // checked before the password is hashed (on the hash pool: kUnavailable
+  // when it is full). The new account's email counts as vouched for.
   Result<User> Create(const Actor& actor, const NewUser& user);
 
   // `ref` is a user id or an email (case-insensitive). Visible to the system,
@@ -62,6 +64,12 @@ class UserService {
   // The system or an instance admin. Revokes every session and token the user
   // holds, in the same transaction. Deactivating twice is a no-op.
   Result<User> Deactivate(const Actor& actor, std::string_view ref);
+  // The system or an instance admin: the user may sign in again (their old
+  // sessions and tokens stay revoked). Reactivating an active user is a no-op.
+  Result<User> Reactivate(const Actor& actor, std::string_view ref);
+  // The system or an instance admin makes or unmakes an instance admin; the
+  // last active one cannot be unmade (kPermissionDenied).
+  Result<User> SetAdmin(const Actor& actor, std::string_view ref, bool is_admin);
 
  private:
   internal::Context* ctx_;

@@ -138,21 +138,36 @@ TEST_CASE("json: Invite", "[api]") {
 
   SECTION("system-made, never expiring, as listed (no code)") {
     json j = quik::ToJson(inv);
-    CHECK(Keys(j) == std::set<std::string>{"id", "workspace_id", "role", "created_at"});
+    CHECK(Keys(j) ==
+          std::set<std::string>{"id", "workspace_id", "role", "created_at", "max_uses", "uses"});
     CHECK(j["role"] == "member");
+    CHECK(j["max_uses"] == 0);
+    CHECK(j["uses"] == 0);
     CHECK(j["created_at"] == "2024-01-02T10:00:00.200Z");
   }
   SECTION("as creation returns it") {
     inv.created_by = "U1";
     inv.expires_at = kT3;
     inv.code = "secret-code";
+    inv.max_uses = 3;
+    inv.uses = 1;
     json j = quik::ToJson(inv);
     CHECK(Keys(j) == std::set<std::string>{"id", "workspace_id", "role", "created_at", "created_by",
-                                           "expires_at", "code"});
+                                           "expires_at", "code", "max_uses", "uses"});
+    CHECK(j["max_uses"] == 3);
+    CHECK(j["uses"] == 1);
     CHECK(j["created_by"] == "U1");
     CHECK(j["expires_at"] == "2024-12-31T23:59:59.999Z");
     CHECK(j["code"] == "secret-code");
     CheckRoundTrips(j);
+  }
+  SECTION("bound to an email, revoked") {
+    inv.email = "carol@x.test";
+    inv.revoked_at = kT3;
+    json j = quik::ToJson(inv);
+    CHECK(j["email"] == "carol@x.test");
+    CHECK(j["revoked_at"] == "2024-12-31T23:59:59.999Z");
+    CHECK_FALSE(j.contains("code"));
   }
 }
 

@@ -200,23 +200,29 @@ TEST_CASE("auth: change password proves the current one", "[auth]") {
   CHECK_CODE(f.auth().ChangePassword(System(), "", "new password"), StatusCode::kPermissionDenied);
 }
 
-TEST_CASE("auth: a password change ends the other login sessions, not API tokens", "[auth]") {
+TEST_CASE("auth: a password change ends the other login sessions and every API token", "[auth]") {
   quik_test::ServiceFixture f;
   quik::User alice = f.CreateUser("Alice", "", std::string("old password"));
   quik::Session here = REQUIRE_VALUE(f.auth().Login(alice.email, "old password"));
   quik::Session there = REQUIRE_VALUE(f.auth().Login(alice.email, "old password"));
-  quik::IssuedToken api = REQUIRE_VALUE(f.auth().CreateToken(As(alice), alice.id, {"ci", {}}));
+  quik::IssuedToken api = REQUIRE_VALUE(f.auth().CreateToken(As(alice), alice.id, TokenSpec("ci")));
 
   REQUIRE_OK(
       f.auth().ChangePassword(As(alice), "old password", "new password", here.token.token.id));
   CHECK_OK(f.auth().Authenticate(here.token.secret));  // the one that made the change
   CHECK_CODE(f.auth().Authenticate(there.token.secret), StatusCode::kUnauthenticated);
-  CHECK_OK(f.auth().Authenticate(api.secret));
+  CHECK_CODE(f.auth().Authenticate(api.secret), StatusCode::kUnauthenticated);
+  auto listed = REQUIRE_VALUE(f.auth().ListTokens(As(alice), alice.id));
+  const quik::Token* api_row = FindToken(listed, api.token.id);
+  REQUIRE(api_row != nullptr);
+  CHECK(api_row->revoked_at != 0);
 
-  // An operator's reset ends every session.
+  // An operator's reset ends everything, the session that changed it too.
+  quik::IssuedToken api2 =
+      REQUIRE_VALUE(f.auth().CreateToken(As(alice), alice.id, TokenSpec("ci2")));
   REQUIRE_OK(f.auth().SetPassword(System(), alice.id, "reset password"));
   CHECK_CODE(f.auth().Authenticate(here.token.secret), StatusCode::kUnauthenticated);
-  CHECK_OK(f.auth().Authenticate(api.secret));
+  CHECK_CODE(f.auth().Authenticate(api2.secret), StatusCode::kUnauthenticated);
   CHECK_OK(f.auth().Login(alice.email, "reset password"));
 }
 

@@ -33,7 +33,11 @@ bool SameOptions(const Options& a, const Options& b) {
          a.auth.login_max_failures == b.auth.login_max_failures &&
          a.auth.login_failure_window == b.auth.login_failure_window &&
          a.auth.login_max_failures_per_address == b.auth.login_max_failures_per_address &&
-         a.server.listen == b.server.listen && a.server.metrics_listen == b.server.metrics_listen &&
+         a.auth.signup_rate_per_address == b.auth.signup_rate_per_address &&
+         a.auth.login_rate_per_address == b.auth.login_rate_per_address &&
+         a.auth.hash_threads == b.auth.hash_threads && a.auth.hash_queue == b.auth.hash_queue &&
+         a.auth.invite_max_uses == b.auth.invite_max_uses && a.server.listen == b.server.listen &&
+         a.server.metrics_listen == b.server.metrics_listen &&
          a.server.io_threads == b.server.io_threads &&
          a.server.worker_threads == b.server.worker_threads &&
          a.server.max_connections == b.server.max_connections &&
@@ -96,6 +100,11 @@ Options NonDefaultOptions() {
   o.auth.login_max_failures = 41;
   o.auth.login_failure_window = seconds(43);
   o.auth.login_max_failures_per_address = 107;
+  o.auth.signup_rate_per_address = 109;
+  o.auth.login_rate_per_address = 113;
+  o.auth.hash_threads = 127;
+  o.auth.hash_queue = 131;
+  o.auth.invite_max_uses = 137;
   o.server.listen = "[::1]:47";
   o.server.metrics_listen = "0.0.0.0:53";
   o.server.io_threads = 59;
@@ -308,8 +317,8 @@ TEST_CASE("config: values out of range are errors", "[config]") {
 
 TEST_CASE("config: realtime.allowed_origins is an array of strings", "[config]") {
   Options o;
-  REQUIRE(ParseOptions("[realtime]\nallowed_origins = [\"https://x.example\"]\n", "t.toml", &o)
-              .ok());
+  REQUIRE(
+      ParseOptions("[realtime]\nallowed_origins = [\"https://x.example\"]\n", "t.toml", &o).ok());
   CHECK(o.realtime.allowed_origins == std::vector<std::string>{"https://x.example"});
   CHECK(ErrorOf("[realtime]\nallowed_origins = \"https://x.example\"\n") ==
         "t.toml:2: key 'realtime.allowed_origins': expected an array of non-empty strings");
@@ -508,7 +517,7 @@ TEST_CASE("config: the default text parses and equals the defaults", "[config]")
     }
     uncommented += line + "\n";
   }
-  CHECK(keys == 63);
+  CHECK(keys == 68);
   Options all = NonDefaultOptions();
   Status s2 = ParseOptions(uncommented, "quik.toml", &all);
   INFO(s2.message());
@@ -535,6 +544,11 @@ TEST_CASE("config: the default text parses and equals the defaults", "[config]")
                           "login_max_failures",
                           "login_failure_window",
                           "login_max_failures_per_address",
+                          "signup_rate_per_address",
+                          "login_rate_per_address",
+                          "hash_threads",
+                          "hash_queue",
+                          "invite_max_uses",
                           "listen",
                           "metrics_listen",
                           "io_threads",

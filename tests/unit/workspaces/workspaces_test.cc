@@ -157,7 +157,13 @@ TEST_CASE("workspaces: add member by role", "[workspaces]") {
   CHECK(added.role == Role::kMember);
   CHECK(added.user_id == n1.id);
   CHECK(added.workspace_id == t.ws.id);
-  // By email, by an admin, into a slug ref.
+  // By email, by an admin, into a slug ref: only for a user the admin may
+  // know of (here one who shares a workspace with them); any other email is
+  // not found, whether or not it has an account (no account oracle).
+  CHECK_CODE(f.workspaces().AddMember(As(t.admin), t.ws.slug, n2.email, Role::kGuest),
+             StatusCode::kNotFound);
+  quik::Workspace shared = f.CreateWorkspace(As(t.admin), "Shared With New Two");
+  f.AddMember(shared, n2, Role::kMember);
   added = REQUIRE_VALUE(f.workspaces().AddMember(As(t.admin), t.ws.slug, n2.email, Role::kGuest));
   CHECK(added.role == Role::kGuest);
   CHECK(added.user_id == n2.id);

@@ -87,10 +87,13 @@ Api::Api(Service& service, Metrics& metrics, Logger& logger, RunBlocking run_blo
       run_io_(std::move(run_io)),
       user_rate_(service.options().http.user_rate, service.options().http.rate_burst),
       address_rate_(service.options().http.address_rate, service.options().http.rate_burst),
-      login_limits_{LoginLimiter(service.options().auth.login_max_failures,
-                                 service.options().auth.login_failure_window),
-                    LoginLimiter(service.options().auth.login_max_failures_per_address,
-                                 service.options().auth.login_failure_window)},
+      login_limits_{
+          LoginLimiter(service.options().auth.login_max_failures,
+                       service.options().auth.login_failure_window),
+          LoginLimiter(service.options().auth.login_max_failures_per_address,
+                       service.options().auth.login_failure_window),
+          RateLimiter(RateLimiter::PerMinute{service.options().auth.signup_rate_per_address}),
+          RateLimiter(RateLimiter::PerMinute{service.options().auth.login_rate_per_address})},
       routes_(ApiRoutes(login_limits_)) {
   for (Route& r : routes_) {
     r.segments = SplitPath(r.pattern);
@@ -161,8 +164,10 @@ std::optional<Response> Api::Builtin(std::string_view method, std::string_view p
     Response r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     store::WriteStats writes;
-    if (auto* ctx = internal::ContextOf(service_)) writes = ctx->store->write_stats();
+    auto* ctx = internal::ContextOf(service_);
+    if (ctx != nullptr) writes = ctx->store->write_stats();
     r.body = metrics_.Render(writes);
+    if (ctx != nullptr && ctx->hash_pool) r.body += RenderHashPool(ctx->hash_pool->stats());
     return r;
   }
   if (!api) return ErrorResponse(NotFound("this listener serves only GET /metrics"));
@@ -331,7 +336,17 @@ void Api::Finish(const Request& request, std::string_view route, int metric,
   };
   add("request_id", request.request_id);
   add("method", request.method);
-  add("path", std::string_view(request.target).substr(0, qmark));
+  // An invite code in a path is a secret: logged as "{code}", here and in an
+  // error message that quotes the path (a 404 or 405 for it).
+  std::string path(std::string_view(request.target).substr(0, qmark));
+  std::string secret;
+  constexpr std::string_view kInvites = "/api/v1/invites/";
+  if (path.rfind(kInvites, 0) == 0 && path.size() > kInvites.size()) {
+    const std::size_t end = path.find('/', kInvites.size());
+    secret = path.substr(kInvites.size(), end - kInvites.size());
+    path.replace(kInvites.size(), secret.size(), "{code}");
+  }
+  add("path", path);
   add("route", route);
   fields.append(",\"status\":").append(std::to_string(response.status));
   char duration[32];
@@ -343,8 +358,11 @@ void Api::Finish(const Request& request, std::string_view route, int metric,
   if (response.status >= 400 && response.content_type == "application/json") {
     json body = json::parse(response.body, nullptr, false);
     if (body.is_object() && body.contains("error")) {
-      fields.append(",\"error\":")
-          .append(body["error"].dump(-1, ' ', false, json::error_handler_t::replace));
+      std::string error = body["error"].dump(-1, ' ', false, json::error_handler_t::replace);
+      for (std::size_t at; !secret.empty() && (at = error.find(secret)) != std::string::npos;) {
+        error.replace(at, secret.size(), "{code}");
+      }
+      fields.append(",\"error\":").append(error);
     }
   }
   logger_.LogFormatted(level, "request", fields);

@@ -160,11 +160,14 @@ struct Route {
   bool upload = false;
 };
 
-// Failed logins, counted per account (and per user for password changes) and
-// per client address.
+// Failed logins, counted per account (and per user for password changes and
+// token minting) and per client address; and signups and login attempts per
+// client address, failed or not.
 struct LoginLimits {
   LoginLimiter account;
   LoginLimiter address;
+  RateLimiter signup_rate;
+  RateLimiter login_rate;
 };
 
 // The routes of CONTRACT.md section 2 (api/routes.cc). Login and password

@@ -75,6 +75,10 @@ nlohmann::json ToJson(const Invite& invite) {
   };
   SetStringIfSet(j, "created_by", invite.created_by);
   SetTimeIfSet(j, "expires_at", invite.expires_at);
+  j["max_uses"] = invite.max_uses;
+  j["uses"] = invite.uses;
+  SetStringIfSet(j, "email", invite.email);
+  SetTimeIfSet(j, "revoked_at", invite.revoked_at);
   SetStringIfSet(j, "code", invite.code);
   return j;
 }

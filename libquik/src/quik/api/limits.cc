@@ -16,6 +16,9 @@ std::chrono::seconds CeilSeconds(Clock::duration d) {
 RateLimiter::RateLimiter(int rate, int burst)
     : rate_(std::max(rate, 0)), burst_(burst > 0 ? burst : std::max(rate, 0)) {}
 
+RateLimiter::RateLimiter(PerMinute per_minute)
+    : rate_(std::max(per_minute.count, 0) / 60.0), burst_(std::max(per_minute.count, 0)) {}
+
 bool RateLimiter::Allow(std::string_view key, Clock::time_point now,
                         std::chrono::seconds* retry_after) {
   if (!enabled()) return true;

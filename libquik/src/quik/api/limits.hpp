@@ -44,6 +44,11 @@ class RateLimiter {
   static constexpr std::size_t kMaxKeys = 100000;
 
   RateLimiter(int rate, int burst);
+  // `count` requests per minute, in bursts of as many (0: off).
+  struct PerMinute {
+    int count;
+  };
+  explicit RateLimiter(PerMinute per_minute);
   bool enabled() const { return rate_ > 0; }
 
   // Takes one token for `key`; if none is left returns false and sets

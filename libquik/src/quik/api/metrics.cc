@@ -146,4 +146,27 @@ std::string Metrics::Render(const store::WriteStats& writes) const {
   return out;
 }
 
+std::string RenderHashPool(const auth::HashPool::Stats& stats) {
+  return "# HELP quik_password_hashes_total Password hashes and checks run on the hash pool.\n"
+         "# TYPE quik_password_hashes_total counter\n"
+         "quik_password_hashes_total " +
+         std::to_string(stats.completed) +
+         "\n"
+         "# HELP quik_password_hashes_rejected_total Password hashes refused (503) because "
+         "auth.hash_queue was full.\n"
+         "# TYPE quik_password_hashes_rejected_total counter\n"
+         "quik_password_hashes_rejected_total " +
+         std::to_string(stats.rejected) +
+         "\n"
+         "# HELP quik_password_hashes_running Password hashes running now.\n"
+         "# TYPE quik_password_hashes_running gauge\n"
+         "quik_password_hashes_running " +
+         std::to_string(stats.running) +
+         "\n"
+         "# HELP quik_password_hashes_queued Password hashes waiting for a thread.\n"
+         "# TYPE quik_password_hashes_queued gauge\n"
+         "quik_password_hashes_queued " +
+         std::to_string(stats.queued) + "\n";
+}
+
 }  // namespace quik::api

@@ -12,6 +12,7 @@
 #include <deque>
 #include <string>
 
+#include "auth/hash_pool.hpp"
 #include "store/store.hpp"
 
 namespace quik::api {
@@ -65,5 +66,8 @@ class Metrics {
   std::atomic<std::uint64_t> frames_sent_{0};
   std::atomic<std::uint64_t> slow_consumers_{0};
 };
+
+// The password hash pool's counters and gauges (auth/hash_pool.hpp).
+std::string RenderHashPool(const auth::HashPool::Stats& stats);
 
 }  // namespace quik::api

@@ -85,9 +85,35 @@ json SessionJson(const Session& s) {
   return j;
 }
 
+// A route whose handler hashes or checks a password: a full hash pool
+// (kUnavailable) is 503 with Retry-After, so clients back off and come back.
+SyncHandler Hashing(SyncHandler fn) {
+  return [fn = std::move(fn)](Call& c) -> Result<Response> {
+    Result<Response> r = fn(c);
+    if (r.ok() || r.status().code() != StatusCode::kUnavailable) return r;
+    Response busy = ErrorResponse(r.status());
+    busy.headers.emplace_back("Retry-After", "1");
+    return busy;
+  };
+}
+
+// One more signup or login attempt from this client address (429 past
+// auth.signup_rate_per_address / auth.login_rate_per_address).
+Status AllowAttempt(const Call& c, RateLimiter& limiter, std::string_view what,
+                    std::chrono::seconds* retry) {
+  if (!limiter.enabled() || limiter.Allow(c.request.remote_address, Clock::now(), retry)) {
+    return Status::Ok();
+  }
+  return ResourceExhausted("too many " + std::string(what) + " from this address; try again later");
+}
+
 // ---- handlers ---------------------------------------------------------------
 
-Result<Response> SignUp(Call& c) {
+Result<Response> SignUp(Call& c, LoginLimits& limits) {
+  std::chrono::seconds retry{};
+  if (Status st = AllowAttempt(c, limits.signup_rate, "signups", &retry); !st.ok()) {
+    return TooMany(st.message(), retry);
+  }
   QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody());
   Signup s;
   QUIK_ASSIGN_OR_RETURN(s.email, RequiredString(body, "email"));
@@ -107,6 +133,9 @@ Result<Response> Login(Call& c, LoginLimits& limits) {
   const std::string address = "address:" + c.request.remote_address;
   const auto now = c.service.options().clock->SteadyNow();
   std::chrono::seconds account_retry{}, address_retry{};
+  if (Status st = AllowAttempt(c, limits.login_rate, "logins", &address_retry); !st.ok()) {
+    return TooMany(st.message(), address_retry);
+  }
   const bool account_ok = limits.account.Allow(account, now, &account_retry);
   const bool address_ok = limits.address.Allow(address, now, &address_retry);
   if (!account_ok || !address_ok) {
@@ -209,6 +238,20 @@ Result<Response> DeactivateUser(Call& c) {
   return Object(200, u);
 }
 
+Result<Response> ReactivateUser(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(User u, c.service.users().Reactivate(c.actor, c.param(0)));
+  return Object(200, u);
+}
+
+// PUT /users/{user}/admin {"is_admin": true|false}
+Result<Response> SetUserAdmin(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody());
+  QUIK_ASSIGN_OR_RETURN(auto is_admin, OptionalBool(body, "is_admin"));
+  if (!is_admin) return FieldError("is_admin", "is required (true or false)");
+  QUIK_ASSIGN_OR_RETURN(User u, c.service.users().SetAdmin(c.actor, c.param(0), *is_admin));
+  return Object(200, u);
+}
+
 // Presence.
 
 Result<Response> SetPresence(Call& c) {
@@ -267,10 +310,22 @@ Result<Response> MarkNotificationsRead(Call& c) {
 
 // Tokens.
 
-Result<Response> CreateToken(Call& c) {
+// From a login session (a browser) the caller's password comes too; wrong
+// ones are limited like password changes.
+Result<Response> CreateToken(Call& c, LoginLimits& limits) {
   QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody(/*allow_empty=*/true));
   QUIK_ASSIGN_OR_RETURN(auto user, OptionalString(body, "user"));
   NewToken spec;
+  spec.reauthenticate = c.auth && c.auth->kind == TokenKind::kSession;
+  QUIK_ASSIGN_OR_RETURN(spec.password, OptionalString(body, "password"));
+  const std::string key = "password:" + c.actor.user_id();
+  const auto now = Clock::now();
+  if (spec.reauthenticate && spec.password) {
+    std::chrono::seconds retry{};
+    if (!limits.account.Allow(key, now, &retry)) {
+      return TooMany("too many wrong passwords for this user; try again later", retry);
+    }
+  }
   QUIK_ASSIGN_OR_RETURN(auto name, OptionalString(body, "name"));
   spec.name = name.value_or("");
   QUIK_ASSIGN_OR_RETURN(auto ttl, OptionalString(body, "ttl"));
@@ -279,9 +334,12 @@ Result<Response> CreateToken(Call& c) {
     if (!d.ok()) return FieldError("ttl", d.status().message());
     spec.ttl = *d;
   }
-  QUIK_ASSIGN_OR_RETURN(
-      IssuedToken t, c.service.auth().CreateToken(c.actor, user.value_or(c.actor.user_id()), spec));
-  return Object(201, t);
+  auto t = c.service.auth().CreateToken(c.actor, user.value_or(c.actor.user_id()), spec);
+  if (!t.ok() && spec.password && t.status().code() == StatusCode::kPermissionDenied) {
+    limits.account.RecordFailure(key, now);
+  }
+  QUIK_RETURN_IF_ERROR(t.status());
+  return Object(201, *t);
 }
 
 Result<Response> ListTokens(Call& c) {
@@ -329,13 +387,16 @@ Result<Response> ListMembers(Call& c) {
   return PageOf(members);
 }
 
+// 201 with the member for a user the caller may know of; for any other email
+// (an account or not: the answer does not say) 202 with an invite bound to it.
 Result<Response> AddMember(Call& c) {
   QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody());
   QUIK_ASSIGN_OR_RETURN(std::string user, UserRef(body));
   QUIK_ASSIGN_OR_RETURN(Role role, RoleField(body, Role::kMember));
-  QUIK_ASSIGN_OR_RETURN(Member m,
-                        c.service.workspaces().AddMember(c.actor, c.param(0), user, role));
-  return Object(201, m);
+  QUIK_ASSIGN_OR_RETURN(MemberOrInvite added,
+                        c.service.workspaces().AddMemberOrInvite(c.actor, c.param(0), user, role));
+  if (added.member) return Object(201, *added.member);
+  return JsonResponse(202, {{"status", "invited"}, {"invite", ToJson(*added.invite)}});
 }
 
 Result<Response> GetMember(Call& c) {
@@ -360,10 +421,38 @@ Result<Response> RemoveMember(Call& c) {
 
 Result<Response> CreateInvite(Call& c) {
   QUIK_ASSIGN_OR_RETURN(json body, c.JsonBody(/*allow_empty=*/true));
-  QUIK_ASSIGN_OR_RETURN(Role role, RoleField(body, Role::kMember));
+  NewInvite spec;
+  QUIK_ASSIGN_OR_RETURN(spec.role, RoleField(body, Role::kMember));
+  QUIK_ASSIGN_OR_RETURN(auto email, OptionalString(body, "email"));
+  spec.email = email.value_or("");
+  if (auto it = body.find("max_uses"); it != body.end() && !it->is_null()) {
+    if (!it->is_number_integer() || it->get<std::int64_t>() < 1 ||
+        it->get<std::int64_t>() > kMaxInviteUses) {
+      return FieldError("max_uses",
+                        "must be an integer from 1 to " + std::to_string(kMaxInviteUses));
+    }
+    spec.max_uses = static_cast<int>(it->get<std::int64_t>());
+  }
+  QUIK_ASSIGN_OR_RETURN(auto ttl, OptionalString(body, "ttl"));
+  if (ttl) {
+    auto d = ParseDuration(*ttl);
+    if (!d.ok()) return FieldError("ttl", d.status().message());
+    spec.ttl = *d;
+  }
   QUIK_ASSIGN_OR_RETURN(Invite invite,
-                        c.service.workspaces().CreateInvite(c.actor, c.param(0), role));
+                        c.service.workspaces().CreateInvite(c.actor, c.param(0), spec));
   return Object(201, invite);
+}
+
+Result<Response> ListInvites(Call& c) {
+  QUIK_ASSIGN_OR_RETURN(auto invites, c.service.workspaces().ListInvites(c.actor, c.param(0)));
+  return Items(invites);
+}
+
+Result<Response> RevokeInvite(Call& c) {
+  QUIK_RETURN_IF_ERROR(
+      c.service.workspaces().RevokeInvite(c.actor, c.param(0), c.param(1)).status());
+  return NoContent();
 }
 
 Result<Response> AcceptInvite(Call& c) {
@@ -806,30 +895,33 @@ std::vector<Route> ApiRoutes(LoginLimits& limits) {
   constexpr Exec kInline = Exec::kInline;
   constexpr Exec kBlocking = Exec::kBlocking;
   std::vector<Route> routes = {
-      R("POST", "/auth/signup", kBlocking, SignUp, Access::kPublic),
-      R(
-          "POST", "/auth/login", kBlocking, [&limits](Call& c) { return Login(c, limits); },
-          Access::kPublic),
+      R("POST", "/auth/signup", kBlocking,
+        Hashing([&limits](Call& c) { return SignUp(c, limits); }), Access::kPublic),
+      R("POST", "/auth/login", kBlocking, Hashing([&limits](Call& c) { return Login(c, limits); }),
+        Access::kPublic),
       R("POST", "/auth/logout", kBlocking, Logout),
 
       // Literal segments ("me") come before parameters ("{user}").
       R("GET", "/users/me", kInline, GetMe),
       R("PATCH", "/users/me", kBlocking, PatchMe),
       R("PUT", "/users/me/password", kBlocking,
-        [&limits](Call& c) { return ChangePassword(c, limits); }),
+        Hashing([&limits](Call& c) { return ChangePassword(c, limits); })),
       R("PUT", "/users/me/presence", kBlocking, SetPresence),
       R("GET", "/users/me/preferences", kInline, GetPreferences),
       R("PATCH", "/users/me/preferences", kBlocking, PatchPreferences),
       R("GET", "/users/me/notifications", kInline, ListNotifications),
       R("POST", "/users/me/notifications/read", kBlocking, MarkNotificationsRead),
       R("GET", "/users", kInline, ListUsers),
-      R("POST", "/users", kBlocking, CreateUser),
+      R("POST", "/users", kBlocking, Hashing(CreateUser)),
       R("GET", "/users/{user}", kInline, GetUser),
       R("POST", "/users/{user}/deactivate", kBlocking, DeactivateUser),
+      R("POST", "/users/{user}/reactivate", kBlocking, ReactivateUser),
+      R("PUT", "/users/{user}/admin", kBlocking, SetUserAdmin),
       R("PUT", "/users/{user}/password", kBlocking,
-        [&limits](Call& c) { return SetPassword(c, limits); }),
+        Hashing([&limits](Call& c) { return SetPassword(c, limits); })),
 
-      R("POST", "/tokens", kBlocking, CreateToken),
+      R("POST", "/tokens", kBlocking,
+        Hashing([&limits](Call& c) { return CreateToken(c, limits); })),
       R("GET", "/tokens", kInline, ListTokens),
       R("DELETE", "/tokens/{token}", kBlocking, RevokeToken),
 
@@ -842,7 +934,9 @@ std::vector<Route> ApiRoutes(LoginLimits& limits) {
       R("GET", "/workspaces/{ws}/members/{user}", kInline, GetMember),
       R("PATCH", "/workspaces/{ws}/members/{user}", kBlocking, PatchMember),
       R("DELETE", "/workspaces/{ws}/members/{user}", kBlocking, RemoveMember),
+      R("GET", "/workspaces/{ws}/invites", kInline, ListInvites),
       R("POST", "/workspaces/{ws}/invites", kBlocking, CreateInvite),
+      R("DELETE", "/workspaces/{ws}/invites/{invite}", kBlocking, RevokeInvite),
       R("POST", "/invites/{code}/accept", kBlocking, AcceptInvite),
       R("GET", "/workspaces/{ws}/channels", kInline, ListChannels),
       R("POST", "/workspaces/{ws}/channels", kBlocking, CreateChannel),

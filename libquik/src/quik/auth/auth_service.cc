@@ -16,12 +16,46 @@ constexpr std::string_view kBadLogin = "wrong email or password";
 
 // A hash at the configured cost, made once per Service, so that a login for an
 // unknown email (or a user without a password) spends the same time as one
-// with a wrong password.
+// with a wrong password. Made again later if the hash pool was too busy.
 Result<std::string> DummyHash(internal::Context& ctx) {
-  std::call_once(ctx.dummy_hash_once, [&] {
+  std::lock_guard lock(ctx.dummy_hash_mu);
+  if (!ctx.dummy_hash.ok()) {
     ctx.dummy_hash = users::HashPasswordFor(ctx, std::string("quik-dummy-password"));
-  });
+  }
   return ctx.dummy_hash;
+}
+
+// The checks of a signup that need no password hash: the invite (or open
+// signup) and a free email. Run before hashing, so that a bogus invite costs
+// a lookup, not an scrypt; and again in the write, which may see a later state.
+Result<std::optional<Invite>> CheckSignup(const internal::Context& ctx, store::Tx& tx,
+                                          const Signup& signup) {
+  std::optional<Invite> invite;
+  if (!signup.invite_code.empty()) {
+    QUIK_ASSIGN_OR_RETURN(invite, workspaces::FindLiveInvite(tx, signup.invite_code, signup.email));
+  } else if (!ctx.options.auth.open_signup) {
+    return PermissionDenied("signup needs an invite (auth.open_signup is off)");
+  }
+  QUIK_ASSIGN_OR_RETURN(auto taken, tx.GetUserByEmail(internal::AsciiLower(signup.email)));
+  if (taken) return AlreadyExists("a user with email " + signup.email + " already exists");
+  return invite;
+}
+
+// kPermissionDenied unless `password` is the user's current one.
+Status CheckCurrentPassword(internal::Context& ctx, const Actor& actor, std::string_view password) {
+  QUIK_ASSIGN_OR_RETURN(std::string stored,
+                        ctx.ReadResult<std::string>([&](store::Tx& tx, std::string& h) -> Status {
+                          QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
+                          QUIK_ASSIGN_OR_RETURN(h, tx.GetPasswordHash(who.user.id));
+                          return Status::Ok();
+                        }));
+  // A user without a password (made by an admin or a manifest) cannot prove
+  // the current one; scrypt runs anyway so the answer takes the same time.
+  QUIK_ASSIGN_OR_RETURN(std::string dummy, DummyHash(ctx));
+  QUIK_ASSIGN_OR_RETURN(const bool ok,
+                        users::VerifyPasswordFor(ctx, password, stored.empty() ? dummy : stored));
+  if (stored.empty() || !ok) return PermissionDenied("the current password is wrong");
+  return Status::Ok();
 }
 
 }  // namespace
@@ -29,16 +63,15 @@ Result<std::string> DummyHash(internal::Context& ctx) {
 Result<Session> AuthService::SignUp(const Signup& signup) {
   NewUser spec{signup.email, signup.name, signup.password, false};
   QUIK_RETURN_IF_ERROR(users::ValidateNewUser(*ctx_, spec));
-  if (signup.invite_code.empty() && !ctx_->options.auth.open_signup) {
-    return PermissionDenied("signup needs an invite (auth.open_signup is off)");
-  }
+  QUIK_RETURN_IF_ERROR(ctx_->store->Read(
+      [&](store::Tx& tx) -> Status { return CheckSignup(*ctx_, tx, signup).status(); }));
   QUIK_ASSIGN_OR_RETURN(std::string hash, users::HashPasswordFor(*ctx_, spec.password));
   return ctx_->WriteResult<Session>([&](store::Tx& tx, Session& out) -> Status {
-    std::optional<Invite> invite;
-    if (!signup.invite_code.empty()) {
-      QUIK_ASSIGN_OR_RETURN(invite, workspaces::FindLiveInvite(tx, signup.invite_code));
-    }
+    QUIK_ASSIGN_OR_RETURN(std::optional<Invite> invite, CheckSignup(*ctx_, tx, signup));
     QUIK_ASSIGN_OR_RETURN(out.user, users::InsertUser(tx, spec, hash, ""));
+    // Self-registered: vouched for only by an invite bound to this email
+    // (JoinByInvite marks it so).
+    QUIK_RETURN_IF_ERROR(tx.SetEmailVouched(out.user.id, false));
     if (invite) {
       QUIK_RETURN_IF_ERROR(workspaces::JoinByInvite(tx, *invite, out.user.id).status());
     }
@@ -63,7 +96,8 @@ Result<Session> AuthService::Login(std::string_view email, std::string_view pass
       }));
   // Always run one scrypt so that timing does not reveal which emails exist.
   QUIK_ASSIGN_OR_RETURN(std::string dummy, DummyHash(*ctx_));
-  bool ok = crypto::VerifyPassword(password, found.hash.empty() ? dummy : found.hash);
+  QUIK_ASSIGN_OR_RETURN(
+      bool ok, users::VerifyPasswordFor(*ctx_, password, found.hash.empty() ? dummy : found.hash));
   if (!found.user || found.hash.empty() || !ok) return Unauthenticated(std::string(kBadLogin));
   if (!found.user->active) return Unauthenticated("user " + found.user->email + " is deactivated");
   return ctx_->WriteResult<Session>([&](store::Tx& tx, Session& out) -> Status {
@@ -99,15 +133,23 @@ Result<Authenticated> AuthService::Authenticate(std::string_view secret) {
 Status AuthService::SetPassword(const Actor& actor, std::string_view user_ref,
                                 std::string_view password) {
   QUIK_RETURN_IF_ERROR(users::CheckPassword(password));
-  QUIK_ASSIGN_OR_RETURN(std::string hash, users::HashPasswordFor(*ctx_, std::string(password)));
-  return ctx_->store->Write([&](store::Tx& tx) -> Status {
+  auto target = [&](store::Tx& tx) -> Result<User> {
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
     QUIK_ASSIGN_OR_RETURN(auto user, authz::VisibleUser(tx, who, user_ref));
     if (user.id != who.user.id && !who.is_instance_admin()) {
       return PermissionDenied("only the user themself or an instance admin may set a password");
     }
+    return user;
+  };
+  // The permission check first: only someone allowed gets an scrypt run.
+  QUIK_RETURN_IF_ERROR(
+      ctx_->store->Read([&](store::Tx& tx) -> Status { return target(tx).status(); }));
+  QUIK_ASSIGN_OR_RETURN(std::string hash, users::HashPasswordFor(*ctx_, std::string(password)));
+  return ctx_->store->Write([&](store::Tx& tx) -> Status {
+    QUIK_ASSIGN_OR_RETURN(User user, target(tx));
     QUIK_RETURN_IF_ERROR(tx.SetPasswordHash(user.id, hash));
-    QUIK_RETURN_IF_ERROR(auth::RevokeSessionsForUser(tx, user.id, actor.user_id(), {}));
+    // A reset: whoever held the old password, or any token, is out.
+    QUIK_RETURN_IF_ERROR(auth::RevokeAllForUser(tx, user.id, actor.user_id()));
     return events::Append(tx, "user.password_changed", actor.user_id(), user);
   });
 }
@@ -116,23 +158,14 @@ Status AuthService::ChangePassword(const Actor& actor, std::string_view current,
                                    std::string_view password, std::string_view keep_session_id) {
   if (actor.is_system()) return PermissionDenied("the system has no password; use SetPassword");
   QUIK_RETURN_IF_ERROR(users::CheckPassword(password));
-  QUIK_ASSIGN_OR_RETURN(std::string stored,
-                        ctx_->ReadResult<std::string>([&](store::Tx& tx, std::string& h) -> Status {
-                          QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
-                          QUIK_ASSIGN_OR_RETURN(h, tx.GetPasswordHash(who.user.id));
-                          return Status::Ok();
-                        }));
-  // A user without a password (made by an admin or a manifest) cannot prove
-  // the current one; scrypt runs anyway so the answer takes the same time.
-  QUIK_ASSIGN_OR_RETURN(std::string dummy, DummyHash(*ctx_));
-  const bool ok = crypto::VerifyPassword(current, stored.empty() ? dummy : stored);
-  if (stored.empty() || !ok) return PermissionDenied("the current password is wrong");
+  QUIK_RETURN_IF_ERROR(CheckCurrentPassword(*ctx_, actor, current));
   QUIK_ASSIGN_OR_RETURN(std::string hash, users::HashPasswordFor(*ctx_, std::string(password)));
   return ctx_->store->Write([&](store::Tx& tx) -> Status {
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
     QUIK_RETURN_IF_ERROR(tx.SetPasswordHash(who.user.id, hash));
-    QUIK_RETURN_IF_ERROR(
-        auth::RevokeSessionsForUser(tx, who.user.id, actor.user_id(), keep_session_id));
+    // Every other session and every API token ends; the session making the
+    // change stays.
+    QUIK_RETURN_IF_ERROR(auth::RevokeAllForUser(tx, who.user.id, actor.user_id(), keep_session_id));
     return events::Append(tx, "user.password_changed", actor.user_id(), who.user);
   });
 }
@@ -142,6 +175,15 @@ Result<IssuedToken> AuthService::CreateToken(const Actor& actor, std::string_vie
   QUIK_RETURN_IF_ERROR(
       internal::CheckText(spec.name, ctx_->options.limits.name_max_chars, "token name", true));
   if (spec.ttl && spec.ttl->count() <= 0) return InvalidArgument("token ttl must be positive");
+  if (spec.reauthenticate) {
+    if (actor.is_system()) return InvalidArgument("the system has no password to confirm");
+    if (!spec.password || spec.password->empty()) {
+      return PermissionDenied(
+          "minting an API token from a login session needs your password: send "
+          "\"password\"");
+    }
+    QUIK_RETURN_IF_ERROR(CheckCurrentPassword(*ctx_, actor, *spec.password));
+  }
   return ctx_->WriteResult<IssuedToken>([&](store::Tx& tx, IssuedToken& out) -> Status {
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
     QUIK_ASSIGN_OR_RETURN(auto user, authz::VisibleUser(tx, who, user_ref));

@@ -68,19 +68,13 @@ Status RevokeToken(store::Tx& tx, const store::TokenRecord& record, std::string_
                         actor_id, t);
 }
 
-Status RevokeSessionsForUser(store::Tx& tx, std::string_view user_id, std::string_view actor_id,
-                             std::string_view keep_token_id) {
+Status RevokeAllForUser(store::Tx& tx, std::string_view user_id, std::string_view actor_id,
+                        std::string_view keep_token_id) {
   QUIK_ASSIGN_OR_RETURN(auto records, tx.ListTokens(user_id));
   for (const auto& rec : records) {
-    if (rec.token.kind != TokenKind::kSession || rec.token.id == keep_token_id) continue;
+    if (!keep_token_id.empty() && rec.token.id == keep_token_id) continue;
     QUIK_RETURN_IF_ERROR(RevokeToken(tx, rec, actor_id));
   }
-  return Status::Ok();
-}
-
-Status RevokeAllForUser(store::Tx& tx, std::string_view user_id, std::string_view actor_id) {
-  QUIK_ASSIGN_OR_RETURN(auto records, tx.ListTokens(user_id));
-  for (const auto& rec : records) QUIK_RETURN_IF_ERROR(RevokeToken(tx, rec, actor_id));
   return Status::Ok();
 }
 

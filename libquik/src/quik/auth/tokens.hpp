@@ -39,11 +39,11 @@ Result<IssuedToken> IssueToken(store::Tx& tx, std::string_view user_id, TokenKin
 // Revokes one token (no-op if already revoked).
 Status RevokeToken(store::Tx& tx, const store::TokenRecord& record, std::string_view actor_id);
 
-// Revokes the user's live login sessions except `keep_token_id` (API tokens
-// stay): what a password change does.
-Status RevokeSessionsForUser(store::Tx& tx, std::string_view user_id, std::string_view actor_id,
-                             std::string_view keep_token_id);
-// Revokes every live session and token of a user.
-Status RevokeAllForUser(store::Tx& tx, std::string_view user_id, std::string_view actor_id);
+// Revokes every live session and API token of a user but `keep_token_id`
+// (none when empty): a password change keeps the session that made it, an
+// admin's reset or a deactivation keeps nothing. The LMDB index entries go in
+// the same commit, so Authenticate refuses them as soon as it returns.
+Status RevokeAllForUser(store::Tx& tx, std::string_view user_id, std::string_view actor_id,
+                        std::string_view keep_token_id = {});
 
 }  // namespace quik::auth

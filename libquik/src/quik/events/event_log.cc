@@ -68,6 +68,10 @@ Status Append(store::Tx& tx, std::string_view type, std::string_view actor_id, c
   i->set_created_by(v.created_by);
   i->set_created_at(v.created_at);
   i->set_expires_at(v.expires_at);
+  i->set_max_uses(v.max_uses);
+  i->set_uses(v.uses);
+  i->set_email(v.email);
+  i->set_revoked_at(v.revoked_at);
   return Write(tx, type, actor_id, v.workspace_id, "", p);
 }
 
@@ -351,6 +355,10 @@ nlohmann::json PayloadJson(const quik::v1::EventPayload& p) {
       v.created_by = i.created_by();
       v.created_at = i.created_at();
       v.expires_at = i.expires_at();
+      v.max_uses = i.max_uses();
+      v.uses = i.uses();
+      v.email = i.email();
+      v.revoked_at = i.revoked_at();
       return ToJson(v);
     }
     case B::kChannel: {

@@ -115,7 +115,11 @@ class Planner {
         if (users_.count(key) != 0) continue;
         QUIK_ASSIGN_OR_RETURN(auto user, tx_.GetUserByEmail(key));
         users_[key] = user;
-        if (user) continue;
+        if (user) {
+          QUIK_ASSIGN_OR_RETURN(bool vouched, tx_.GetEmailVouched(user->id));
+          if (!vouched) unvouched_.insert(key);
+          continue;
+        }
         Op op{OpKind::kCreateUser};
         op.email = std::string(internal::TrimWhitespace(m.email));
         op.name = std::string(
@@ -176,6 +180,15 @@ class Planner {
         final_members[key] = user ? user->id : "";
         const std::string email = user ? user->email : mm.email;
         auto it = by_email.find(key);
+        if (it == by_email.end() && unvouched_.count(key) != 0) {
+          // A manifest names people by email, and anyone may sign up with any
+          // email: it never attaches an account nobody vouched for.
+          final_members.erase(key);
+          skipped_.push_back("! member " + slug + " " + email + " not added: " + email +
+                             " signed up by themselves and nobody vouched for that address; "
+                             "invite them with an invite bound to their email");
+          continue;
+        }
         if (it == by_email.end()) {
           if (user && !user->active) {
             errors_.Add(mm.line, path + ".members[" + std::to_string(i) + "]",
@@ -285,6 +298,9 @@ class Planner {
           const std::string& email = (*mc.members)[e];
           const int line = e < mc.member_lines.size() ? mc.member_lines[e] : mc.line;
           auto it = final_members.find(EmailKey(email));
+          if (it == final_members.end() && unvouched_.count(EmailKey(email)) != 0) {
+            continue;  // skipped as a workspace member, and reported there
+          }
           if (it == final_members.end()) {
             errors_.Add(line, path + ".members[" + std::to_string(e) + "]",
                         email + " is not a member of workspace " + slug +
@@ -377,7 +393,15 @@ class Planner {
 
   store::Tx& tx_;
   const Manifest& manifest_;
+
+ public:
+  // What the plan leaves alone on purpose, as human lines ("! ...").
+  const std::vector<std::string>& skipped() const { return skipped_; }
+
+ private:
   bool prune_;
+  std::set<std::string> unvouched_;  // email keys of self-registered, unvouched accounts
+  std::vector<std::string> skipped_;
   provision::Errors errors_;
   std::vector<Op> ops_;
   std::map<std::string, std::optional<User>> users_;  // by email key
@@ -497,8 +521,10 @@ Result<ProvisionPlan> ProvisionService::Plan(const Actor& actor, const Manifest&
   return ctx_->ReadResult<ProvisionPlan>([&](store::Tx& tx, ProvisionPlan& out) -> Status {
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
     QUIK_RETURN_IF_ERROR(CheckMayProvision(who));
-    QUIK_ASSIGN_OR_RETURN(auto ops, Planner(tx, manifest, prune).Run());
+    Planner planner(tx, manifest, prune);
+    QUIK_ASSIGN_OR_RETURN(auto ops, planner.Run());
     out = ToPlan(ops);
+    out.skipped = planner.skipped();
     return Status::Ok();
   });
 }
@@ -512,7 +538,8 @@ Result<ProvisionPlan> ProvisionService::Apply(const Actor& actor, const Manifest
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
     QUIK_RETURN_IF_ERROR(CheckMayProvision(who));
     // Planned again here: the data dir may have changed since any earlier Plan.
-    QUIK_ASSIGN_OR_RETURN(auto ops, Planner(tx, manifest, prune).Run());
+    Planner planner(tx, manifest, prune);
+    QUIK_ASSIGN_OR_RETURN(auto ops, planner.Run());
     for (const Op& op : ops) {
       Status st = Execute(tx, op, actor.user_id());
       if (!st.ok()) {
@@ -521,6 +548,7 @@ Result<ProvisionPlan> ProvisionService::Apply(const Actor& actor, const Manifest
       }
     }
     out = ToPlan(ops);
+    out.skipped = planner.skipped();
     return Status::Ok();
   });
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/bounded_pool.hpp"
+#include "auth/hash_pool.hpp"
 #include "events/bus.hpp"
 #include "quik/options.hpp"
 #include "quik/service.hpp"
@@ -25,8 +26,11 @@ struct Context {
   // stopped before the bus and the store.
   std::vector<std::unique_ptr<Worker>> workers;
 
+  // Where every password hash and check runs (auth/hash_pool.hpp).
+  std::unique_ptr<auth::HashPool> hash_pool;
+
   // A password hash at the configured cost, for constant-time failed logins.
-  std::once_flag dummy_hash_once;
+  std::mutex dummy_hash_mu;
   Result<std::string> dummy_hash = Internal("not computed");
 
   // The time of options.clock: what services stamp and compare with.

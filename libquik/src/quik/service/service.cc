@@ -101,6 +101,8 @@ Context* ContextOf(Service& service) {
 Result<std::unique_ptr<Service>> Service::Open(const Options& options) {
   auto ctx = std::make_unique<internal::Context>();
   ctx->options = options;
+  ctx->hash_pool =
+      std::make_unique<auth::HashPool>(options.auth.hash_threads, options.auth.hash_queue);
   QUIK_ASSIGN_OR_RETURN(ctx->store, store::Store::Open(options));
   QUIK_ASSIGN_OR_RETURN(auto pending, MigrateUp(options, /*dry_run=*/true));
   if (!pending.empty()) {

@@ -543,6 +543,22 @@ CREATE INDEX events_membership ON events(seq)
 -- The deliveries built from one event, to rebuild when that event is rewritten.
 CREATE INDEX webhook_deliveries_by_event ON webhook_deliveries(event_seq);
 )sql"},
+      {13, "accounts: invite uses, email binding and revocation; vouched emails", R"sql(
+-- An invite brings in at most max_uses accounts (0: no limit, as every
+-- invite made before this migration did), only for email_key when set, and
+-- none once revoked.
+ALTER TABLE invites ADD COLUMN max_uses INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE invites ADD COLUMN uses INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE invites ADD COLUMN email_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE invites ADD COLUMN revoked_at INTEGER NOT NULL DEFAULT 0;
+-- Whether someone vouched for the user's email: an admin, quikctl or a
+-- manifest made the account, or it signed up through an invite bound to that
+-- email. Imports attach identities only to vouched accounts. Existing
+-- self-registered accounts (a password, not an admin) cannot be told from
+-- admin-made ones with a password, so they start unvouched.
+ALTER TABLE users ADD COLUMN email_vouched INTEGER NOT NULL DEFAULT 1;
+UPDATE users SET email_vouched = 0 WHERE password_hash IS NOT NULL AND is_admin = 0;
+)sql"},
   };
   return kMigrations;
 }

@@ -229,6 +229,19 @@ Status SqliteTx::SetPasswordHash(std::string_view user_id, std::string_view hash
   return s.Exec();
 }
 
+Result<bool> SqliteTx::GetEmailVouched(std::string_view user_id) {
+  PREPARE(s, "SELECT email_vouched FROM users WHERE id = ?");
+  s.Bind(1, user_id);
+  QUIK_ASSIGN_OR_RETURN(bool row, s.Step());
+  return row && s.Int(0) != 0;
+}
+
+Status SqliteTx::SetEmailVouched(std::string_view user_id, bool vouched) {
+  PREPARE(s, "UPDATE users SET email_vouched = ? WHERE id = ?");
+  s.Bind(1, vouched).Bind(2, user_id);
+  return s.Exec();
+}
+
 // ---- workspaces
 
 Result<std::optional<Workspace>> SqliteTx::GetWorkspace(std::string_view id) {
@@ -334,27 +347,57 @@ Status SqliteTx::DeleteMember(std::string_view workspace_id, std::string_view us
 Status SqliteTx::InsertInvite(const Invite& inv, std::string_view code_hash) {
   PREPARE(s,
           "INSERT INTO invites(id, workspace_id, code_hash, role, created_by, created_at, "
-          "expires_at) VALUES(?, ?, ?, ?, ?, ?, ?)");
+          "expires_at, max_uses, uses, email_key, revoked_at) "
+          "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, lower(?), ?)");
   s.Bind(1, inv.id).Bind(2, inv.workspace_id).BindBlob(3, code_hash).Bind(4, RoleName(inv.role));
   s.Bind(5, inv.created_by).Bind(6, inv.created_at).Bind(7, inv.expires_at);
+  s.Bind(8, inv.max_uses).Bind(9, inv.uses).Bind(10, inv.email).Bind(11, inv.revoked_at);
   return s.Exec();
 }
 
+#define INVITE_COLUMNS                                                                  \
+  "SELECT id, workspace_id, role, created_by, created_at, expires_at, max_uses, uses, " \
+  "email_key, revoked_at FROM invites "
+
+static Invite ReadInvite(const Stmt& r) {
+  Invite inv;
+  inv.id = r.Text(0);
+  inv.workspace_id = r.Text(1);
+  inv.role = ParseRole(r.Text(2)).value_or(Role::kGuest);
+  inv.created_by = r.Text(3);
+  inv.created_at = r.Int(4);
+  inv.expires_at = r.Int(5);
+  inv.max_uses = static_cast<int>(r.Int(6));
+  inv.uses = static_cast<int>(r.Int(7));
+  inv.email = r.Text(8);
+  inv.revoked_at = r.Int(9);
+  return inv;
+}
+
 Result<std::optional<Invite>> SqliteTx::GetInviteByCodeHash(std::string_view code_hash) {
-  PREPARE(s,
-          "SELECT id, workspace_id, role, created_by, created_at, expires_at FROM invites "
-          "WHERE code_hash = ?");
+  PREPARE(s, INVITE_COLUMNS "WHERE code_hash = ?");
   s.BindBlob(1, code_hash);
-  return One<Invite>(s, [](const Stmt& r) {
-    Invite inv;
-    inv.id = r.Text(0);
-    inv.workspace_id = r.Text(1);
-    inv.role = ParseRole(r.Text(2)).value_or(Role::kGuest);
-    inv.created_by = r.Text(3);
-    inv.created_at = r.Int(4);
-    inv.expires_at = r.Int(5);
-    return inv;
-  });
+  return One<Invite>(s, ReadInvite);
+}
+
+Result<std::optional<Invite>> SqliteTx::GetInvite(std::string_view id) {
+  PREPARE(s, INVITE_COLUMNS "WHERE id = ?");
+  s.Bind(1, id);
+  return One<Invite>(s, ReadInvite);
+}
+
+Result<std::vector<Invite>> SqliteTx::ListInvites(std::string_view workspace_id) {
+  PREPARE(s, INVITE_COLUMNS "WHERE workspace_id = ? ORDER BY id DESC");
+  s.Bind(1, workspace_id);
+  return All<Invite>(s, ReadInvite);
+}
+
+#undef INVITE_COLUMNS
+
+Status SqliteTx::UpdateInvite(const Invite& inv) {
+  PREPARE(s, "UPDATE invites SET uses = ?, revoked_at = ? WHERE id = ?");
+  s.Bind(1, inv.uses).Bind(2, inv.revoked_at).Bind(3, inv.id);
+  return s.Exec();
 }
 
 // ---- channels

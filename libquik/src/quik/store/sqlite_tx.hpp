@@ -52,6 +52,8 @@ class SqliteTx final : public Tx {
   Status InsertUser(const User& user, std::string_view password_hash) override;
   Status UpdateUser(const User& user) override;
   Status SetPasswordHash(std::string_view user_id, std::string_view hash) override;
+  Result<bool> GetEmailVouched(std::string_view user_id) override;
+  Status SetEmailVouched(std::string_view user_id, bool vouched) override;
 
   Result<std::optional<Workspace>> GetWorkspace(std::string_view id) override;
   Result<std::optional<Workspace>> GetWorkspaceBySlug(std::string_view slug) override;
@@ -70,6 +72,9 @@ class SqliteTx final : public Tx {
   Status DeleteMember(std::string_view workspace_id, std::string_view user_id) override;
   Status InsertInvite(const Invite& invite, std::string_view code_hash) override;
   Result<std::optional<Invite>> GetInviteByCodeHash(std::string_view code_hash) override;
+  Result<std::optional<Invite>> GetInvite(std::string_view id) override;
+  Result<std::vector<Invite>> ListInvites(std::string_view workspace_id) override;
+  Status UpdateInvite(const Invite& invite) override;
 
   Result<std::optional<Channel>> GetChannel(std::string_view id) override;
   Result<std::optional<Channel>> GetChannelByName(std::string_view workspace_id,

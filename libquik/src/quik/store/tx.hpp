@@ -144,6 +144,10 @@ class Tx {
   virtual Status InsertUser(const User& user, std::string_view password_hash) = 0;
   virtual Status UpdateUser(const User& user) = 0;
   virtual Status SetPasswordHash(std::string_view user_id, std::string_view hash) = 0;
+  // Whether someone vouched for the user's email (migration 12); a new user
+  // is vouched until SetEmailVouched says otherwise.
+  virtual Result<bool> GetEmailVouched(std::string_view user_id) = 0;
+  virtual Status SetEmailVouched(std::string_view user_id, bool vouched) = 0;
 
   // Workspaces, members and invites.
   virtual Result<std::optional<Workspace>> GetWorkspace(std::string_view id) = 0;
@@ -167,6 +171,11 @@ class Tx {
   virtual Status DeleteMember(std::string_view workspace_id, std::string_view user_id) = 0;
   virtual Status InsertInvite(const Invite& invite, std::string_view code_hash) = 0;
   virtual Result<std::optional<Invite>> GetInviteByCodeHash(std::string_view code_hash) = 0;
+  virtual Result<std::optional<Invite>> GetInvite(std::string_view id) = 0;
+  // A workspace's invites, newest first (revoked, used up and expired ones too).
+  virtual Result<std::vector<Invite>> ListInvites(std::string_view workspace_id) = 0;
+  // Writes the mutable fields: uses and revoked_at.
+  virtual Status UpdateInvite(const Invite& invite) = 0;
 
   // Channels.
   virtual Result<std::optional<Channel>> GetChannel(std::string_view id) = 0;
@@ -374,8 +383,8 @@ class Tx {
   // A workspace's files, newest first, below `below_id` ("" for none); only
   // `user_id`'s when it is not empty.
   virtual Result<std::vector<File>> ListFiles(std::string_view workspace_id,
-                                              std::string_view user_id,
-                                              std::string_view below_id, int limit) = 0;
+                                              std::string_view user_id, std::string_view below_id,
+                                              int limit) = 0;
   // The sum of the sizes of a workspace's files (its quota use).
   virtual Result<std::int64_t> WorkspaceFileBytes(std::string_view workspace_id) = 0;
   // The channels with a non-deleted message that shares the file.

@@ -242,8 +242,23 @@ Result<PutResult> ImportWriter::PutUser(store::Tx& tx, const ImportedUser& spec)
   }
   QUIK_ASSIGN_OR_RETURN(auto by_email, tx.GetUserByEmail(internal::AsciiLower(email)));
   if (by_email) {
-    QUIK_RETURN_IF_ERROR(PutKey(tx, "user", spec.key, by_email->id));
-    return Count("user", {by_email->id, Outcome::kExisting});
+    // Anyone may sign up with any address: an imported identity goes to an
+    // existing account only if an admin, quikctl, a manifest or an invite
+    // bound to the address vouched for it. Otherwise it is imported as a
+    // user of its own, and the report says so.
+    QUIK_ASSIGN_OR_RETURN(bool vouched, tx.GetEmailVouched(by_email->id));
+    if (vouched) {
+      QUIK_RETURN_IF_ERROR(PutKey(tx, "user", spec.key, by_email->id));
+      return Count("user", {by_email->id, Outcome::kExisting});
+    }
+    Note("user", "not attached to the self-registered account " + by_email->email +
+                     " (nobody vouched for its email); imported as a separate user");
+    email = PlaceholderEmail(source_, spec.key);
+    QUIK_ASSIGN_OR_RETURN(by_email, tx.GetUserByEmail(internal::AsciiLower(email)));
+    if (by_email) {
+      QUIK_RETURN_IF_ERROR(PutKey(tx, "user", spec.key, by_email->id));
+      return Count("user", {by_email->id, Outcome::kExisting});
+    }
   }
   NewUser nu;
   nu.email = email;

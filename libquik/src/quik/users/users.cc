@@ -1,5 +1,8 @@
 #include "quik/users.hpp"
 
+#include <algorithm>
+#include <functional>
+
 #include "auth/crypto.hpp"
 #include "auth/tokens.hpp"
 #include "authz/authz.hpp"
@@ -26,12 +29,36 @@ Status ValidateNewUser(const internal::Context& ctx, const NewUser& spec) {
   return Status::Ok();
 }
 
+namespace {
+
+// Runs `task` on the context's hash pool (inline where there is none).
+Status OnHashPool(const internal::Context& ctx, const std::function<void()>& task) {
+  if (!ctx.hash_pool) {
+    task();
+    return Status::Ok();
+  }
+  return ctx.hash_pool->Run(task);
+}
+
+}  // namespace
+
 Result<std::string> HashPasswordFor(const internal::Context& ctx,
                                     const std::optional<std::string>& password) {
   if (!password) return std::string();
   const auto& a = ctx.options.auth;
-  return crypto::HashPassword(*password,
-                              crypto::ScryptParams{a.scrypt_log2_n, a.scrypt_r, a.scrypt_p});
+  Result<std::string> hash = Internal("password hash did not run");
+  QUIK_RETURN_IF_ERROR(OnHashPool(ctx, [&] {
+    hash = crypto::HashPassword(*password,
+                                crypto::ScryptParams{a.scrypt_log2_n, a.scrypt_r, a.scrypt_p});
+  }));
+  return hash;
+}
+
+Result<bool> VerifyPasswordFor(const internal::Context& ctx, std::string_view password,
+                               std::string_view encoded) {
+  bool ok = false;
+  QUIK_RETURN_IF_ERROR(OnHashPool(ctx, [&] { ok = crypto::VerifyPassword(password, encoded); }));
+  return ok;
 }
 
 Result<User> InsertUser(store::Tx& tx, const NewUser& spec, std::string_view password_hash,
@@ -53,12 +80,21 @@ Result<User> InsertUser(store::Tx& tx, const NewUser& spec, std::string_view pas
 
 Result<User> UserService::Create(const Actor& actor, const NewUser& spec) {
   QUIK_RETURN_IF_ERROR(users::ValidateNewUser(*ctx_, spec));
-  // Hash outside the write transaction: scrypt is deliberately slow.
-  QUIK_ASSIGN_OR_RETURN(std::string hash, users::HashPasswordFor(*ctx_, spec.password));
-  return ctx_->WriteResult<User>([&](store::Tx& tx, User& out) -> Status {
+  auto check = [&](store::Tx& tx) -> Status {
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
     if (!who.is_instance_admin())
       return PermissionDenied("only an instance admin may create users");
+    QUIK_ASSIGN_OR_RETURN(auto taken, tx.GetUserByEmail(internal::AsciiLower(spec.email)));
+    if (taken) return AlreadyExists("a user with email " + spec.email + " already exists");
+    return Status::Ok();
+  };
+  // Permission and uniqueness before the hash; the hash outside the write
+  // transaction (scrypt is deliberately slow); the write checks again.
+  if (spec.password) QUIK_RETURN_IF_ERROR(ctx_->store->Read(check));
+  QUIK_ASSIGN_OR_RETURN(std::string hash, users::HashPasswordFor(*ctx_, spec.password));
+  return ctx_->WriteResult<User>([&](store::Tx& tx, User& out) -> Status {
+    QUIK_RETURN_IF_ERROR(check(tx));
+    // Made by an admin: the email is vouched for (the column's default).
     QUIK_ASSIGN_OR_RETURN(out, users::InsertUser(tx, spec, hash, actor.user_id()));
     return Status::Ok();
   });
@@ -133,6 +169,51 @@ Result<User> UserService::Update(const Actor& actor, std::string_view ref,
   });
 }
 
+namespace {
+
+// The instance admin `who` may change `target`'s account state.
+Status CheckAccountAdmin(const authz::Principal& who, std::string_view what) {
+  if (!who.is_instance_admin()) {
+    return PermissionDenied("only an instance admin may " + std::string(what));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<User> UserService::Reactivate(const Actor& actor, std::string_view ref) {
+  return ctx_->WriteResult<User>([&](store::Tx& tx, User& out) -> Status {
+    QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
+    QUIK_ASSIGN_OR_RETURN(out, authz::VisibleUser(tx, who, ref));
+    QUIK_RETURN_IF_ERROR(CheckAccountAdmin(who, "reactivate users"));
+    if (out.active) return Status::Ok();
+    out.active = true;
+    out.deactivated_at = 0;
+    QUIK_RETURN_IF_ERROR(tx.UpdateUser(out));
+    return events::Append(tx, "user.reactivated", actor.user_id(), out);
+  });
+}
+
+Result<User> UserService::SetAdmin(const Actor& actor, std::string_view ref, bool is_admin) {
+  return ctx_->WriteResult<User>([&](store::Tx& tx, User& out) -> Status {
+    QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
+    QUIK_ASSIGN_OR_RETURN(out, authz::VisibleUser(tx, who, ref));
+    QUIK_RETURN_IF_ERROR(CheckAccountAdmin(who, "make or unmake instance admins"));
+    if (out.is_admin == is_admin) return Status::Ok();
+    if (!is_admin) {
+      QUIK_ASSIGN_OR_RETURN(auto all, tx.ListUsers());
+      const auto admins = std::count_if(all.begin(), all.end(),
+                                        [](const User& u) { return u.is_admin && u.active; });
+      if (out.active && admins <= 1) {
+        return PermissionDenied("cannot remove the last active instance admin");
+      }
+    }
+    out.is_admin = is_admin;
+    QUIK_RETURN_IF_ERROR(tx.UpdateUser(out));
+    return events::Append(tx, "user.updated", actor.user_id(), out);
+  });
+}
+
 Result<User> UserService::Deactivate(const Actor& actor, std::string_view ref) {
   return ctx_->WriteResult<User>([&](store::Tx& tx, User& out) -> Status {
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
@@ -145,6 +226,8 @@ Result<User> UserService::Deactivate(const Actor& actor, std::string_view ref) {
     out.deactivated_at = tx.Now();
     QUIK_RETURN_IF_ERROR(tx.UpdateUser(out));
     QUIK_RETURN_IF_ERROR(auth::RevokeAllForUser(tx, out.id, actor.user_id()));
+    // A webhook or an API client of theirs stops at once: the LMDB index
+    // entries went in the same commit.
     return events::Append(tx, "user.deactivated", actor.user_id(), out);
   });
 }

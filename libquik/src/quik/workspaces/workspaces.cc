@@ -15,17 +15,26 @@ namespace quik {
 
 namespace workspaces {
 
-Result<Invite> FindLiveInvite(store::Tx& tx, std::string_view code) {
+Result<Invite> FindLiveInvite(store::Tx& tx, std::string_view code, std::string_view email) {
   QUIK_ASSIGN_OR_RETURN(auto invite, tx.GetInviteByCodeHash(crypto::Sha256(code)));
-  if (!invite || invite->expires_at <= tx.Now()) {
-    return NotFound("invite not found or expired");
+  if (!invite || invite->expires_at <= tx.Now() || invite->revoked_at != 0 ||
+      (invite->max_uses > 0 && invite->uses >= invite->max_uses)) {
+    return NotFound("invite not found, expired, used up or revoked; ask for a new one");
+  }
+  if (!invite->email.empty() && invite->email != internal::AsciiLower(email)) {
+    return PermissionDenied("this invite is for another email address");
   }
   return std::move(*invite);
 }
 
-Result<Member> JoinByInvite(store::Tx& tx, const Invite& invite, std::string_view user_id) {
+Result<Member> JoinByInvite(store::Tx& tx, Invite& invite, std::string_view user_id) {
   QUIK_ASSIGN_OR_RETURN(auto existing, tx.GetMember(invite.workspace_id, user_id));
   if (existing) return std::move(*existing);
+  ++invite.uses;
+  QUIK_RETURN_IF_ERROR(tx.UpdateInvite(invite));
+  // An invite bound to this user's email (FindLiveInvite matched it) is an
+  // admin vouching for that email.
+  if (!invite.email.empty()) QUIK_RETURN_IF_ERROR(tx.SetEmailVouched(user_id, true));
   Member m;
   m.workspace_id = invite.workspace_id;
   m.user_id = user_id;
@@ -163,15 +172,99 @@ Status CheckRoleChange(const authz::WorkspaceAccess& access, std::optional<Role>
 
 }  // namespace
 
+namespace {
+
+// Checks `spec` and fills in its defaults from the options.
+Status NormalizeInvite(const Options& options, NewInvite& spec) {
+  if (spec.role != Role::kMember && spec.role != Role::kGuest) {
+    return InvalidArgument("an invite's role is member or guest; promote afterwards");
+  }
+  spec.email = std::string(internal::TrimWhitespace(spec.email));
+  if (!spec.email.empty()) QUIK_RETURN_IF_ERROR(internal::CheckEmail(spec.email));
+  if (spec.max_uses < 0 || spec.max_uses > kMaxInviteUses) {
+    return InvalidArgument("an invite's max_uses is 1 to " + std::to_string(kMaxInviteUses) +
+                           " (0: the default, auth.invite_max_uses)");
+  }
+  if (spec.max_uses == 0) spec.max_uses = spec.email.empty() ? options.auth.invite_max_uses : 1;
+  if (!spec.email.empty() && spec.max_uses != 1) {
+    return InvalidArgument("an invite bound to an email is single-use (max_uses 1)");
+  }
+  if (spec.ttl && (spec.ttl->count() <= 0 || *spec.ttl > kMaxInviteTtl)) {
+    return InvalidArgument("an invite's ttl is between 1 second and 365 days");
+  }
+  if (!spec.ttl) spec.ttl = options.auth.invite_ttl;
+  return Status::Ok();
+}
+
+// The user `ref` names, for adding to a workspace. By email, only one the
+// caller may know of (authz::VisibleUser): for anyone else the answer is
+// kNotFound whether or not the account exists, so that the route is no
+// account oracle. By id (which one learns only from a shared workspace or an
+// admin), any user.
+Result<User> MemberCandidate(store::Tx& tx, const authz::Principal& who, std::string_view ref) {
+  if (ref.find('@') != std::string_view::npos) return authz::VisibleUser(tx, who, ref);
+  return authz::FindUser(tx, ref);
+}
+
+Result<Invite> CreateInviteInTx(store::Tx& tx, const Workspace& ws, const NewInvite& spec,
+                                std::string_view creator_id, std::string_view actor_id) {
+  Invite out;
+  out.created_at = tx.Now();
+  out.id = internal::NewId(out.created_at);
+  out.workspace_id = ws.id;
+  out.role = spec.role;
+  out.created_by = creator_id;
+  out.expires_at = out.created_at + std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        spec.ttl.value_or(kMaxInviteTtl))
+                                        .count();
+  out.max_uses = spec.max_uses;
+  out.email = internal::AsciiLower(spec.email);
+  out.code = crypto::Base64UrlEncode(crypto::RandomBytes(24));
+  QUIK_RETURN_IF_ERROR(tx.InsertInvite(out, crypto::Sha256(out.code)));
+  QUIK_RETURN_IF_ERROR(events::Append(tx, "invite.created", actor_id, out));
+  return out;
+}
+
+}  // namespace
+
 Result<Member> WorkspaceService::AddMember(const Actor& actor, std::string_view ws_ref,
                                            std::string_view user_ref, Role role) {
   return ctx_->WriteResult<Member>([&](store::Tx& tx, Member& out) -> Status {
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
     QUIK_ASSIGN_OR_RETURN(auto access, authz::WorkspaceFor(tx, who, ws_ref));
     QUIK_RETURN_IF_ERROR(CheckRoleChange(access, std::nullopt, role));
-    QUIK_ASSIGN_OR_RETURN(auto user, authz::FindUser(tx, user_ref));
+    QUIK_ASSIGN_OR_RETURN(auto user, MemberCandidate(tx, who, user_ref));
     QUIK_ASSIGN_OR_RETURN(
         out, workspaces::AddMemberInTx(tx, access.workspace, user, role, actor.user_id()));
+    return Status::Ok();
+  });
+}
+
+Result<MemberOrInvite> WorkspaceService::AddMemberOrInvite(const Actor& actor,
+                                                           std::string_view ws_ref,
+                                                           std::string_view user_ref, Role role) {
+  const bool is_email = user_ref.find('@') != std::string_view::npos;
+  NewInvite spec;
+  spec.role = role;
+  spec.email = std::string(user_ref);
+  spec.max_uses = 1;
+  return ctx_->WriteResult<MemberOrInvite>([&](store::Tx& tx, MemberOrInvite& out) -> Status {
+    out = {};
+    QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
+    QUIK_ASSIGN_OR_RETURN(auto access, authz::WorkspaceFor(tx, who, ws_ref));
+    QUIK_RETURN_IF_ERROR(CheckRoleChange(access, std::nullopt, role));
+    auto user = MemberCandidate(tx, who, user_ref);
+    if (user.ok()) {
+      QUIK_ASSIGN_OR_RETURN(out.member, workspaces::AddMemberInTx(tx, access.workspace, *user, role,
+                                                                  actor.user_id()));
+      return Status::Ok();
+    }
+    if (user.status().code() != StatusCode::kNotFound || !is_email) return user.status();
+    // Unknown to the caller, whether or not the account exists: the same
+    // answer either way.
+    QUIK_RETURN_IF_ERROR(NormalizeInvite(ctx_->options, spec));
+    QUIK_ASSIGN_OR_RETURN(
+        out.invite, CreateInviteInTx(tx, access.workspace, spec, who.user.id, actor.user_id()));
     return Status::Ok();
   });
 }
@@ -239,24 +332,52 @@ Result<Page<Member>> WorkspaceService::ListMembers(const Actor& actor, std::stri
 
 Result<Invite> WorkspaceService::CreateInvite(const Actor& actor, std::string_view ws_ref,
                                               Role role) {
-  if (role != Role::kMember && role != Role::kGuest) {
-    return InvalidArgument("an invite's role is member or guest; promote afterwards");
-  }
+  NewInvite spec;
+  spec.role = role;
+  return CreateInvite(actor, ws_ref, spec);
+}
+
+Result<Invite> WorkspaceService::CreateInvite(const Actor& actor, std::string_view ws_ref,
+                                              NewInvite spec) {
+  QUIK_RETURN_IF_ERROR(NormalizeInvite(ctx_->options, spec));
   return ctx_->WriteResult<Invite>([&](store::Tx& tx, Invite& out) -> Status {
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
     QUIK_ASSIGN_OR_RETURN(auto access, authz::WorkspaceFor(tx, who, ws_ref));
     if (!access.is_admin()) return PermissionDenied("only owners and admins may invite");
-    out.created_at = tx.Now();
-    out.id = internal::NewId(out.created_at);
-    out.workspace_id = access.workspace.id;
-    out.role = role;
-    out.created_by = who.user.id;
-    out.expires_at = out.created_at + std::chrono::duration_cast<std::chrono::milliseconds>(
-                                          ctx_->options.auth.invite_ttl)
-                                          .count();
-    out.code = crypto::Base64UrlEncode(crypto::RandomBytes(24));
-    QUIK_RETURN_IF_ERROR(tx.InsertInvite(out, crypto::Sha256(out.code)));
-    return events::Append(tx, "invite.created", actor.user_id(), out);
+    QUIK_ASSIGN_OR_RETURN(
+        out, CreateInviteInTx(tx, access.workspace, spec, who.user.id, actor.user_id()));
+    return Status::Ok();
+  });
+}
+
+Result<std::vector<Invite>> WorkspaceService::ListInvites(const Actor& actor,
+                                                          std::string_view ws_ref) {
+  return ctx_->ReadResult<std::vector<Invite>>(
+      [&](store::Tx& tx, std::vector<Invite>& out) -> Status {
+        QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
+        QUIK_ASSIGN_OR_RETURN(auto access, authz::WorkspaceFor(tx, who, ws_ref));
+        if (!access.is_admin()) return PermissionDenied("only owners and admins may list invites");
+        QUIK_ASSIGN_OR_RETURN(out, tx.ListInvites(access.workspace.id));
+        return Status::Ok();
+      });
+}
+
+Result<Invite> WorkspaceService::RevokeInvite(const Actor& actor, std::string_view ws_ref,
+                                              std::string_view invite_id) {
+  return ctx_->WriteResult<Invite>([&](store::Tx& tx, Invite& out) -> Status {
+    QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
+    QUIK_ASSIGN_OR_RETURN(auto access, authz::WorkspaceFor(tx, who, ws_ref));
+    if (!access.is_admin()) return PermissionDenied("only owners and admins may revoke invites");
+    QUIK_ASSIGN_OR_RETURN(auto invite, tx.GetInvite(invite_id));
+    if (!invite || invite->workspace_id != access.workspace.id) {
+      return NotFound("invite '" + std::string(invite_id) + "' not found in " +
+                      access.workspace.slug);
+    }
+    out = std::move(*invite);
+    if (out.revoked_at != 0) return Status::Ok();  // revoking twice is a no-op
+    out.revoked_at = tx.Now();
+    QUIK_RETURN_IF_ERROR(tx.UpdateInvite(out));
+    return events::Append(tx, "invite.revoked", actor.user_id(), out);
   });
 }
 
@@ -264,7 +385,7 @@ Result<Member> WorkspaceService::AcceptInvite(const Actor& actor, std::string_vi
   return ctx_->WriteResult<Member>([&](store::Tx& tx, Member& out) -> Status {
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, actor));
     if (who.system) return InvalidArgument("an invite is accepted by a user");
-    QUIK_ASSIGN_OR_RETURN(auto invite, workspaces::FindLiveInvite(tx, code));
+    QUIK_ASSIGN_OR_RETURN(auto invite, workspaces::FindLiveInvite(tx, code, who.user.email));
     QUIK_ASSIGN_OR_RETURN(out, workspaces::JoinByInvite(tx, invite, who.user.id));
     return Status::Ok();
   });
