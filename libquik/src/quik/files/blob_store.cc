@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/private_files.hpp"
 #include "common/ids.hpp"
 
 namespace quik::files {
@@ -30,9 +31,12 @@ Status SyncDir(const fs::path& dir) {
   return Status::Ok();
 }
 
-// mkdir that syncs the parent when it created the directory.
+// mkdir (0700) that syncs the parent when it created the directory.
 Status EnsureDir(const fs::path& dir) {
-  if (::mkdir(dir.c_str(), 0755) == 0) return SyncDir(dir.parent_path());
+  if (::mkdir(dir.c_str(), internal::kPrivateDirMode) == 0) {
+    if (::chmod(dir.c_str(), internal::kPrivateDirMode) != 0) return Errno("cannot chmod", dir);
+    return SyncDir(dir.parent_path());
+  }
   if (errno == EEXIST) return Status::Ok();
   return Errno("cannot create directory", dir);
 }
@@ -76,7 +80,7 @@ Result<std::unique_ptr<StagingFile>> StagingFile::Create(const fs::path& blobs_d
   std::unique_ptr<StagingFile> f(new StagingFile());
   for (int attempt = 0;; ++attempt) {
     f->path_ = tmp / (internal::NewId(internal::NowMillis()) + std::string(kTempSuffix));
-    Fd fd(::open(f->path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    Fd fd(internal::OpenPrivate(f->path_, O_RDWR | O_CREAT | O_EXCL));
     if (fd.get() < 0) return Errno("cannot create temp file", f->path_);
     if (::flock(fd.get(), LOCK_EX) != 0) {
       Status st = Errno("cannot lock temp file", f->path_);
@@ -138,7 +142,7 @@ Status StagingFile::Finish() {
 Result<BlobLock> BlobLock::Acquire(const fs::path& blobs_dir, Mode mode) {
   QUIK_RETURN_IF_ERROR(EnsureDir(blobs_dir));
   const fs::path path = blobs_dir / ".lock";
-  Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  Fd fd(internal::OpenPrivate(path, O_RDWR | O_CREAT));
   if (fd.get() < 0) return Errno("cannot open", path);
   int rc;
   do {

@@ -7,6 +7,7 @@
 #include "common/text.hpp"
 #include "events/event_log.hpp"
 #include "service/context.hpp"
+#include "webhooks/webhooks_internal.hpp"
 #include "users/users_internal.hpp"
 
 namespace quik {
@@ -145,7 +146,8 @@ Result<User> UserService::Deactivate(const Actor& actor, std::string_view ref) {
     out.deactivated_at = internal::NowMillis();
     QUIK_RETURN_IF_ERROR(tx.UpdateUser(out));
     QUIK_RETURN_IF_ERROR(auth::RevokeAllForUser(tx, out.id, actor.user_id()));
-    return events::Append(tx, "user.deactivated", actor.user_id(), out);
+    QUIK_RETURN_IF_ERROR(events::Append(tx, "user.deactivated", actor.user_id(), out));
+    return webhooks::PauseWebhooksOfCreator(tx, out.id, "");
   });
 }
 

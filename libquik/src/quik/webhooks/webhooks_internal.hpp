@@ -14,6 +14,7 @@
 #include "quik/options.hpp"
 #include "quik/status.hpp"
 #include "service/workers.hpp"
+#include "store/tx.hpp"
 
 namespace quik::webhooks {
 
@@ -72,6 +73,24 @@ std::string SignatureHeader(std::string_view secret, std::string_view timestamp,
 // retry_base * 2^(attempts-1), capped at retry_max, less up to half of it
 // by `random01` (in [0, 1)).
 std::chrono::milliseconds RetryDelay(const WebhooksOptions& options, int attempts, double random01);
+
+// ---- the creator ------------------------------------------------------------------
+
+// Whether the webhook's creator may still manage it: made by the system, or
+// by an active user who is an owner or admin of its workspace.
+Result<bool> CreatorMayManage(store::Tx& tx, const Webhook& webhook);
+
+// Pauses `record` because its creator lost their rights: a webhook.updated
+// event (by the system), and events with seq > `paused_seq` are not queued
+// (0: the latest seq, that of the new event). No-op if already paused.
+Status PauseForCreator(store::Tx& tx, store::WebhookRecord& record, std::int64_t paused_seq);
+
+// Pauses every webhook of `workspace_id` (all workspaces: empty) made by
+// `user_id` that they may no longer manage. Called where rights are lost
+// (role change, removal, deactivation); the queue checks again before it
+// queues or sends, so a path that does not call this still sends nothing.
+Status PauseWebhooksOfCreator(store::Tx& tx, std::string_view user_id,
+                              std::string_view workspace_id);
 
 // ---- workers --------------------------------------------------------------------
 
