@@ -7,9 +7,9 @@
 // matches one of its patterns, except personal events (read.*,
 // notification.*, thread.*, preferences.*), account events (user.*, token.*,
 // session.*, file.*), the webhooks' own events (webhook.*: a receiver never
-// learns of other webhooks, and a delivery never causes another) and everything that happens in private channels, DMs and group
-// DMs: a workspace admin does not see those in this product, so neither does
-// their webhook (least privilege).
+// learns of other webhooks, and a delivery never causes another) and everything that happens in
+// private channels, DMs and group DMs: a workspace admin does not see those in this product, so
+// neither does their webhook (least privilege).
 //
 // Patterns: an exact type ("message.posted"), a family ("message.*") or "*".
 // The families are kWebhookEventFamilies; any other is kInvalidArgument.

@@ -10,8 +10,7 @@ using quik_test::As;
 using quik_test::System;
 namespace wh = quik::webhooks;
 
-TEST_CASE("webhooks: the address classifier blocks every special-purpose range",
-          "[webhooks]") {
+TEST_CASE("webhooks: the address classifier blocks every special-purpose range", "[webhooks]") {
   struct Case {
     const char* ip;
     const char* reason;
@@ -33,7 +32,7 @@ TEST_CASE("webhooks: the address classifier blocks every special-purpose range",
       {"172.16.0.1", "private"},
       {"172.31.255.255", "private"},
       {"192.0.0.0", "IETF protocol"},
-      {"192.0.0.9", "IETF protocol"},  // PCP anycast
+      {"192.0.0.9", "IETF protocol"},    // PCP anycast
       {"192.0.0.170", "IETF protocol"},  // NAT64 discovery
       {"192.0.0.255", "IETF protocol"},
       {"192.0.2.1", "documentation"},
@@ -108,15 +107,19 @@ TEST_CASE("webhooks: the address classifier blocks every special-purpose range",
     CHECK_THAT(st.message(), Catch::Contains(c.ip));
   }
   // Public addresses, among them the neighbours of the ranges above.
-  for (const char* ip :
-       {"1.1.1.1", "8.8.8.8", "93.184.216.34", "1.0.0.0", "9.255.255.255", "11.0.0.0",
-        "100.63.255.255", "100.128.0.0", "126.255.255.255", "128.0.0.0", "169.253.255.255",
-        "169.255.0.0", "172.15.255.255", "172.32.0.0", "191.255.255.255", "192.0.1.0",
-        "192.0.3.0", "192.88.98.255", "192.88.100.0", "192.167.255.255", "192.169.0.0",
-        "198.17.255.255", "198.20.0.0", "198.51.99.255", "198.51.101.0", "203.0.112.255",
-        "203.0.114.0", "223.255.255.255", "::ffff:8.8.8.8", "2606:4700:4700::1111",
-        "2001:200::1", "2001:db7:ffff::1", "2001:db9::1", "2003::1", "2a00:1450:4001::1",
-        "3ffe:ffff::1", "3fff:1000::1"}) {
+  for (const char* ip : {"1.1.1.1",         "8.8.8.8",           "93.184.216.34",
+                         "1.0.0.0",         "9.255.255.255",     "11.0.0.0",
+                         "100.63.255.255",  "100.128.0.0",       "126.255.255.255",
+                         "128.0.0.0",       "169.253.255.255",   "169.255.0.0",
+                         "172.15.255.255",  "172.32.0.0",        "191.255.255.255",
+                         "192.0.1.0",       "192.0.3.0",         "192.88.98.255",
+                         "192.88.100.0",    "192.167.255.255",   "192.169.0.0",
+                         "198.17.255.255",  "198.20.0.0",        "198.51.99.255",
+                         "198.51.101.0",    "203.0.112.255",     "203.0.114.0",
+                         "223.255.255.255", "::ffff:8.8.8.8",    "2606:4700:4700::1111",
+                         "2001:200::1",     "2001:db7:ffff::1",  "2001:db9::1",
+                         "2003::1",         "2a00:1450:4001::1", "3ffe:ffff::1",
+                         "3fff:1000::1"}) {
     CAPTURE(ip);
     CHECK(wh::BlockedAddressReason(ip) == std::nullopt);
     CHECK(wh::CheckAddress(ip).ok());
@@ -182,9 +185,9 @@ TEST_CASE("webhooks: event patterns", "[webhooks]") {
     CAPTURE(ok);
     CHECK(wh::ValidatePattern(ok).ok());
   }
-  for (const char* bad : {"", "bogus.*", "read.updated", "token.*", "user.*", "message", "message.",
-                          "Message.posted", "message.Posted", "**", "notification.*",
-                          "webhook.*", "webhook.created"}) {
+  for (const char* bad :
+       {"", "bogus.*", "read.updated", "token.*", "user.*", "message", "message.", "Message.posted",
+        "message.Posted", "**", "notification.*", "webhook.*", "webhook.created"}) {
     CAPTURE(bad);
     quik::Status st = wh::ValidatePattern(bad);
     CHECK(st.code() == quik::StatusCode::kInvalidArgument);
@@ -201,9 +204,9 @@ TEST_CASE("webhooks: event patterns", "[webhooks]") {
 
   CHECK(wh::DeliverableType("message.posted"));
   CHECK(wh::DeliverableType("channel.created"));
-  for (const char* never :
-       {"webhook.created", "webhook.updated", "webhook.deleted", "read.updated", "notification.created", "thread.followed", "preferences.updated",
-        "token.created", "session.created", "user.updated"}) {
+  for (const char* never : {"webhook.created", "webhook.updated", "webhook.deleted", "read.updated",
+                            "notification.created", "thread.followed", "preferences.updated",
+                            "token.created", "session.created", "user.updated"}) {
     CAPTURE(never);
     CHECK_FALSE(wh::DeliverableType(never));
   }

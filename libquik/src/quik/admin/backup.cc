@@ -56,9 +56,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/private_files.hpp"
 #include "auth/tokens.hpp"
 #include "common/ids.hpp"
+#include "common/private_files.hpp"
 #include "files/blob_store.hpp"
 #include "presence/presence_internal.hpp"
 #include "quik/version.hpp"

@@ -49,7 +49,11 @@ Status MakePrivateDirs(const fs::path& dir) {
 int OpenPrivate(const fs::path& path, int flags) {
   const int fd = ::open(path.c_str(), flags | O_CLOEXEC, kPrivateFileMode);
   if (fd < 0) return fd;
-  if ((flags & O_CREAT) != 0 && ::fchmod(fd, kPrivateFileMode) != 0) {
+  if ((flags & O_CREAT) == 0) return fd;
+  // Another user's existing file is left as it is (fchmod would fail).
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && st.st_uid == ::geteuid() &&
+      (st.st_mode & 07777) != kPrivateFileMode && ::fchmod(fd, kPrivateFileMode) != 0) {
     const int saved = errno;
     ::close(fd);
     errno = saved;

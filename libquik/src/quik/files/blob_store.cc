@@ -11,8 +11,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "common/private_files.hpp"
 #include "common/ids.hpp"
+#include "common/private_files.hpp"
 
 namespace quik::files {
 namespace {

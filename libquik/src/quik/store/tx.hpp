@@ -354,8 +354,8 @@ class Tx {
   // A workspace's files, newest first, below `below_id` ("" for none); only
   // `user_id`'s when it is not empty.
   virtual Result<std::vector<File>> ListFiles(std::string_view workspace_id,
-                                              std::string_view user_id,
-                                              std::string_view below_id, int limit) = 0;
+                                              std::string_view user_id, std::string_view below_id,
+                                              int limit) = 0;
   // The sum of the sizes of a workspace's files (its quota use).
   virtual Result<std::int64_t> WorkspaceFileBytes(std::string_view workspace_id) = 0;
   // The channels with a non-deleted message that shares the file.

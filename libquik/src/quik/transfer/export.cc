@@ -12,8 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "authz/authz.hpp"
-#include "common/private_files.hpp"
 #include "common/ids.hpp"
+#include "common/private_files.hpp"
 #include "files/blob_store.hpp"
 #include "quik/service.hpp"
 #include "quik/transfer.hpp"

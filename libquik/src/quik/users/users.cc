@@ -7,8 +7,8 @@
 #include "common/text.hpp"
 #include "events/event_log.hpp"
 #include "service/context.hpp"
-#include "webhooks/webhooks_internal.hpp"
 #include "users/users_internal.hpp"
+#include "webhooks/webhooks_internal.hpp"
 
 namespace quik {
 

@@ -63,25 +63,25 @@ struct V4Range {
   const char* reason;
 };
 constexpr V4Range kSpecialV4[] = {
-    {V4(0, 0, 0, 0), 8, "unspecified"},            // "this network"
-    {V4(10, 0, 0, 0), 8, "private"},               // RFC 1918
-    {V4(100, 64, 0, 0), 10, "CGNAT"},              // shared address space
-    {V4(127, 0, 0, 0), 8, "loopback"},             //
-    {V4(169, 254, 0, 0), 16, "link-local"},        // cloud metadata lives here
-    {V4(172, 16, 0, 0), 12, "private"},            // RFC 1918
-    {V4(192, 0, 0, 0), 24, "IETF protocol"},       // DS-Lite, PCP, TURN, NAT64 discovery
-    {V4(192, 0, 2, 0), 24, "documentation"},       // TEST-NET-1
-    {V4(192, 31, 196, 0), 24, "AS112"},            //
-    {V4(192, 52, 193, 0), 24, "AMT"},              //
-    {V4(192, 88, 99, 0), 24, "6to4 relay"},        // deprecated anycast
-    {V4(192, 168, 0, 0), 16, "private"},           // RFC 1918
-    {V4(192, 175, 48, 0), 24, "AS112"},            // direct delegation
-    {V4(198, 18, 0, 0), 15, "benchmarking"},       //
-    {V4(198, 51, 100, 0), 24, "documentation"},    // TEST-NET-2
-    {V4(203, 0, 113, 0), 24, "documentation"},     // TEST-NET-3
-    {V4(224, 0, 0, 0), 4, "multicast"},            //
-    {V4(255, 255, 255, 255), 32, "broadcast"},     // before 240/4, which holds it
-    {V4(240, 0, 0, 0), 4, "reserved"},             //
+    {V4(0, 0, 0, 0), 8, "unspecified"},          // "this network"
+    {V4(10, 0, 0, 0), 8, "private"},             // RFC 1918
+    {V4(100, 64, 0, 0), 10, "CGNAT"},            // shared address space
+    {V4(127, 0, 0, 0), 8, "loopback"},           //
+    {V4(169, 254, 0, 0), 16, "link-local"},      // cloud metadata lives here
+    {V4(172, 16, 0, 0), 12, "private"},          // RFC 1918
+    {V4(192, 0, 0, 0), 24, "IETF protocol"},     // DS-Lite, PCP, TURN, NAT64 discovery
+    {V4(192, 0, 2, 0), 24, "documentation"},     // TEST-NET-1
+    {V4(192, 31, 196, 0), 24, "AS112"},          //
+    {V4(192, 52, 193, 0), 24, "AMT"},            //
+    {V4(192, 88, 99, 0), 24, "6to4 relay"},      // deprecated anycast
+    {V4(192, 168, 0, 0), 16, "private"},         // RFC 1918
+    {V4(192, 175, 48, 0), 24, "AS112"},          // direct delegation
+    {V4(198, 18, 0, 0), 15, "benchmarking"},     //
+    {V4(198, 51, 100, 0), 24, "documentation"},  // TEST-NET-2
+    {V4(203, 0, 113, 0), 24, "documentation"},   // TEST-NET-3
+    {V4(224, 0, 0, 0), 4, "multicast"},          //
+    {V4(255, 255, 255, 255), 32, "broadcast"},   // before 240/4, which holds it
+    {V4(240, 0, 0, 0), 4, "reserved"},           //
 };
 
 std::optional<std::string> ReasonV4(std::uint32_t a) {
@@ -103,9 +103,9 @@ struct V6Range {
   const char* reason;
 };
 constexpr V6Range kSpecialV6[] = {
-    {{0x00, 0x64, 0xff, 0x9b, 0x00, 0x00}, 96, "NAT64"},          // 64:ff9b::/96 (checked in full below)
+    {{0x00, 0x64, 0xff, 0x9b, 0x00, 0x00}, 96, "NAT64"},            // 64:ff9b::/96
     {{0x00, 0x64, 0xff, 0x9b, 0x00, 0x01}, 48, "NAT64 local-use"},  // 64:ff9b:1::/48
-    {{0x01, 0x00, 0x00, 0x00, 0x00, 0x00}, 64, "discard-only"},     // 100::/64 (checked in full)
+    {{0x01, 0x00, 0x00, 0x00, 0x00, 0x00}, 64, "discard-only"},     // 100::/64
     {{0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00}, 32, "documentation"},    // 2001:db8::/32
     {{0x20, 0x01, 0x00, 0x00, 0x00, 0x00}, 32, "Teredo"},           // 2001::/32
     {{0x20, 0x01, 0x00, 0x00, 0x00, 0x00}, 23, "IETF protocol"},    // 2001::/23
@@ -122,9 +122,8 @@ bool InV6(const ip::address_v6::bytes_type& b, const V6Range& r) {
   // The bits past the 48 given must be zero for /64 and /96 ranges.
   for (int bit = 0; bit < r.bits; ++bit) {
     const unsigned char want =
-        bit < 48 ? static_cast<unsigned char>((r.prefix[static_cast<std::size_t>(bit / 8)] >>
-                                               (7 - bit % 8)) &
-                                              1)
+        bit < 48 ? static_cast<unsigned char>(
+                       (r.prefix[static_cast<std::size_t>(bit / 8)] >> (7 - bit % 8)) & 1)
                  : 0;
     if (((b[static_cast<std::size_t>(bit / 8)] >> (7 - bit % 8)) & 1) != want) return false;
   }
@@ -336,9 +335,8 @@ bool PatternMatches(std::string_view pattern, std::string_view type) {
 }
 
 bool DeliverableType(std::string_view type) {
-  for (std::string_view prefix :
-       {"read.", "notification.", "thread.", "preferences.", "token.", "session.", "user.",
-        "file.", "webhook."}) {
+  for (std::string_view prefix : {"read.", "notification.", "thread.", "preferences.", "token.",
+                                  "session.", "user.", "file.", "webhook."}) {
     if (type.substr(0, prefix.size()) == prefix) return false;
   }
   return true;

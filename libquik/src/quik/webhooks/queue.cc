@@ -202,8 +202,8 @@ class DeliveryWorker final : public internal::Worker {
       std::vector<store::DeliveryJob> jobs;
       std::optional<Timestamp> next;
       Status st = ctx_.store->Read([&](store::Tx& tx) -> Status {
-        QUIK_ASSIGN_OR_RETURN(jobs, tx.DueDeliveries(internal::NowMillis(),
-                                                     options_.max_in_flight_per_host, kBatch));
+        QUIK_ASSIGN_OR_RETURN(
+            jobs, tx.DueDeliveries(internal::NowMillis(), options_.max_in_flight_per_host, kBatch));
         QUIK_ASSIGN_OR_RETURN(next, tx.NextDeliveryAt());
         return Status::Ok();
       });

@@ -57,7 +57,9 @@ Status PauseForCreator(store::Tx& tx, store::WebhookRecord& record, std::int64_t
   if (record.webhook.paused) return Status::Ok();
   record.webhook.paused = true;
   QUIK_RETURN_IF_ERROR(events::Append(tx, "webhook.updated", "", record.webhook));
-  if (paused_seq == 0) QUIK_ASSIGN_OR_RETURN(paused_seq, tx.LatestSeq());
+  if (paused_seq == 0) {
+    QUIK_ASSIGN_OR_RETURN(paused_seq, tx.LatestSeq());
+  }
   record.paused_seq = paused_seq;
   return tx.UpdateWebhook(record);
 }
