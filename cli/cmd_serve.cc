@@ -119,7 +119,10 @@ quik::Result<Printable> Serve(Cli& cli, const ServeFlags& flags) {
     // The password goes to a 0600 file, never to the log (logs are collected
     // and kept where anyone with access to them could read it); the log says
     // where, whatever the log level.
-    const std::filesystem::path file = options.data_dir / kInitialPasswordFile;
+    std::error_code ec;
+    std::filesystem::path file = std::filesystem::absolute(options.data_dir, ec);
+    if (ec) file = options.data_dir;
+    file /= kInitialPasswordFile;
     if (quik::Status st = WriteSecretFile(file, (*admin)->password + "\n"); !st.ok()) {
       LogLine(quik::LogLevel::kError, quik::LogLevel::kDebug,
               "first start: cannot write the instance admin's password; set one with "

@@ -50,24 +50,29 @@ struct Received {
   }
 };
 
+// A listening socket on 127.0.0.1:`port` (0: any); the port it got in *bound.
+int ListenLoopback(std::uint16_t port, std::uint16_t* bound) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(fd, 64) == 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  *bound = ntohs(addr.sin_port);
+  return fd;
+}
+
 // A tiny HTTP/1.1 server on 127.0.0.1: answers each request with the next of
 // `statuses` (then 200) and closes the connection.
 class Receiver {
  public:
-  explicit Receiver(std::uint16_t port = 0) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(fd_ >= 0);
-    int one = 1;
-    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    REQUIRE(::listen(fd_, 16) == 0);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+  explicit Receiver(std::uint16_t port = 0) : fd_(ListenLoopback(port, &port_)) {
     thread_ = std::thread([this] { Serve(); });
   }
   ~Receiver() {
@@ -173,8 +178,8 @@ class Receiver {
     return r;
   }
 
+  std::uint16_t port_ = 0;  // before fd_: set by fd_'s initializer
   int fd_ = -1;
-  std::uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
   std::thread thread_;
   std::mutex mu_;
@@ -187,18 +192,7 @@ class Receiver {
 // or dead endpoint. It counts the connections open at once.
 class HangingReceiver {
  public:
-  HangingReceiver() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(fd_ >= 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = 0;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    REQUIRE(::listen(fd_, 64) == 0);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+  HangingReceiver() : fd_(ListenLoopback(0, &port_)) {
     thread_ = std::thread([this] { Serve(); });
   }
   // Closing the connections ends the requests at once (the server does not
@@ -248,8 +242,8 @@ class HangingReceiver {
     }
   }
 
+  std::uint16_t port_ = 0;  // before fd_: set by fd_'s initializer
   int fd_ = -1;
-  std::uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
   std::thread thread_;
   std::mutex mu_;

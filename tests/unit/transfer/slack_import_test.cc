@@ -330,6 +330,7 @@ TEST_CASE("slack import: symbolic links in an export folder are reported and not
   auto report = REQUIRE_VALUE(s.Import());
   const quik::KindCounts& links = Kind(report, "link");
   CHECK(links.skipped == 3);
+  for (const auto& [why, n] : links.skipped_why) UNSCOPED_INFO(why << ": " << n);
   CHECK(Why(links, "a symbolic link, not followed: general/2017-12-04.json") == 1);
   CHECK(Why(links, "a symbolic link, not followed: general/sub") == 1);
   CHECK(Why(links, "a symbolic link, not followed: random2") == 1);

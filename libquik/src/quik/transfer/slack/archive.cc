@@ -62,7 +62,9 @@ class DirArchive : public Archive {
       const fs::file_status st = it->symlink_status(ec);
       if (ec) break;
       if (fs::is_symlink(st)) {
-        links.push_back(fs::relative(it->path(), path, ec).generic_string());
+        // fs::relative would resolve the link itself: name its folder.
+        const fs::path folder = fs::relative(it->path().parent_path(), path, ec);
+        links.push_back((folder / it->path().filename()).lexically_normal().generic_string());
         continue;
       }
       if (!fs::is_regular_file(st)) continue;
