@@ -122,6 +122,12 @@ class Cli {
   quik::Status Usage(std::string message);
   bool usage_error() const { return usage_error_; }
 
+  // For irreversible commands: Ok with `yes` (--yes); else, on a terminal
+  // (stdin and stderr), asks `question` on stderr and is Ok if the answer is
+  // "y" or "yes". Without a terminal it is a usage error saying to add --yes;
+  // a declined answer is one saying that nothing was done.
+  quik::Status Confirm(bool yes, const std::string& question);
+
   // The options: defaults, then the config file when there is one (an
   // explicit --config must exist), then the data dir from the flags.
   quik::Result<quik::Options> LoadOptions();

@@ -43,6 +43,7 @@ quik::Status LocalOnly(Cli& cli, std::string_view what) {
 struct GcFlags {
   std::string grace;
   bool dry_run = false;
+  bool yes = false;
 };
 
 quik::Result<Printable> Gc(Cli& cli, const GcFlags& flags) {
@@ -61,6 +62,10 @@ quik::Result<Printable> Gc(Cli& cli, const GcFlags& flags) {
     auto grace = quik::ParseDuration(flags.grace);
     if (!grace.ok()) return cli.Usage("--grace: " + grace.status().message());
     options.grace = *grace;
+  }
+  if (!flags.dry_run) {
+    QUIK_RETURN_IF_ERROR(cli.Confirm(
+        flags.yes, "Remove the files no message references, and their blobs, for good?"));
   }
   QUIK_ASSIGN_OR_RETURN(quik::Service * svc, cli.OpenService());
   QUIK_ASSIGN_OR_RETURN(quik::GcReport report, svc->files().CollectGarbage(kSystem, options));
@@ -131,6 +136,9 @@ void AddFilesCommands(CLI::App& app, Action* selected) {
                    "Keep unreferenced files younger than this (default: files.gc_grace, 24h)")
       ->option_text("DURATION");
   gc_cmd->add_flag("--dry-run", gc->dry_run, "Report what would be removed; remove nothing");
+  gc_cmd->add_flag("-y,--yes", gc->yes,
+                   "Do not ask for confirmation (needed without a terminal): removed files are "
+                   "gone for good");
   OnParsed(gc_cmd, selected, [gc](Cli& cli) { return Gc(cli, *gc); });
 
   auto ws = std::make_shared<std::string>();

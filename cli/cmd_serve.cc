@@ -1,8 +1,14 @@
 // quikctl serve: runs the HTTP server in the foreground until SIGTERM or SIGINT.
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -22,6 +28,31 @@ struct ServeFlags {
   std::string log_level;
   std::string admin_email = "admin@quik.local";
 };
+
+// Where the first start writes the instance admin's password.
+constexpr std::string_view kInitialPasswordFile = "initial-admin-password";
+
+// Writes `text` to a new file `path` of mode 0600, whatever the umask (an
+// older file of that name is replaced; a symlink there is refused).
+quik::Status WriteSecretFile(const std::filesystem::path& path, std::string_view text) {
+  ::unlink(path.c_str());
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  auto fail = [&] {
+    return quik::Unavailable("cannot write " + path.string() + ": " + std::strerror(errno));
+  };
+  if (fd < 0) return fail();
+  bool ok = ::fchmod(fd, 0600) == 0;
+  while (ok && !text.empty()) {
+    const ssize_t n = ::write(fd, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    if (ok) text.remove_prefix(static_cast<std::size_t>(n));
+  }
+  ok = ok && ::fsync(fd) == 0;
+  quik::Status st = ok ? quik::Status::Ok() : fail();
+  ::close(fd);
+  return st;
+}
 
 // A record in the server's own log format, for what quikctl itself reports.
 void LogLine(quik::LogLevel level, quik::LogLevel threshold, std::string_view msg,
@@ -85,11 +116,24 @@ quik::Result<Printable> Serve(Cli& cli, const ServeFlags& flags) {
     return admin.status();
   }
   if (*admin) {
-    // Shown whatever the log level: this is the only time the password exists.
-    LogLine(quik::LogLevel::kWarn, quik::LogLevel::kDebug,
-            "first start: log in as the instance admin with this password; it is shown only "
-            "once (quik.toml(5), quikctl(1))",
-            {{"email", (*admin)->user.email}, {"password", (*admin)->password}});
+    // The password goes to a 0600 file, never to the log (logs are collected
+    // and kept where anyone with access to them could read it); the log says
+    // where, whatever the log level.
+    std::error_code ec;
+    std::filesystem::path file = std::filesystem::absolute(options.data_dir, ec);
+    if (ec) file = options.data_dir;
+    file /= kInitialPasswordFile;
+    if (quik::Status st = WriteSecretFile(file, (*admin)->password + "\n"); !st.ok()) {
+      LogLine(quik::LogLevel::kError, quik::LogLevel::kDebug,
+              "first start: cannot write the instance admin's password; set one with "
+              "`quikctl user set-password`",
+              {{"email", (*admin)->user.email}, {"error", st.message()}});
+    } else {
+      LogLine(quik::LogLevel::kWarn, quik::LogLevel::kDebug,
+              "first start: the instance admin's password is in this file (mode 0600); log in, "
+              "change the password and delete the file (quikctl(1))",
+              {{"email", (*admin)->user.email}, {"password_file", file.string()}});
+    }
   }
   LogLine(quik::LogLevel::kInfo, threshold, "serving",
           {{"url", server->url()}, {"data_dir", options.data_dir.string()}});

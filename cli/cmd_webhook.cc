@@ -105,7 +105,9 @@ quik::Result<Printable> List(Cli& cli, const std::string& workspace) {
   return Many(std::move(array), WebhookColumns());
 }
 
-quik::Result<Printable> Delete(Cli& cli, const std::string& id) {
+quik::Result<Printable> Delete(Cli& cli, const std::string& id, bool yes) {
+  QUIK_RETURN_IF_ERROR(
+      cli.Confirm(yes, "Delete webhook " + id + " with its secret and its deliveries?"));
   if (cli.remote()) {
     QUIK_ASSIGN_OR_RETURN(RemoteApi * api, cli.Api());
     QUIK_RETURN_IF_ERROR(api->Delete("/webhooks/" + Seg(id)));
@@ -177,9 +179,13 @@ void AddWebhookCommands(CLI::App& app, Action* selected) {
   OnParsed(list, selected, [list_ws](Cli& cli) { return List(cli, *list_ws); });
 
   auto delete_id = std::make_shared<std::string>();
+  auto delete_yes = std::make_shared<bool>(false);
   auto* del = group->add_subcommand("delete", "Delete a webhook and its pending deliveries");
   del->add_option("ID", *delete_id, "Webhook id")->required();
-  OnParsed(del, selected, [delete_id](Cli& cli) { return Delete(cli, *delete_id); });
+  del->add_flag("-y,--yes", *delete_yes,
+                "Do not ask for confirmation (needed without a terminal): this cannot be undone");
+  OnParsed(del, selected,
+           [delete_id, delete_yes](Cli& cli) { return Delete(cli, *delete_id, *delete_yes); });
 
   auto df = std::make_shared<DeliveriesFlags>();
   auto* deliveries = group->add_subcommand(

@@ -91,9 +91,11 @@ quik::Result<Printable> Members(Cli& cli, const std::string& ref) {
   return p;
 }
 
-quik::Result<Printable> Delete(Cli& cli, const std::string& ref) {
+quik::Result<Printable> Delete(Cli& cli, const std::string& ref, bool yes) {
   QUIK_ASSIGN_OR_RETURN(json ws, GetWorkspace(cli, ref));
   std::string id = Str(ws, "id"), slug = Str(ws, "slug");
+  QUIK_RETURN_IF_ERROR(cli.Confirm(yes, "Delete workspace " + slug + " (" + id +
+                                            ") with its channels, messages and memberships?"));
   if (cli.remote()) {
     QUIK_ASSIGN_OR_RETURN(RemoteApi * api, cli.Api());
     QUIK_RETURN_IF_ERROR(api->Delete("/workspaces/" + Seg(id)));
@@ -135,10 +137,14 @@ void AddWorkspaceCommands(CLI::App& app, Action* selected) {
   OnParsed(members, selected, [members_ref](Cli& cli) { return Members(cli, *members_ref); });
 
   auto delete_ref = std::make_shared<std::string>();
+  auto delete_yes = std::make_shared<bool>(false);
   auto* del = group->add_subcommand(
       "delete", "Delete a workspace with its channels, messages and memberships");
   del->add_option("W", *delete_ref, "Workspace id or slug")->required();
-  OnParsed(del, selected, [delete_ref](Cli& cli) { return Delete(cli, *delete_ref); });
+  del->add_flag("-y,--yes", *delete_yes,
+                "Do not ask for confirmation (needed without a terminal): this cannot be undone");
+  OnParsed(del, selected,
+           [delete_ref, delete_yes](Cli& cli) { return Delete(cli, *delete_ref, *delete_yes); });
 }
 
 }  // namespace quikctl

@@ -1,5 +1,9 @@
-// Cli: options loading and the opened service.
+// Cli: options loading, confirmations and the opened service.
+#include <unistd.h>
+
+#include <cctype>
 #include <filesystem>
+#include <iostream>
 #include <string>
 #include <system_error>
 
@@ -8,6 +12,22 @@
 #include "cli.hpp"
 
 namespace quikctl {
+
+quik::Status Cli::Confirm(bool yes, const std::string& question) {
+  if (yes) return quik::Status::Ok();
+  if (!::isatty(STDIN_FILENO) || !::isatty(STDERR_FILENO)) {
+    return Usage(question + " This cannot be undone: add --yes to confirm (no terminal to ask on)");
+  }
+  std::cerr << question << " This cannot be undone. Type yes to continue: " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  for (char& c : answer) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  while (!answer.empty() && std::isspace(static_cast<unsigned char>(answer.back()))) {
+    answer.pop_back();
+  }
+  if (answer == "y" || answer == "yes") return quik::Status::Ok();
+  return Usage("not confirmed; nothing was changed");
+}
 
 OutputFormat GlobalFlags::format() const {
   if (output == "json") return OutputFormat::kJson;

@@ -62,9 +62,9 @@ TEST_CASE("quikctl files: upload, list, show and gc", "[cli][files][gc]") {
             .exit_code == 3);
 
   // Within the default grace period (24h): nothing goes.
-  json kept = env.Json({"files", "gc"});
+  json kept = env.Json({"files", "gc", "--yes"});
   CHECK(kept["files_removed"] == 0);
-  CliRun text = env.Run({"files", "gc"});
+  CliRun text = env.Run({"files", "gc", "-y"});
   REQUIRE_EXIT(text, 0);
   CHECK(text.out.find("removed 0 files") != std::string::npos);
 
@@ -77,13 +77,18 @@ TEST_CASE("quikctl files: upload, list, show and gc", "[cli][files][gc]") {
   CHECK(dry["dry_run"] == true);
   CHECK(dry["files_removed"] == 2);
   CHECK(env.Json({"files", "list", "demo"}).size() == 2);
-  json gone = env.Json({"files", "gc", "--grace", "0s"});
+  // Irreversible: without a terminal to ask on, it needs --yes.
+  CliRun unconfirmed = env.Run({"files", "gc", "--grace", "0s"});
+  CHECK(unconfirmed.exit_code == 2);
+  CHECK(unconfirmed.err.find("--yes") != std::string::npos);
+  CHECK(env.Json({"files", "list", "demo"}).size() == 2);
+  json gone = env.Json({"files", "gc", "--grace", "0s", "--yes"});
   CHECK(gone["files_removed"] == 2);
   CHECK(gone["file_bytes"] == 36);
   CHECK(gone["blobs_removed"] == 1);
   CHECK(env.Json({"files", "list", "demo"}).empty());
   CHECK(BlobCount(env.data_dir()) == 0);
-  CliRun quiet = env.Run({"-q", "files", "gc", "--grace", "0s"});
+  CliRun quiet = env.Run({"-q", "files", "gc", "--grace", "0s", "--yes"});
   REQUIRE_EXIT(quiet, 0);
   CHECK(quiet.out.empty());
 }

@@ -151,23 +151,23 @@ TEST_CASE("quikctl --server: workspace create, list, show, members, delete", "[c
 
   // Bob is no member: to him the workspace does not exist.
   REQUIRE_EXIT(s.Bob({"workspace", "show", "acme"}), 3);
-  REQUIRE_EXIT(s.Bob({"workspace", "delete", "acme"}), 3);
+  REQUIRE_EXIT(s.Bob({"workspace", "delete", "--yes", "acme"}), 3);
   CHECK(s.Bob({"-o", "json", "workspace", "list"}).Json().empty());
   // A member who is not the owner may not delete it.
   REQUIRE_EXIT(
       s.Local({"user", "set-role", "bob@remote.test", "--workspace", "acme", "--role", "admin"}),
       0);
-  CliRun denied = s.Bob({"workspace", "delete", "acme"});
+  CliRun denied = s.Bob({"workspace", "delete", "--yes", "acme"});
   REQUIRE_EXIT(denied, 5);
   CHECK(denied.err.rfind("quikctl: permission_denied: ", 0) == 0);
 
-  CliRun deleted = s.Admin({"workspace", "delete", "acme"});
+  CliRun deleted = s.Admin({"workspace", "delete", "--yes", "acme"});
   REQUIRE_EXIT(deleted, 0);
   CHECK(deleted.out == "deleted workspace acme (" + ws["id"].get<std::string>() + ")\n");
   REQUIRE_EXIT(s.Local({"workspace", "show", "acme"}), 3);
-  json gone = s.AdminJson({"workspace", "delete", "beta-team"});
+  json gone = s.AdminJson({"workspace", "delete", "--yes", "beta-team"});
   CHECK(gone == json({{"id", beta["id"]}, {"slug", "beta-team"}, {"deleted", true}}));
-  CHECK(s.Admin({"-q", "workspace", "delete", "nope"}).exit_code == 3);
+  CHECK(s.Admin({"-q", "workspace", "delete", "--yes", "nope"}).exit_code == 3);
   CHECK(s.AdminJson({"workspace", "list"}).empty());
 }
 
@@ -826,16 +826,16 @@ TEST_CASE("quikctl --server: webhook create, list, deliveries, delete", "[cli][r
   REQUIRE_EXIT(s.Admin(private_url), 7);
   // Bob is no member (3); as a plain member he may not manage webhooks (5).
   REQUIRE_EXIT(s.Bob({"webhook", "list", "--workspace", "acme"}), 3);
-  REQUIRE_EXIT(s.Bob({"webhook", "delete", id}), 3);
+  REQUIRE_EXIT(s.Bob({"webhook", "delete", "--yes", id}), 3);
   REQUIRE_EXIT(
       s.Local({"user", "set-role", "bob@remote.test", "--workspace", "acme", "--role", "member"}),
       0);
   REQUIRE_EXIT(s.Bob({"webhook", "list", "--workspace", "acme"}), 5);
   REQUIRE_EXIT(s.Bob(create), 5);
 
-  REQUIRE_EXIT(s.Admin({"webhook", "delete", id}), 0);
+  REQUIRE_EXIT(s.Admin({"webhook", "delete", "--yes", id}), 0);
   CHECK(s.AdminJson({"webhook", "list", "--workspace", "acme"}).empty());
-  REQUIRE_EXIT(s.Admin({"webhook", "delete", id}), 3);
+  REQUIRE_EXIT(s.Admin({"webhook", "delete", "--yes", id}), 3);
 }
 
 }  // namespace

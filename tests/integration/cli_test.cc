@@ -1,6 +1,13 @@
 // quikctl offline mode, end to end: the built binary on a temp data dir
 // (CONTRACT.md section 1: commands, output formats, errors, exit codes).
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -29,6 +36,56 @@ std::vector<std::string> Lines(const std::string& text) {
   std::istringstream in(text);
   for (std::string line; std::getline(in, line);) lines.push_back(line);
   return lines;
+}
+
+// Runs quikctl ARGS on a pseudo-terminal (stdin, stdout and stderr), typing
+// `answer` once it has printed `prompt`; returns what it printed and its exit
+// code.
+CliRun RunOnTerminal(const std::vector<std::string>& args, const std::string& prompt,
+                     const std::string& answer) {
+  const int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  REQUIRE(master >= 0);
+  REQUIRE(::grantpt(master) == 0);
+  REQUIRE(::unlockpt(master) == 0);
+  const std::string slave_name = ::ptsname(master);
+  std::vector<std::string> all{QUIKCTL_PATH};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::setsid();
+    const int slave = ::open(slave_name.c_str(), O_RDWR);
+    if (slave < 0) ::_exit(126);
+    ::dup2(slave, 0);
+    ::dup2(slave, 1);
+    ::dup2(slave, 2);
+    ::execv(QUIKCTL_PATH, argv.data());
+    ::_exit(127);
+  }
+  CliRun run;
+  bool answered = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  char buf[4096];
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{master, POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) continue;
+    const ssize_t n = ::read(master, buf, sizeof buf);
+    if (n <= 0) break;  // EIO once the child closed the terminal
+    run.out.append(buf, static_cast<std::size_t>(n));
+    if (!answered && run.out.find(prompt) != std::string::npos) {
+      const std::string line = answer + "\n";
+      REQUIRE(::write(master, line.data(), line.size()) == static_cast<ssize_t>(line.size()));
+      answered = true;
+    }
+  }
+  ::close(master);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return run;
 }
 
 // The stderr of a failed run: exactly one line "quikctl: CODE: ...".
@@ -146,12 +203,35 @@ TEST_CASE("quikctl workspace create, list, show, delete", "[cli]") {
   CHECK(env.Json({"workspace", "show", "acme"}) == ws);
   CHECK(env.Json({"workspace", "show", ws["id"]}) == ws);
 
-  r = env.Run({"-o", "json", "workspace", "delete", "acme"});
+  // Irreversible: without a terminal it needs --yes, and says so.
+  r = env.Run({"workspace", "delete", "acme"});
+  CHECK(r.exit_code == 2);
+  RequireErrorLine(r, "usage");
+  CHECK(r.err.find("--yes") != std::string::npos);
+  CHECK(env.Json({"workspace", "show", "acme"}) == ws);
+  // On a terminal it asks: "no" keeps the workspace.
+  const std::vector<std::string> on_tty{"--data-dir", env.data_dir().string(), "workspace",
+                                        "delete", "acme"};
+  CliRun declined = RunOnTerminal(on_tty, "Type yes", "no");
+  INFO(declined.Describe());
+  CHECK(declined.exit_code == 2);
+  CHECK(declined.out.find("Delete workspace acme") != std::string::npos);
+  CHECK(declined.out.find("nothing was changed") != std::string::npos);
+  CHECK(env.Json({"workspace", "show", "acme"}) == ws);
+  // "yes" deletes.
+  REQUIRE_EXIT(env.Run({"workspace", "create", "Gamma"}), 0);
+  CliRun confirmed = RunOnTerminal(
+      {"--data-dir", env.data_dir().string(), "workspace", "delete", "gamma"}, "Type yes", "yes");
+  INFO(confirmed.Describe());
+  CHECK(confirmed.exit_code == 0);
+  CHECK(confirmed.out.find("deleted workspace gamma") != std::string::npos);
+  CHECK(env.Run({"workspace", "show", "gamma"}).exit_code == 3);
+  r = env.Run({"-o", "json", "workspace", "delete", "--yes", "acme"});
   REQUIRE_EXIT(r, 0);
   CHECK(r.Json()["id"] == ws["id"]);
   CHECK(r.Json()["deleted"] == true);
   REQUIRE_EXIT(env.Run({"workspace", "show", "acme"}), 3);
-  REQUIRE_EXIT(env.Run({"workspace", "delete", "acme"}), 3);
+  REQUIRE_EXIT(env.Run({"workspace", "delete", "--yes", "acme"}), 3);
   CHECK(env.Json({"workspace", "list"}).size() == 1);
 
   // The table has a header row and one row per workspace.
@@ -516,7 +596,7 @@ TEST_CASE("quikctl -q prints only ids", "[cli]") {
   std::sort(ids.begin(), ids.end());
   CHECK(ids == std::vector<std::string>{ws["id"], other["id"]});  // ULIDs sort by creation
 
-  r = env.Run({"-q", "workspace", "delete", "other"});
+  r = env.Run({"-q", "workspace", "delete", "--yes", "other"});
   REQUIRE_EXIT(r, 0);
   CHECK(r.out.empty());
   // Errors still speak.

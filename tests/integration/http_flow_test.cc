@@ -526,14 +526,16 @@ std::string StdoutUrl(const std::string& line) {
   return m[1].str();
 }
 
-// The JSON lines of `err` that have a "password" field.
-std::vector<json> PasswordLines(const std::string& err) {
+// The JSON lines of `err` that have a "password" or "password_file" field.
+std::vector<json> PasswordFileLines(const std::string& err) {
   std::vector<json> out;
   std::istringstream lines(err);
   std::string line;
   while (std::getline(lines, line)) {
     json j = json::parse(line, nullptr, false);
-    if (j.is_object() && j.contains("password")) out.push_back(j);
+    if (j.is_object() && (j.contains("password") || j.contains("password_file"))) {
+      out.push_back(j);
+    }
   }
   return out;
 }
@@ -568,13 +570,23 @@ TEST_CASE("quikctl serve: port 0, first-start admin, drain on SIGTERM", "[http][
     CHECK(StdoutUrl(first_line) == serve.url());
 
     // The first start of an empty data dir made it and an instance admin,
-    // whose password is printed once, on stderr.
-    auto secrets = PasswordLines(serve.log());
+    // whose password is in a 0600 file of the data dir; the log says where,
+    // once, and never holds the password.
+    auto secrets = PasswordFileLines(serve.log());
     REQUIRE(secrets.size() == 1);
     const std::string email = secrets[0].value("email", "");
-    const std::string password = secrets[0].value("password", "");
+    const std::filesystem::path password_file = data_dir / "initial-admin-password";
+    CHECK(secrets[0].value("password_file", "") == password_file.string());
+    CHECK_FALSE(secrets[0].contains("password"));
+    std::string password = ReadFile(password_file.string());
+    REQUIRE_FALSE(password.empty());
+    CHECK(password.back() == '\n');
+    password.pop_back();
     CHECK_FALSE(email.empty());
     CHECK(password.size() >= 8);
+    CHECK(serve.log().find(password) == std::string::npos);
+    CHECK((std::filesystem::status(password_file).permissions() & std::filesystem::perms::all) ==
+          (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
     CHECK(std::filesystem::exists(data_dir / "quik.db"));
     CHECK(std::filesystem::exists(data_dir / "quik.toml"));
 
@@ -613,7 +625,7 @@ TEST_CASE("quikctl serve: port 0, first-start admin, drain on SIGTERM", "[http][
   std::filesystem::remove(data_dir.string() + ".serve.err");
   {
     quik::testing::ServeProcess serve(data_dir);
-    CHECK(PasswordLines(serve.log()).empty());
+    CHECK(PasswordFileLines(serve.log()).empty());
     const std::string out = ReadFile(stdout_path);
     CHECK(StdoutUrl(out.substr(0, out.find('\n'))) == serve.url());
 
@@ -632,7 +644,7 @@ TEST_CASE("quikctl serve: port 0, first-start admin, drain on SIGTERM", "[http][
     CHECK(stopped);
     CHECK(serve.Stop() == 0);
     CHECK(ReadFile(stdout_path) == out);  // still the one line
-    CHECK(PasswordLines(serve.log()).empty());
+    CHECK(PasswordFileLines(serve.log()).empty());
   }
 }
 

@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <condition_variable>
@@ -49,24 +50,29 @@ struct Received {
   }
 };
 
+// A listening socket on 127.0.0.1:`port` (0: any); the port it got in *bound.
+int ListenLoopback(std::uint16_t port, std::uint16_t* bound) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(fd, 64) == 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  *bound = ntohs(addr.sin_port);
+  return fd;
+}
+
 // A tiny HTTP/1.1 server on 127.0.0.1: answers each request with the next of
 // `statuses` (then 200) and closes the connection.
 class Receiver {
  public:
-  explicit Receiver(std::uint16_t port = 0) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    REQUIRE(fd_ >= 0);
-    int one = 1;
-    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    REQUIRE(::listen(fd_, 16) == 0);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+  explicit Receiver(std::uint16_t port = 0) : fd_(ListenLoopback(port, &port_)) {
     thread_ = std::thread([this] { Serve(); });
   }
   ~Receiver() {
@@ -172,14 +178,78 @@ class Receiver {
     return r;
   }
 
+  std::uint16_t port_ = 0;  // before fd_: set by fd_'s initializer
   int fd_ = -1;
-  std::uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<int> statuses_;
   std::vector<Received> got_;
+};
+
+// A receiver that accepts connections and reads, but never answers: a slow
+// or dead endpoint. It counts the connections open at once.
+class HangingReceiver {
+ public:
+  HangingReceiver() : fd_(ListenLoopback(0, &port_)) {
+    thread_ = std::thread([this] { Serve(); });
+  }
+  // Closing the connections ends the requests at once (the server does not
+  // wait out its timeout on shutdown).
+  ~HangingReceiver() {
+    stop_ = true;
+    thread_.join();
+    for (int c : open_) ::close(c);
+    ::close(fd_);
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/slow"; }
+  // Waits until `n` connections are open at once (up to 15 s).
+  std::size_t WaitOpen(std::size_t n) {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, std::chrono::seconds(15), [&] { return most_open_ >= n; });
+    return most_open_;
+  }
+  std::size_t most_open() {
+    std::lock_guard lock(mu_);
+    return most_open_;
+  }
+
+ private:
+  void Serve() {
+    char buf[4096];
+    while (!stop_) {
+      std::vector<pollfd> fds{{fd_, POLLIN, 0}};
+      for (int c : open_) fds.push_back({c, POLLIN, 0});
+      if (::poll(fds.data(), fds.size(), 50) <= 0) continue;
+      if (fds[0].revents & POLLIN) {
+        int c = ::accept(fd_, nullptr, nullptr);
+        if (c >= 0) {
+          std::lock_guard lock(mu_);
+          open_.push_back(c);
+          most_open_ = std::max(most_open_, open_.size());
+          cv_.notify_all();
+        }
+      }
+      for (std::size_t i = 1; i < fds.size(); ++i) {
+        if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+        if (::recv(fds[i].fd, buf, sizeof buf, 0) <= 0) {  // the client gave up
+          std::lock_guard lock(mu_);
+          ::close(fds[i].fd);
+          open_.erase(std::find(open_.begin(), open_.end(), fds[i].fd));
+        }
+      }
+    }
+  }
+
+  std::uint16_t port_ = 0;  // before fd_: set by fd_'s initializer
+  int fd_ = -1;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<int> open_;
+  std::size_t most_open_ = 0;
 };
 
 void AllowLoopback(quik::Options& o) {
@@ -439,10 +509,30 @@ TEST_CASE("webhooks: private addresses are refused by default", "[http][webhooks
   Team t = MakeTeam(fx);
   Api admin = fx.Client(t.admin_token);
   const std::string path = "/workspaces/" + t.ws.id + "/webhooks";
-  for (const std::string& url :
-       {"http://127.0.0.1:" + std::to_string(fx.port()) + "/", std::string("http://10.1.2.3/"),
-        std::string("http://[::1]/"), std::string("http://localhost/"),
-        std::string("http://169.254.169.254/")}) {
+  for (const std::string& url : {"http://127.0.0.1:" + std::to_string(fx.port()) + "/",
+                                 std::string("http://10.1.2.3/"),
+                                 std::string("http://[::1]/"),
+                                 std::string("http://localhost/"),
+                                 std::string("http://169.254.169.254/"),
+                                 std::string("http://198.18.0.1/"),
+                                 std::string("http://100.64.0.1/"),
+                                 std::string("http://192.0.0.8/"),
+                                 std::string("http://192.0.2.1/"),
+                                 std::string("http://203.0.113.9/"),
+                                 std::string("http://240.0.0.1/"),
+                                 std::string("http://255.255.255.255/"),
+                                 std::string("http://0.0.0.0/"),
+                                 std::string("http://[::]/"),
+                                 std::string("http://[::ffff:10.0.0.1]/"),
+                                 std::string("http://[64:ff9b::a9fe:a9fe]/"),
+                                 std::string("http://[64:ff9b:1::1]/"),
+                                 std::string("http://[2001::1]/"),
+                                 std::string("http://[2001:db8::1]/"),
+                                 std::string("http://[2002:a01:203::1]/"),
+                                 std::string("http://[fd00::1]/"),
+                                 std::string("http://[fe80::1]/"),
+                                 std::string("http://[ff02::1]/"),
+                                 std::string("http://[100::1]/")}) {
     CAPTURE(url);
     Resp r = admin.Post(path, {{"url", url}, {"events", {"*"}}});
     CHECK(r.status == 400);
@@ -461,6 +551,7 @@ TEST_CASE("webhooks: private addresses are refused by default", "[http][webhooks
            {{{"url", "https://93.184.216.34/"}}, "events"},
            {{{"url", "https://93.184.216.34/"}, {"events", json::array()}}, "events"},
            {{{"url", "https://93.184.216.34/"}, {"events", {"bogus.*"}}}, "unknown event type"},
+           {{{"url", "https://93.184.216.34/"}, {"events", {"webhook.*"}}}, "never sent"},
            {{{"url", "ftp://93.184.216.34/"}, {"events", {"*"}}}, "http://"},
            {{{"url", "http://u:p@93.184.216.34/"}, {"events", {"*"}}}, "user"},
        }) {
@@ -526,6 +617,125 @@ TEST_CASE("webhooks: members get 403, outsiders 404, events reach admins only",
   CHECK(std::count(member_types.begin(), member_types.end(), "webhook.deleted") == 0);
 }
 
+TEST_CASE("webhooks: a receiver that never answers does not delay another webhook",
+          "[http][webhooks]") {
+  Receiver rx;
+  HttpFixture fx([](quik::Options& o) {
+    AllowLoopback(o);
+    o.webhooks.timeout = std::chrono::seconds(30);  // the hanging requests outlast the test
+    o.webhooks.workers = 4;
+    o.webhooks.max_in_flight_per_host = 2;
+  });
+  HangingReceiver slow;  // destroyed first: its requests end before the server stops
+  Team t = MakeTeam(fx);
+  json stuck = CreateHook(fx, t, slow.url());
+  json normal = CreateHook(fx, t, rx.url());
+
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 6; ++i) fx.PostAs(t.member, t.general.id, "m" + std::to_string(i));
+  auto reqs = rx.WaitFor(6);
+  const auto took = std::chrono::steady_clock::now() - start;
+  REQUIRE(reqs.size() == 6);
+  // Long before the stuck requests' 30 s timeout.
+  CHECK(took < std::chrono::seconds(10));
+
+  // The hanging receiver holds at most max_in_flight_per_host requests, and
+  // its other deliveries wait their turn, still pending.
+  CHECK(slow.WaitOpen(2) == 2);
+  Api admin = fx.Client(t.admin_token);
+  json items = admin.Get("/webhooks/" + stuck["id"].get<std::string>() + "/deliveries").Items();
+  CHECK(items.size() == 6);
+  for (const auto& d : items) {
+    CHECK(d["status"] == "pending");
+    CHECK(d["attempts"] == 0);
+  }
+  json done =
+      WaitDeliveries(admin, normal["id"], [](const json& d) { return d["status"] == "succeeded"; });
+  CHECK(done.size() == 6);
+  CHECK(slow.most_open() == 2);
+}
+
+TEST_CASE("webhooks: a webhook pauses when its creator loses admin rights or is deactivated",
+          "[http][webhooks]") {
+  Receiver rx;
+  HttpFixture fx(AllowLoopback);
+  Team t = MakeTeam(fx);
+  Api owner = fx.Client(t.owner_token);
+  json by_admin = CreateHook(fx, t, rx.url("/admin"));  // made by t.admin
+  const std::string id = by_admin["id"];
+  Resp mine = owner.Post("/workspaces/" + t.ws.id + "/webhooks",
+                         {{"url", rx.url("/owner")}, {"events", {"message.*"}}});
+  REQUIRE(mine.status == 201);
+  const std::string owner_hook = mine.Json()["id"];
+
+  // The admin becomes a member: their webhook is paused at once.
+  REQUIRE(owner.Patch("/workspaces/" + t.ws.id + "/members/" + t.admin.id, {{"role", "member"}})
+              .status == 200);
+  Resp got = owner.Get("/webhooks/" + id);
+  REQUIRE(got.status == 200);
+  CHECK(got.Json()["paused"] == true);
+
+  // Nothing is queued for it: the owner's webhook gets the event, in the
+  // same transaction that would have queued the paused one's.
+  fx.PostAs(t.member, t.general.id, "after the demotion");
+  json delivered =
+      WaitDeliveries(owner, owner_hook, [](const json& d) { return d["status"] == "succeeded"; });
+  REQUIRE(delivered.size() == 1);
+  CHECK(owner.Get("/webhooks/" + id + "/deliveries").Items().empty());
+  for (const auto& r : rx.got()) CHECK(r.target == "/owner");
+
+  // An admin who resumes it becomes its creator, and it sends again.
+  Resp resumed = owner.Patch("/webhooks/" + id, {{"paused", false}});
+  REQUIRE(resumed.status == 200);
+  CHECK(resumed.Json()["paused"] == false);
+  CHECK(resumed.Json()["created_by"] == t.owner.id);
+  fx.PostAs(t.member, t.general.id, "after the resume");
+  json items = WaitDeliveries(owner, id, [](const json& d) { return d["status"] == "succeeded"; });
+  REQUIRE(items.size() == 1);
+  CHECK(items[0]["event_type"] == "message.posted");
+
+  // A deactivated creator: paused too.
+  quik::User second = fx.CreateUser("Sam");
+  fx.AddMember(t.ws, second, quik::Role::kAdmin);
+  Resp made = fx.Client(fx.Token(second))
+                  .Post("/workspaces/" + t.ws.id + "/webhooks",
+                        {{"url", rx.url("/sam")}, {"events", {"message.*"}}});
+  REQUIRE(made.status == 201);
+  const std::string sams = made.Json()["id"];
+  REQUIRE_VALUE(fx.svc().users().Deactivate(quik::Actor::System(), second.id));
+  CHECK(owner.Get("/webhooks/" + sams).Json()["paused"] == true);
+  const std::size_t before = owner.Get("/webhooks/" + owner_hook + "/deliveries").Items().size();
+  fx.PostAs(t.member, t.general.id, "after the deactivation");
+  WaitDeliveries(owner, owner_hook, [&](const json&) {
+    return owner.Get("/webhooks/" + owner_hook + "/deliveries").Items().size() > before;
+  });
+  CHECK(owner.Get("/webhooks/" + owner_hook + "/deliveries").Items().size() == before + 1);
+  CHECK(owner.Get("/webhooks/" + sams + "/deliveries").Items().empty());
+}
+
+TEST_CASE("webhooks: webhook events are never delivered", "[http][webhooks]") {
+  Receiver rx;
+  HttpFixture fx(AllowLoopback);
+  Team t = MakeTeam(fx);
+  json all = CreateHook(fx, t, rx.url(), json::array({"*"}));
+  const std::string id = all["id"];
+  Api admin = fx.Client(t.admin_token);
+  // webhook.created, .updated and .deleted, then a message.
+  json other = CreateHook(fx, t, "https://93.184.216.34/other");
+  REQUIRE(admin.Patch("/webhooks/" + other["id"].get<std::string>(), {{"paused", true}}).status ==
+          200);
+  REQUIRE(admin.Delete("/webhooks/" + other["id"].get<std::string>()).status == 204);
+  fx.PostAs(t.member, t.general.id, "after the webhook events");
+  json items = WaitDeliveries(admin, id, [](const json& d) {
+    return d["event_type"] == "message.posted" && d["status"] == "succeeded";
+  });
+  REQUIRE_FALSE(items.empty());
+  for (const auto& d : items) {
+    CHECK(d["event_type"].get<std::string>().rfind("webhook.", 0) == std::string::npos);
+  }
+  for (const auto& r : rx.got()) CHECK(r.header("x-quik-event").rfind("webhook.", 0) != 0);
+}
+
 TEST_CASE("quikctl webhook create, list, deliveries, delete", "[cli][webhooks]") {
   Receiver rx;
   quik::testing::QuikctlEnv env;
@@ -586,9 +796,9 @@ TEST_CASE("quikctl webhook create, list, deliveries, delete", "[cli][webhooks]")
   CHECK(env.Json({"webhook", "deliveries", id, "--status", "failed"}).empty());
   CHECK(env.Run({"webhook", "deliveries", id, "--status", "bogus"}).exit_code == 7);
 
-  REQUIRE(env.Run({"webhook", "delete", id}).exit_code == 0);
+  REQUIRE(env.Run({"webhook", "delete", "--yes", id}).exit_code == 0);
   CHECK(env.Json({"webhook", "list", "--workspace", "acme"}).empty());
-  CHECK(env.Run({"webhook", "delete", id}).exit_code == 3);
+  CHECK(env.Run({"webhook", "delete", "--yes", id}).exit_code == 3);
 }
 
 TEST_CASE("webhooks: a queued delivery of a since deleted message sends no former text",

@@ -12,7 +12,9 @@
 
 #include <zip.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -216,6 +218,97 @@ inline void ZipFolder(const std::filesystem::path& dir, const std::filesystem::p
     zip_discard(za);
     throw std::runtime_error("zip_close " + zip_path.string());
   }
+}
+
+// Adds `name` to the zip at `zip_path`: `real_bytes` spaces, deflated while
+// written (never all in memory), then rewrites the uncompressed size its
+// headers declare to `declared_bytes`: a zip bomb that lies about its size.
+inline void AddZipBomb(const std::filesystem::path& zip_path, const std::string& name,
+                       std::uint64_t real_bytes, std::uint32_t declared_bytes) {
+  struct Spaces {
+    std::uint64_t total = 0;
+    std::uint64_t pos = 0;
+  };
+  static constexpr auto kSource = [](void* ud, void* data, zip_uint64_t len,
+                                     zip_source_cmd_t cmd) -> zip_int64_t {
+    auto* s = static_cast<Spaces*>(ud);
+    switch (cmd) {
+      case ZIP_SOURCE_OPEN:
+        s->pos = 0;
+        return 0;
+      case ZIP_SOURCE_READ: {
+        const std::uint64_t n = std::min<std::uint64_t>(len, s->total - s->pos);
+        std::memset(data, ' ', n);
+        s->pos += n;
+        return static_cast<zip_int64_t>(n);
+      }
+      case ZIP_SOURCE_CLOSE:
+      case ZIP_SOURCE_FREE:
+        return 0;
+      case ZIP_SOURCE_STAT: {
+        auto* st = static_cast<zip_stat_t*>(data);
+        zip_stat_init(st);
+        st->size = s->total;
+        st->valid |= ZIP_STAT_SIZE;
+        return sizeof(zip_stat_t);
+      }
+      case ZIP_SOURCE_SUPPORTS:
+        return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ, ZIP_SOURCE_CLOSE,
+                                              ZIP_SOURCE_STAT, ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE,
+                                              ZIP_SOURCE_SUPPORTS, -1);
+      case ZIP_SOURCE_ERROR: {
+        zip_error_t err;
+        zip_error_init(&err);
+        const zip_int64_t n = zip_error_to_data(&err, data, len);
+        zip_error_fini(&err);
+        return n;
+      }
+      default:
+        return -1;
+    }
+  };
+  Spaces spaces{real_bytes, 0};
+  int err = 0;
+  zip_t* za = zip_open(zip_path.c_str(), ZIP_CREATE, &err);
+  if (za == nullptr) throw std::runtime_error("zip_open " + zip_path.string());
+  zip_source_t* src = zip_source_function(za, kSource, &spaces);
+  if (src == nullptr || zip_file_add(za, name.c_str(), src, ZIP_FL_ENC_UTF_8) < 0) {
+    if (src != nullptr) zip_source_free(src);
+    zip_discard(za);
+    throw std::runtime_error("zip_file_add " + name);
+  }
+  if (zip_close(za) != 0) {
+    zip_discard(za);
+    throw std::runtime_error("zip_close " + zip_path.string());
+  }
+  // Rewrite the size in the entry's local header (offset 22) and central
+  // directory record (offset 24).
+  std::string bytes;
+  {
+    std::ifstream in(zip_path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  auto u16 = [&](std::size_t at) {
+    return static_cast<std::size_t>(static_cast<unsigned char>(bytes[at])) |
+           static_cast<std::size_t>(static_cast<unsigned char>(bytes[at + 1])) << 8;
+  };
+  auto put32 = [&](std::size_t at, std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) bytes[at + i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  };
+  int patched = 0;
+  for (std::size_t at = 0; at + 46 < bytes.size(); ++at) {
+    if (bytes.compare(at, 4, "PK\x03\x04") == 0 && bytes.compare(at + 30, name.size(), name) == 0 &&
+        u16(at + 26) == name.size()) {
+      put32(at + 22, declared_bytes);
+      ++patched;
+    } else if (bytes.compare(at, 4, "PK\x01\x02") == 0 &&
+               bytes.compare(at + 46, name.size(), name) == 0 && u16(at + 28) == name.size()) {
+      put32(at + 24, declared_bytes);
+      ++patched;
+    }
+  }
+  if (patched != 2) throw std::runtime_error("AddZipBomb: headers of " + name + " not found");
+  std::ofstream(zip_path, std::ios::binary | std::ios::trunc) << bytes;
 }
 
 }  // namespace quik_test

@@ -292,10 +292,12 @@ struct RealtimeOptions {
 };
 
 struct WebhooksOptions {
-  // webhooks.allow_private_addresses: let webhook URLs reach loopback, private
+  // webhooks.allow_private_addresses: let webhook URLs reach the addresses of
+  // the IANA IPv4 and IPv6 special-purpose registries: loopback, private
   // (RFC 1918, fc00::/7), link-local (169.254/16 with the cloud metadata
-  // address, fe80::/10), CGNAT (100.64/10), unspecified and multicast
-  // addresses. Off, such URLs are refused at creation and at delivery (SSRF).
+  // address, fe80::/10), CGNAT (100.64/10), benchmarking (198.18/15),
+  // documentation, NAT64, 6to4, Teredo, unspecified, multicast and reserved
+  // ones. Off, such URLs are refused at creation and at delivery (SSRF).
   // Default: false
   bool allow_private_addresses = false;
 
@@ -318,6 +320,16 @@ struct WebhooksOptions {
   // webhooks.max_per_workspace: webhooks one workspace may have.
   // Default: 20
   int max_per_workspace = 20;
+
+  // webhooks.workers: deliveries sent at once, over all webhooks.
+  // Default: 8
+  int workers = 8;
+
+  // webhooks.max_in_flight_per_host: deliveries sent at once to one host and
+  // port; the others wait their turn, so a slow or dead receiver holds at
+  // most this many of the workers.
+  // Default: 2
+  int max_in_flight_per_host = 2;
 };
 
 struct FilesOptions {

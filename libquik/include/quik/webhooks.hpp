@@ -6,18 +6,31 @@
 // What is delivered: events of the subscription's workspace whose type
 // matches one of its patterns, except personal events (read.*,
 // notification.*, thread.*, preferences.*), account events (user.*, token.*,
-// session.*) and everything that happens in private channels, DMs and group
-// DMs: a workspace admin does not see those in this product, so neither does
-// their webhook (least privilege).
+// session.*, file.*), the webhooks' own events (webhook.*: a receiver never
+// learns of other webhooks, and a delivery never causes another) and everything that happens in
+// private channels, DMs and group DMs: a workspace admin does not see those in this product, so
+// neither does their webhook (least privilege).
 //
 // Patterns: an exact type ("message.posted"), a family ("message.*") or "*".
 // The families are kWebhookEventFamilies; any other is kInvalidArgument.
 //
 // Addresses: unless options.webhooks.allow_private_addresses, a URL whose host
-// is, or resolves to, a loopback, private, link-local (cloud metadata),
-// CGNAT, unspecified or multicast address is refused at creation
+// is, or resolves to, an address of any range of the IANA IPv4 and IPv6
+// special-purpose registries (loopback, private, link-local with the cloud
+// metadata address, CGNAT, benchmarking, documentation, NAT64, 6to4,
+// Teredo, multicast, reserved, ...) is refused at creation
 // (kInvalidArgument) and again at every delivery, on the addresses the
 // delivery connects to.
+//
+// The creator: a webhook acts with its creator's rights. When the creator is
+// deactivated or is no longer an owner or admin of the workspace, the webhook
+// is paused (a webhook.updated event) and nothing more is sent, queued
+// deliveries included; an admin who resumes it (SetPaused false) becomes its
+// creator.
+//
+// Delivery: a running server sends on webhooks.workers threads, at most
+// webhooks.max_in_flight_per_host requests at once to one host and port, so a
+// slow or dead receiver delays only its own deliveries.
 //
 // Permissions: a non-member of the workspace gets kNotFound for it and its
 // webhooks; a member who is not an owner or admin kPermissionDenied.
@@ -41,7 +54,7 @@ struct Context;
 
 // The event families a pattern may name ("message" for "message.*").
 inline constexpr std::string_view kWebhookEventFamilies[] = {
-    "message", "reaction", "pin", "channel", "member", "workspace", "invite", "webhook",
+    "message", "reaction", "pin", "channel", "member", "workspace", "invite",
 };
 
 // The longest webhook URL accepted.

@@ -67,6 +67,8 @@ bool SameOptions(const Options& a, const Options& b) {
          a.webhooks.retry_base == b.webhooks.retry_base &&
          a.webhooks.retry_max == b.webhooks.retry_max && a.webhooks.timeout == b.webhooks.timeout &&
          a.webhooks.max_per_workspace == b.webhooks.max_per_workspace &&
+         a.webhooks.workers == b.webhooks.workers &&
+         a.webhooks.max_in_flight_per_host == b.webhooks.max_in_flight_per_host &&
          a.files.max_bytes == b.files.max_bytes &&
          a.files.workspace_quota_bytes == b.files.workspace_quota_bytes &&
          a.files.thumbnail_size == b.files.thumbnail_size &&
@@ -141,6 +143,8 @@ Options NonDefaultOptions() {
   o.webhooks.retry_max = seconds(179);
   o.webhooks.timeout = seconds(181);
   o.webhooks.max_per_workspace = 191;
+  o.webhooks.workers = 13;
+  o.webhooks.max_in_flight_per_host = 7;
   o.files.max_bytes = 193;
   o.files.workspace_quota_bytes = 197;
   o.files.thumbnail_size = 199;
@@ -517,7 +521,7 @@ TEST_CASE("config: the default text parses and equals the defaults", "[config]")
     }
     uncommented += line + "\n";
   }
-  CHECK(keys == 68);
+  CHECK(keys == 70);
   Options all = NonDefaultOptions();
   Status s2 = ParseOptions(uncommented, "quik.toml", &all);
   INFO(s2.message());
@@ -569,7 +573,9 @@ TEST_CASE("config: the default text parses and equals the defaults", "[config]")
                           "max_attempts",
                           "retry_base",
                           "retry_max",
-                          "max_per_workspace"}) {
+                          "max_per_workspace",
+                          "workers",
+                          "max_in_flight_per_host"}) {
     CAPTURE(key);
     CHECK_THAT(text, Catch::Contains("\n# " + std::string(key) + " = "));
   }

@@ -1,6 +1,8 @@
 // ImportSlackExport (quik/slack_import.hpp): the test export
 // (tests/testing/slack_export.hpp) imports with exactly the expected result,
 // and a second run creates nothing.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +12,7 @@
 
 #include "quik/slack_import.hpp"
 #include "testing/slack_export.hpp"
+#include "transfer/slack/archive.hpp"
 #include "unit/testing/service_fixture.hpp"
 
 using quik::Actor;
@@ -305,4 +308,77 @@ TEST_CASE("slack import: an interrupted import finishes when run again", "[trans
   auto bob = s.User("bob@acme.test");
   auto dm = REQUIRE_VALUE(s.f.channels().OpenDirect(As(alice), "acme", {bob.id}));
   CHECK(s.History(dm.channel.id).size() == 2);
+}
+
+TEST_CASE("slack import: symbolic links in an export folder are reported and not followed",
+          "[transfer][slack]") {
+  Imported s;
+  const std::filesystem::path outside = s.tmp.path() / "outside";
+  std::filesystem::create_directories(outside / "more");
+  // Outside the export: a day file and a folder of them.
+  quik_test::WriteJsonFile(outside / "day.json",
+                           nlohmann::json::array({{{"type", "message"},
+                                                   {"ts", "1512300000.000100"},
+                                                   {"user", "U01ALICE"},
+                                                   {"text", "words from outside"}}}));
+  std::filesystem::copy_file(outside / "day.json", outside / "more" / "2017-12-05.json");
+  const std::filesystem::path general = s.tmp.path() / "export" / "general";
+  std::filesystem::create_symlink(outside / "day.json", general / "2017-12-04.json");
+  std::filesystem::create_directory_symlink(outside / "more", s.tmp.path() / "export" / "random2");
+  std::filesystem::create_directory_symlink(outside / "more", general / "sub");
+
+  auto report = REQUIRE_VALUE(s.Import());
+  const quik::KindCounts& links = Kind(report, "link");
+  CHECK(links.skipped == 3);
+  for (const auto& [why, n] : links.skipped_why) UNSCOPED_INFO(why << ": " << n);
+  CHECK(Why(links, "a symbolic link, not followed: general/2017-12-04.json") == 1);
+  CHECK(Why(links, "a symbolic link, not followed: general/sub") == 1);
+  CHECK(Why(links, "a symbolic link, not followed: random2") == 1);
+  auto general_id = REQUIRE_VALUE(s.f.channels().Get(System(), "acme/#general")).id;
+  for (const Message& m : s.History(general_id)) {
+    CHECK(m.text.find("from outside") == std::string::npos);
+  }
+}
+
+TEST_CASE("slack import: a zip bomb is refused and memory stays bounded", "[transfer][slack]") {
+  Imported s;
+  const std::filesystem::path dir = s.tmp.path() / "export";
+  std::filesystem::remove(dir / "general" / "2017-12-01.json");
+  const std::filesystem::path zip = s.tmp.path() / "bomb.zip";
+  quik_test::ZipFolder(dir, zip);
+  // 256 MiB of spaces that claim to be 1000 bytes (about 250 KiB deflated).
+  quik_test::AddZipBomb(zip, "general/2017-12-01.json", 256ULL << 20, 1000);
+
+  rusage before{};
+  ::getrusage(RUSAGE_SELF, &before);
+  quik::ImportOptions options;
+  options.workspace = "acme";
+  options.format = "slack";
+  auto r = quik::ImportSlackExport(s.f.svc(), System(), zip, options);
+  rusage after{};
+  ::getrusage(RUSAGE_SELF, &after);
+  REQUIRE_CODE(r, StatusCode::kInvalidArgument);
+  CHECK_THAT(r.status().message(), Catch::Contains("general/2017-12-01.json"));
+  CHECK_THAT(r.status().message(), Catch::Contains("1000 bytes it declares"));
+  CHECK_THAT(r.status().message(), Catch::Contains("zip bomb"));
+  // The peak resident size grew by far less than the 256 MiB it expands to.
+  CHECK(after.ru_maxrss - before.ru_maxrss < 64 * 1024);                      // KiB
+  CHECK_CODE(s.f.workspaces().Get(System(), "acme"), StatusCode::kNotFound);  // nothing written
+}
+
+TEST_CASE("slack import: a file larger than the read limit is refused before it is read",
+          "[transfer][slack]") {
+  quik_test::TempDir tmp;
+  quik_test::WriteSlackExport(tmp.path() / "export");
+  quik_test::ZipFolder(tmp.path() / "export", tmp.path() / "export.zip");
+  for (const char* name : {"export", "export.zip"}) {
+    CAPTURE(name);
+    auto archive = REQUIRE_VALUE(quik::transfer::slack::Archive::Open(tmp.path() / name));
+    auto whole = REQUIRE_VALUE(archive->Read("users.json"));
+    REQUIRE(whole);
+    auto capped = archive->Read("users.json", 100);
+    REQUIRE_CODE(capped, StatusCode::kInvalidArgument);
+    CHECK_THAT(capped.status().message(), Catch::Contains("users.json"));
+    CHECK_THAT(capped.status().message(), Catch::Contains("refused"));
+  }
 }

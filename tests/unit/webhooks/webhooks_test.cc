@@ -10,41 +10,91 @@ using quik_test::As;
 using quik_test::System;
 namespace wh = quik::webhooks;
 
-TEST_CASE("webhooks: the address classifier blocks every non-public range", "[webhooks]") {
+TEST_CASE("webhooks: the address classifier blocks every special-purpose range", "[webhooks]") {
   struct Case {
     const char* ip;
     const char* reason;
   };
+  // The IANA IPv4 and IPv6 special-purpose registries, first and last
+  // addresses of each range where they differ.
   const std::vector<Case> blocked = {
-      {"127.0.0.1", "loopback"},
-      {"127.255.255.254", "loopback"},
-      {"10.0.0.1", "private"},
-      {"10.1.2.3", "private"},
-      {"172.16.0.1", "private"},
-      {"172.31.255.255", "private"},
-      {"192.168.1.1", "private"},
-      {"169.254.169.254", "link-local"},  // cloud metadata
-      {"169.254.0.1", "link-local"},
-      {"100.64.0.1", "CGNAT"},
-      {"100.127.255.255", "CGNAT"},
       {"0.0.0.0", "unspecified"},
       {"0.1.2.3", "unspecified"},
+      {"0.255.255.255", "unspecified"},
+      {"10.0.0.1", "private"},
+      {"10.255.255.255", "private"},
+      {"100.64.0.0", "CGNAT"},
+      {"100.127.255.255", "CGNAT"},
+      {"127.0.0.1", "loopback"},
+      {"127.255.255.254", "loopback"},
+      {"169.254.0.1", "link-local"},
+      {"169.254.169.254", "link-local"},  // cloud metadata
+      {"172.16.0.1", "private"},
+      {"172.31.255.255", "private"},
+      {"192.0.0.0", "IETF protocol"},
+      {"192.0.0.9", "IETF protocol"},    // PCP anycast
+      {"192.0.0.170", "IETF protocol"},  // NAT64 discovery
+      {"192.0.0.255", "IETF protocol"},
+      {"192.0.2.1", "documentation"},
+      {"192.0.2.255", "documentation"},
+      {"192.31.196.1", "AS112"},
+      {"192.52.193.1", "AMT"},
+      {"192.88.99.1", "6to4 relay"},
+      {"192.168.0.0", "private"},
+      {"192.168.255.255", "private"},
+      {"192.175.48.1", "AS112"},
+      {"198.18.0.0", "benchmarking"},
+      {"198.19.255.255", "benchmarking"},
+      {"198.51.100.7", "documentation"},
+      {"203.0.113.7", "documentation"},
       {"224.0.0.1", "multicast"},
       {"239.255.255.250", "multicast"},
-      {"255.255.255.255", "reserved"},
+      {"240.0.0.1", "reserved"},
+      {"255.255.255.254", "reserved"},
+      {"255.255.255.255", "broadcast"},
       {"::", "unspecified"},
       {"::1", "loopback"},
+      {"::ffff:127.0.0.1", "loopback"},
+      {"::ffff:7f00:1", "loopback"},
+      {"::ffff:10.1.2.3", "private"},
+      {"::ffff:169.254.169.254", "link-local"},
+      {"::ffff:198.18.0.1", "benchmarking"},
+      {"::ffff:0.0.0.0", "unspecified"},
+      {"::127.0.0.1", "IPv4-compatible"},
+      {"::8.8.8.8", "IPv4-compatible"},
+      {"64:ff9b::a9fe:a9fe", "NAT64"},  // 169.254.169.254 behind NAT64
+      {"64:ff9b::808:808", "NAT64"},    // whatever it embeds
+      {"64:ff9b:1::1", "NAT64 local-use"},
+      {"64:ff9b:1:ffff:ffff:ffff:ffff:ffff", "NAT64 local-use"},
+      {"100::", "discard-only"},
+      {"100::ffff:ffff:ffff:ffff", "discard-only"},
+      {"100:0:0:1::", "reserved"},  // past 100::/64, still outside 2000::/3
+      {"2001::1", "Teredo"},
+      {"2001:0:4136:e378:8000:63bf:3fff:fdd2", "Teredo"},
+      {"2001:1::1", "IETF protocol"},  // PCP anycast
+      {"2001:2::1", "IETF protocol"},  // benchmarking
+      {"2001:10::1", "IETF protocol"},
+      {"2001:1ff:ffff::1", "IETF protocol"},
+      {"2001:db8::1", "documentation"},
+      {"2001:db8:ffff:ffff::1", "documentation"},
+      {"2002::1", "6to4"},
+      {"2002:a01:203::1", "6to4"},  // embeds 10.1.2.3
+      {"2002:808:808::1", "6to4"},  // embeds 8.8.8.8
+      {"2002:ffff:ffff::1", "6to4"},
+      {"3fff::1", "documentation"},
+      {"3fff:fff::1", "documentation"},
+      {"5f00::1", "SRv6 SID"},
       {"fc00::1", "private"},
       {"fd12:3456:789a::1", "private"},
       {"fe80::1", "link-local"},
       {"febf::1", "link-local"},
+      {"fec0::1", "private"},
       {"ff02::1", "multicast"},
-      {"::ffff:127.0.0.1", "loopback"},
-      {"::ffff:10.1.2.3", "private"},
-      {"::ffff:169.254.169.254", "link-local"},
-      {"::ffff:7f00:1", "loopback"},
-      {"64:ff9b::a9fe:a9fe", "link-local"},  // NAT64 of 169.254.169.254
-      {"::127.0.0.1", "loopback"},
+      {"ff0e::1", "multicast"},
+      {"::2", "IPv4-compatible"},
+      {"1::1", "reserved"},
+      {"4000::1", "reserved"},
+      {"e000::1", "reserved"},
   };
   for (const auto& c : blocked) {
     CAPTURE(c.ip);
@@ -56,12 +106,22 @@ TEST_CASE("webhooks: the address classifier blocks every non-public range", "[we
     CHECK_THAT(st.message(), Catch::Contains("webhooks.allow_private_addresses"));
     CHECK_THAT(st.message(), Catch::Contains(c.ip));
   }
-  for (const char* ip :
-       {"1.1.1.1", "8.8.8.8", "93.184.216.34", "172.32.0.1", "172.15.255.255", "100.128.0.1",
-        "100.63.255.255", "169.253.0.1", "192.167.1.1", "2606:4700:4700::1111", "2001:db8::1",
-        "::ffff:8.8.8.8", "64:ff9b::808:808"}) {
+  // Public addresses, among them the neighbours of the ranges above.
+  for (const char* ip : {"1.1.1.1",         "8.8.8.8",           "93.184.216.34",
+                         "1.0.0.0",         "9.255.255.255",     "11.0.0.0",
+                         "100.63.255.255",  "100.128.0.0",       "126.255.255.255",
+                         "128.0.0.0",       "169.253.255.255",   "169.255.0.0",
+                         "172.15.255.255",  "172.32.0.0",        "191.255.255.255",
+                         "192.0.1.0",       "192.0.3.0",         "192.88.98.255",
+                         "192.88.100.0",    "192.167.255.255",   "192.169.0.0",
+                         "198.17.255.255",  "198.20.0.0",        "198.51.99.255",
+                         "198.51.101.0",    "203.0.112.255",     "203.0.114.0",
+                         "223.255.255.255", "::ffff:8.8.8.8",    "2606:4700:4700::1111",
+                         "2001:200::1",     "2001:db7:ffff::1",  "2001:db9::1",
+                         "2003::1",         "2a00:1450:4001::1", "3ffe:ffff::1",
+                         "3fff:1000::1"}) {
     CAPTURE(ip);
-    CHECK_FALSE(wh::BlockedAddressReason(ip));
+    CHECK(wh::BlockedAddressReason(ip) == std::nullopt);
     CHECK(wh::CheckAddress(ip).ok());
   }
   CHECK(wh::BlockedAddressReason("example.com") == std::optional<std::string>("not an IP address"));
@@ -120,13 +180,14 @@ TEST_CASE("webhooks: URL hosts are checked, names included", "[webhooks]") {
 }
 
 TEST_CASE("webhooks: event patterns", "[webhooks]") {
-  for (const char* ok : {"*", "message.*", "message.posted", "channel.created", "webhook.*",
+  for (const char* ok : {"*", "message.*", "message.posted", "channel.created", "workspace.*",
                          "reaction.added", "member.joined"}) {
     CAPTURE(ok);
     CHECK(wh::ValidatePattern(ok).ok());
   }
-  for (const char* bad : {"", "bogus.*", "read.updated", "token.*", "user.*", "message", "message.",
-                          "Message.posted", "message.Posted", "**", "notification.*"}) {
+  for (const char* bad :
+       {"", "bogus.*", "read.updated", "token.*", "user.*", "message", "message.", "Message.posted",
+        "message.Posted", "**", "notification.*", "webhook.*", "webhook.created"}) {
     CAPTURE(bad);
     quik::Status st = wh::ValidatePattern(bad);
     CHECK(st.code() == quik::StatusCode::kInvalidArgument);
@@ -142,10 +203,10 @@ TEST_CASE("webhooks: event patterns", "[webhooks]") {
   CHECK_FALSE(wh::PatternMatches("message.posted", "message.edited"));
 
   CHECK(wh::DeliverableType("message.posted"));
-  CHECK(wh::DeliverableType("webhook.created"));
-  for (const char* never :
-       {"read.updated", "notification.created", "thread.followed", "preferences.updated",
-        "token.created", "session.created", "user.updated"}) {
+  CHECK(wh::DeliverableType("channel.created"));
+  for (const char* never : {"webhook.created", "webhook.updated", "webhook.deleted", "read.updated",
+                            "notification.created", "thread.followed", "preferences.updated",
+                            "token.created", "session.created", "user.updated"}) {
     CAPTURE(never);
     CHECK_FALSE(wh::DeliverableType(never));
   }

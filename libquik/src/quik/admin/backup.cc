@@ -58,6 +58,7 @@
 
 #include "auth/tokens.hpp"
 #include "common/ids.hpp"
+#include "common/private_files.hpp"
 #include "files/blob_store.hpp"
 #include "presence/presence_internal.hpp"
 #include "quik/version.hpp"
@@ -94,7 +95,7 @@ Result<Digest> HashFile(const fs::path& src, const fs::path* dst = nullptr) {
   if (in.get() < 0) return Errno("cannot open", src);
   files::Fd out;
   if (dst != nullptr) {
-    out = files::Fd(::open(dst->c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    out = files::Fd(internal::OpenPrivate(*dst, O_WRONLY | O_CREAT | O_EXCL));
     if (out.get() < 0) return Errno("cannot create", *dst);
   }
   std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
@@ -152,7 +153,7 @@ Status SyncTree(const fs::path& root) {
 }
 
 Status WriteFileDurably(const fs::path& path, std::string_view text) {
-  files::Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  files::Fd fd(internal::OpenPrivate(path, O_WRONLY | O_CREAT | O_TRUNC));
   if (fd.get() < 0) return Errno("cannot create", path);
   while (!text.empty()) {
     const ssize_t n = ::write(fd.get(), text.data(), text.size());
@@ -553,9 +554,7 @@ Result<BackupManifest> Backup(const Options& options, const fs::path& to_in,
       }
       const std::string rel = BlobRelPath(sha);
       const fs::path dst = tmp.path() / rel;
-      fs::create_directories(dst.parent_path(), ec);
-      if (ec)
-        return Unavailable("cannot create " + dst.parent_path().string() + ": " + ec.message());
+      QUIK_RETURN_IF_ERROR(internal::MakePrivateDirs(dst.parent_path()));
       QUIK_ASSIGN_OR_RETURN(Digest digest, HashFile(src, &dst));
       if (digest.sha256 != sha) {
         fs::remove(dst, ec);
@@ -575,7 +574,7 @@ Result<BackupManifest> Backup(const Options& options, const fs::path& to_in,
   // LMDB: a copy of one LMDB transaction, less what is derived from SQLite.
   if (fs::exists(data_dir / "lmdb" / "data.mdb", ec)) {
     const fs::path lmdb_copy = tmp.path() / "lmdb";
-    if (::mkdir(lmdb_copy.c_str(), 0755) != 0) return Errno("cannot create directory", lmdb_copy);
+    QUIK_RETURN_IF_ERROR(internal::MakePrivateDirs(lmdb_copy));
     const std::uint64_t map_size = options.storage.lmdb_map_size_mib << 20;
     {
       QUIK_ASSIGN_OR_RETURN(store::LmdbEnv * env, open_lmdb());
@@ -620,6 +619,9 @@ Result<BackupManifest> Backup(const Options& options, const fs::path& to_in,
   m.files = std::move(listed);
   QUIK_RETURN_IF_ERROR(
       WriteFileDurably(tmp.path() / kManifestName, ManifestJson(m).dump(2) + "\n"));
+  // 0700 directories and 0600 files, whatever made them (LMDB copies 0666
+  // less the umask): a backup holds password hashes and webhook secrets.
+  QUIK_RETURN_IF_ERROR(internal::MakeTreePrivate(tmp.path()));
   QUIK_RETURN_IF_ERROR(SyncTree(tmp.path()));
   QUIK_RETURN_IF_ERROR(tmp.MoveTo(to));
   return m;
@@ -751,14 +753,14 @@ Result<RestoreReport> RestoreDataDir(const fs::path& from_in, const Options& opt
   std::error_code ec;
   for (const BackupFile& f : m.files) {
     const fs::path dst = tmp.path() / f.path;
-    fs::create_directories(dst.parent_path(), ec);
-    if (ec) return Unavailable("cannot create " + dst.parent_path().string() + ": " + ec.message());
+    QUIK_RETURN_IF_ERROR(internal::MakePrivateDirs(dst.parent_path()));
     QUIK_ASSIGN_OR_RETURN(Digest digest, HashFile(from / f.path, &dst));
     if (digest.size != f.size || digest.sha256 != f.sha256) {  // changed since the check
       return InvalidArgument("backup file " + (from / f.path).string() +
                              " changed while it was restored; nothing was restored");
     }
   }
+  QUIK_RETURN_IF_ERROR(internal::MakeTreePrivate(tmp.path()));
   QUIK_RETURN_IF_ERROR(SyncTree(tmp.path()));
 
   out.verify.dir = target.string();

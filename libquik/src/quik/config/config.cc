@@ -429,7 +429,8 @@ const std::vector<SectionSpec>& Sections() {
       {"webhooks",
        {
            BoolKey("allow_private_addresses",
-                   "Let webhook URLs reach loopback, private and link-local addresses (SSRF).",
+                   "Let webhook URLs reach loopback, private, link-local and other special-purpose "
+                   "addresses (SSRF).",
                    &Options::webhooks, &WebhooksOptions::allow_private_addresses),
            IntKey("max_attempts", "Requests per webhook delivery before it is marked failed.",
                   &Options::webhooks, &WebhooksOptions::max_attempts, 1, 100),
@@ -441,6 +442,12 @@ const std::vector<SectionSpec>& Sections() {
                        &Options::webhooks, &WebhooksOptions::timeout),
            IntKey("max_per_workspace", "Webhooks one workspace may have.", &Options::webhooks,
                   &WebhooksOptions::max_per_workspace, 0, 10000),
+           IntKey("workers", "Webhook deliveries sent at once, over all webhooks.",
+                  &Options::webhooks, &WebhooksOptions::workers, 1, 256),
+           IntKey("max_in_flight_per_host",
+                  "Webhook deliveries sent at once to one host and port (a slow receiver holds "
+                  "at most this many workers).",
+                  &Options::webhooks, &WebhooksOptions::max_in_flight_per_host, 1, 256),
        }},
       {"files",
        {

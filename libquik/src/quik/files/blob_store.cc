@@ -13,6 +13,7 @@
 
 #include "common/ids.hpp"
 #include "store/space.hpp"
+#include "common/private_files.hpp"
 
 namespace quik::files {
 namespace {
@@ -31,9 +32,12 @@ Status SyncDir(const fs::path& dir) {
   return Status::Ok();
 }
 
-// mkdir that syncs the parent when it created the directory.
+// mkdir (0700) that syncs the parent when it created the directory.
 Status EnsureDir(const fs::path& dir) {
-  if (::mkdir(dir.c_str(), 0755) == 0) return SyncDir(dir.parent_path());
+  if (::mkdir(dir.c_str(), internal::kPrivateDirMode) == 0) {
+    if (::chmod(dir.c_str(), internal::kPrivateDirMode) != 0) return Errno("cannot chmod", dir);
+    return SyncDir(dir.parent_path());
+  }
   if (errno == EEXIST) return Status::Ok();
   return Errno("cannot create directory", dir);
 }
@@ -77,7 +81,7 @@ Result<std::unique_ptr<StagingFile>> StagingFile::Create(const fs::path& blobs_d
   std::unique_ptr<StagingFile> f(new StagingFile());
   for (int attempt = 0;; ++attempt) {
     f->path_ = tmp / (internal::NewId(internal::NowMillis()) + std::string(kTempSuffix));
-    Fd fd(::open(f->path_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    Fd fd(internal::OpenPrivate(f->path_, O_RDWR | O_CREAT | O_EXCL));
     if (fd.get() < 0) return Errno("cannot create temp file", f->path_);
     if (::flock(fd.get(), LOCK_EX) != 0) {
       Status st = Errno("cannot lock temp file", f->path_);
@@ -139,7 +143,7 @@ Status StagingFile::Finish() {
 Result<BlobLock> BlobLock::Acquire(const fs::path& blobs_dir, Mode mode) {
   QUIK_RETURN_IF_ERROR(EnsureDir(blobs_dir));
   const fs::path path = blobs_dir / ".lock";
-  Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  Fd fd(internal::OpenPrivate(path, O_RDWR | O_CREAT));
   if (fd.get() < 0) return Errno("cannot open", path);
   int rc;
   do {

@@ -5,9 +5,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <thread>
 
+#include "common/private_files.hpp"
 #include "store/migrations.hpp"
 
 namespace quik::store {
@@ -33,6 +36,10 @@ Status BackupDatabase(const std::filesystem::path& src, const std::filesystem::p
                       int pages_per_step, int busy_timeout_ms) {
   QUIK_ASSIGN_OR_RETURN(auto source, Connection::Open(src, Connection::Mode::kReadOnly,
                                                       /*sync_full=*/false, busy_timeout_ms));
+  // 0600 whatever the umask: SQLite would create it 0644 less the umask.
+  const int fd = internal::OpenPrivate(dst, O_RDWR | O_CREAT);
+  if (fd < 0) return Unavailable("cannot create " + dst.string() + ": " + std::strerror(errno));
+  ::close(fd);
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(dst.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   std::unique_ptr<sqlite3, DbCloser> dest(raw);

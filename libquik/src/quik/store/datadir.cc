@@ -7,6 +7,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "common/private_files.hpp"
 #include "quik/config.hpp"
 #include "store/migrations.hpp"
 
@@ -21,7 +22,7 @@ Status WriteFileDurably(const std::filesystem::path& path, std::string_view text
   auto fail = [&](const std::filesystem::path& what) {
     return Unavailable("cannot write " + what.string() + ": " + std::strerror(errno));
   };
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = internal::OpenPrivate(tmp, O_WRONLY | O_CREAT | O_TRUNC);
   if (fd < 0) return fail(tmp);
   size_t done = 0;
   while (done < text.size()) {
@@ -56,6 +57,14 @@ Result<std::unique_ptr<store::Connection>> OpenDb(const Options& options, bool c
     return NotFound("data dir " + options.data_dir.string() +
                     " is not initialised (no quik.db); run `quikctl init`");
   }
+  if (create) {
+    // SQLite would create it 0644 less the umask; its -wal and -shm files
+    // take the database's mode.
+    const int fd = internal::OpenPrivate(path, O_RDWR | O_CREAT);
+    if (fd < 0) return Unavailable("cannot create " + path.string() + ": " + std::strerror(errno));
+    ::close(fd);
+  }
+  QUIK_RETURN_IF_ERROR(internal::MakeDataDirPrivate(options.data_dir));
   return store::Connection::Open(path, store::Connection::Mode::kReadWrite,
                                  options.storage.sync == SyncMode::kFull,
                                  options.storage.busy_timeout_ms);
@@ -66,10 +75,11 @@ Result<std::unique_ptr<store::Connection>> OpenDb(const Options& options, bool c
 Result<InitResult> InitDataDir(const Options& options) {
   InitResult result;
   std::error_code ec;
-  std::filesystem::create_directories(options.data_dir, ec);
-  if (ec) {
-    return Unavailable("cannot create data dir " + options.data_dir.string() + ": " + ec.message());
-  }
+  // 0700, and every file in it 0600, whatever the umask: an existing data
+  // dir (made by an older version, or copied) is mended here.
+  Status made = internal::MakePrivateDirs(options.data_dir);
+  if (!made.ok()) return Unavailable("cannot create data dir: " + made.message());
+  QUIK_RETURN_IF_ERROR(internal::MakeTreePrivate(options.data_dir));
   auto config = options.data_dir / "quik.toml";
   if (!std::filesystem::exists(config, ec)) {
     QUIK_RETURN_IF_ERROR(WriteFileDurably(config, DefaultConfigText()));

@@ -1,4 +1,5 @@
 #include "store/lmdb_env.hpp"
+#include "common/private_files.hpp"
 
 #include <lmdb.h>
 #include <sys/stat.h>
@@ -161,10 +162,8 @@ Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::filesystem::path& dir,
     return InvalidArgument("LMDB map size for " + dir.string() +
                            " is out of range: " + std::to_string(map_size_bytes));
   }
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    return Internal("cannot create LMDB directory " + dir.string() + ": " + ec.message());
+  if (Status made = internal::MakePrivateDirs(dir); !made.ok()) {
+    return Internal("cannot create LMDB directory: " + made.message());
   }
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0) {

@@ -1348,10 +1348,10 @@ Result<std::vector<WebhookRecord>> SqliteTx::ListWebhooks(std::string_view works
 
 Status SqliteTx::UpdateWebhook(const WebhookRecord& r) {
   PREPARE(s,
-          "UPDATE webhooks SET description = ?, paused = ?, paused_seq = ?, resumed_seq = ? "
-          "WHERE id = ?");
+          "UPDATE webhooks SET description = ?, paused = ?, paused_seq = ?, resumed_seq = ?, "
+          "created_by = ? WHERE id = ?");
   s.Bind(1, r.webhook.description).Bind(2, r.webhook.paused).Bind(3, r.paused_seq);
-  s.Bind(4, r.resumed_seq).Bind(5, r.webhook.id);
+  s.Bind(4, r.resumed_seq).Bind(5, r.webhook.created_by).Bind(6, r.webhook.id);
   return s.Exec();
 }
 
@@ -1389,13 +1389,16 @@ Result<std::optional<WebhookDelivery>> SqliteTx::GetDelivery(std::string_view id
   return One<WebhookDelivery>(s, ReadDelivery);
 }
 
-Result<std::vector<DeliveryJob>> SqliteTx::DueDeliveries(Timestamp now, int limit) {
+Result<std::vector<DeliveryJob>> SqliteTx::DueDeliveries(Timestamp now, int per_webhook,
+                                                         int limit) {
   PREPARE(s, "SELECT " DELIVERY_COLS
-             ", d.body, w.url, w.secret FROM webhook_deliveries d "
-             "JOIN webhooks w ON w.id = d.webhook_id "
-             "WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND w.paused = 0 "
-             "ORDER BY d.next_attempt_at, d.id LIMIT ?");
-  s.Bind(1, now).Bind(2, limit);
+             ", d.body, d.url, d.secret FROM ("
+             "SELECT d.*, w.url AS url, w.secret AS secret, row_number() OVER ("
+             "PARTITION BY d.webhook_id ORDER BY d.next_attempt_at, d.id) AS rank "
+             "FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id "
+             "WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND w.paused = 0) d "
+             "WHERE d.rank <= ? ORDER BY d.next_attempt_at, d.id LIMIT ?");
+  s.Bind(1, now).Bind(2, per_webhook).Bind(3, limit);
   return All<DeliveryJob>(s, [](const Stmt& r) {
     DeliveryJob job;
     job.delivery = ReadDelivery(r);

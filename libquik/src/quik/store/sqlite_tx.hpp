@@ -195,7 +195,8 @@ class SqliteTx final : public Tx {
   Status InsertDelivery(const WebhookDelivery& delivery, std::string_view body) override;
   Status UpdateDelivery(const WebhookDelivery& delivery) override;
   Result<std::optional<WebhookDelivery>> GetDelivery(std::string_view id) override;
-  Result<std::vector<DeliveryJob>> DueDeliveries(Timestamp now, int limit) override;
+  Result<std::vector<DeliveryJob>> DueDeliveries(Timestamp now, int per_webhook,
+                                                 int limit) override;
   Result<std::optional<Timestamp>> NextDeliveryAt() override;
   Result<std::vector<WebhookDelivery>> ListDeliveries(const DeliveryQuery& query) override;
 

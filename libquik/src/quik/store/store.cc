@@ -8,6 +8,7 @@
 #include <exception>
 
 #include "store/space.hpp"
+#include "common/private_files.hpp"
 #include "store/sqlite_tx.hpp"
 
 namespace quik::store {
@@ -33,6 +34,9 @@ Result<std::unique_ptr<Store>> Store::Open(const Options& options) {
     return NotFound("data dir " + options.data_dir.string() +
                     " is not initialised (no quik.db); run `quikctl init`");
   }
+  // Directories 0700, files 0600 (common/private_files.hpp): mends what an
+  // older version made before anything is written.
+  QUIK_RETURN_IF_ERROR(internal::MakeDataDirPrivate(options.data_dir));
   QUIK_ASSIGN_OR_RETURN(auto conn, OpenWriteConnection(options));
   QUIK_ASSIGN_OR_RETURN(
       auto lmdb, LmdbEnv::Open(options.data_dir / "lmdb", options.storage.lmdb_map_size_mib << 20));

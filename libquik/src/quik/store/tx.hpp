@@ -358,15 +358,18 @@ class Tx {
   virtual Status InsertWebhook(const WebhookRecord& record) = 0;
   virtual Result<std::optional<WebhookRecord>> GetWebhook(std::string_view id) = 0;
   virtual Result<std::vector<WebhookRecord>> ListWebhooks(std::string_view workspace_id) = 0;
-  // Description, paused, paused_seq, resumed_seq.
+  // Description, paused, paused_seq, resumed_seq, created_by.
   virtual Status UpdateWebhook(const WebhookRecord& record) = 0;
   virtual Status DeleteWebhook(std::string_view id) = 0;
   virtual Status InsertDelivery(const WebhookDelivery& delivery, std::string_view body) = 0;
   // Status, attempts, next_attempt_at, last_http_status, last_error, finished_at.
   virtual Status UpdateDelivery(const WebhookDelivery& delivery) = 0;
   virtual Result<std::optional<WebhookDelivery>> GetDelivery(std::string_view id) = 0;
-  // Pending deliveries of unpaused webhooks due at `now`, the longest due first.
-  virtual Result<std::vector<DeliveryJob>> DueDeliveries(Timestamp now, int limit) = 0;
+  // Pending deliveries of unpaused webhooks due at `now`, the longest due first,
+  // at most `per_webhook` of each webhook (so that one webhook's backlog
+  // cannot hide the others').
+  virtual Result<std::vector<DeliveryJob>> DueDeliveries(Timestamp now, int per_webhook,
+                                                         int limit) = 0;
   // When the next pending delivery of an unpaused webhook is due; nullopt: none.
   virtual Result<std::optional<Timestamp>> NextDeliveryAt() = 0;
   virtual Result<std::vector<WebhookDelivery>> ListDeliveries(const DeliveryQuery& query) = 0;

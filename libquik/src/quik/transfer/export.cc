@@ -1,6 +1,9 @@
 // ExportWorkspace (quik/transfer.hpp): the workspace as "quik-export"
 // JSON lines, version 1, from one read snapshot. The format is documented in
 // quikctl(1), EXPORT FORMAT; transfer/import.cc reads it.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -10,6 +13,7 @@
 
 #include "authz/authz.hpp"
 #include "common/ids.hpp"
+#include "common/private_files.hpp"
 #include "files/blob_store.hpp"
 #include "quik/service.hpp"
 #include "quik/transfer.hpp"
@@ -83,10 +87,10 @@ class ExportWriter {
     std::error_code ec;
     const fs::path src = blobs_.PathOf(f.sha256);
     if (!fs::exists(src, ec)) return false;
-    fs::create_directories(files_dir_, ec);
-    if (ec) return Unavailable("cannot create " + files_dir_.string() + ": " + ec.message());
+    QUIK_RETURN_IF_ERROR(internal::MakePrivateDirs(files_dir_));
     fs::copy_file(src, dest, fs::copy_options::overwrite_existing, ec);
     if (ec) return Unavailable("cannot copy " + src.string() + ": " + ec.message());
+    QUIK_RETURN_IF_ERROR(internal::MakePrivate(dest));  // copy_file copies the blob's mode
     blobs_copied_.insert(f.sha256);
     summary_.blobs++;
     summary_.blob_bytes += static_cast<std::int64_t>(fs::file_size(dest, ec));
@@ -266,8 +270,7 @@ Result<ExportSummary> ExportWorkspace(Service& service, const Actor& actor, std:
     if (fs::is_directory(to, ec) && !fs::is_empty(to, ec)) {
       return AlreadyExists(to.string() + " is not empty; export to a new or empty directory");
     }
-    fs::create_directories(to, ec);
-    if (ec) return Unavailable("cannot create " + to.string() + ": " + ec.message());
+    QUIK_RETURN_IF_ERROR(internal::MakePrivateDirs(to));
   }
   // Written under a temporary name and renamed once complete.
   fs::path part = jsonl;
@@ -275,6 +278,11 @@ Result<ExportSummary> ExportWorkspace(Service& service, const Actor& actor, std:
   ExportSummary summary;
   summary.jsonl = jsonl;
   {
+    // 0600 whatever the umask (an export holds every message); the stream
+    // then opens the file made here.
+    const int fd = internal::OpenPrivate(part, O_WRONLY | O_CREAT | O_TRUNC);
+    if (fd < 0) return Unavailable("cannot write " + part.string() + ": " + std::strerror(errno));
+    ::close(fd);
     std::ofstream out(part, std::ios::binary | std::ios::trunc);
     if (!out) {
       return Unavailable("cannot write " + part.string() + ": " + std::strerror(errno));

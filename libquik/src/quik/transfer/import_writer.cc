@@ -391,8 +391,9 @@ Result<PutResult> ImportWriter::PutFile(store::Tx& tx, const ImportedFile& spec)
   File f;
   if (!spec.bytes_path.empty()) {
     // The same path as an upload: staged while hashed, synced, placed by its
-    // SHA-256, sniffed, thumbnailed (files::PlaceStagedBlob).
-    files::Fd fd(::open(spec.bytes_path.c_str(), O_RDONLY | O_CLOEXEC));
+    // SHA-256, sniffed, thumbnailed (files::PlaceStagedBlob). An export is
+    // untrusted: a symbolic link is not followed.
+    files::Fd fd(::open(spec.bytes_path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
     if (fd.get() < 0) {
       if (spec.sha256.empty()) return Skipped("file", "content missing");
       Note("file", "content missing: metadata only");

@@ -11,6 +11,7 @@
 #include "events/event_log.hpp"
 #include "service/context.hpp"
 #include "users/users_internal.hpp"
+#include "webhooks/webhooks_internal.hpp"
 
 namespace quik {
 
@@ -228,7 +229,8 @@ Result<User> UserService::Deactivate(const Actor& actor, std::string_view ref) {
     QUIK_RETURN_IF_ERROR(auth::RevokeAllForUser(tx, out.id, actor.user_id()));
     // A webhook or an API client of theirs stops at once: the LMDB index
     // entries went in the same commit.
-    return events::Append(tx, "user.deactivated", actor.user_id(), out);
+    QUIK_RETURN_IF_ERROR(events::Append(tx, "user.deactivated", actor.user_id(), out));
+    return webhooks::PauseWebhooksOfCreator(tx, out.id, "");
   });
 }
 

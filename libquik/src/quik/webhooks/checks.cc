@@ -54,38 +54,97 @@ constexpr std::uint32_t V4(int a, int b, int c, int d) {
          (static_cast<std::uint32_t>(c) << 8) | static_cast<std::uint32_t>(d);
 }
 
+// The IANA IPv4 Special-Purpose Address Registry, with multicast and the
+// limited broadcast address: every range, globally reachable or not (no
+// webhook receiver lives at an AS112 or anycast relay address).
+struct V4Range {
+  std::uint32_t net;
+  int bits;
+  const char* reason;
+};
+constexpr V4Range kSpecialV4[] = {
+    {V4(0, 0, 0, 0), 8, "unspecified"},          // "this network"
+    {V4(10, 0, 0, 0), 8, "private"},             // RFC 1918
+    {V4(100, 64, 0, 0), 10, "CGNAT"},            // shared address space
+    {V4(127, 0, 0, 0), 8, "loopback"},           //
+    {V4(169, 254, 0, 0), 16, "link-local"},      // cloud metadata lives here
+    {V4(172, 16, 0, 0), 12, "private"},          // RFC 1918
+    {V4(192, 0, 0, 0), 24, "IETF protocol"},     // DS-Lite, PCP, TURN, NAT64 discovery
+    {V4(192, 0, 2, 0), 24, "documentation"},     // TEST-NET-1
+    {V4(192, 31, 196, 0), 24, "AS112"},          //
+    {V4(192, 52, 193, 0), 24, "AMT"},            //
+    {V4(192, 88, 99, 0), 24, "6to4 relay"},      // deprecated anycast
+    {V4(192, 168, 0, 0), 16, "private"},         // RFC 1918
+    {V4(192, 175, 48, 0), 24, "AS112"},          // direct delegation
+    {V4(198, 18, 0, 0), 15, "benchmarking"},     //
+    {V4(198, 51, 100, 0), 24, "documentation"},  // TEST-NET-2
+    {V4(203, 0, 113, 0), 24, "documentation"},   // TEST-NET-3
+    {V4(224, 0, 0, 0), 4, "multicast"},          //
+    {V4(255, 255, 255, 255), 32, "broadcast"},   // before 240/4, which holds it
+    {V4(240, 0, 0, 0), 4, "reserved"},           //
+};
+
 std::optional<std::string> ReasonV4(std::uint32_t a) {
-  if (InV4(a, V4(0, 0, 0, 0), 8)) return "unspecified";
-  if (InV4(a, V4(127, 0, 0, 0), 8)) return "loopback";
-  if (InV4(a, V4(10, 0, 0, 0), 8) || InV4(a, V4(172, 16, 0, 0), 12) ||
-      InV4(a, V4(192, 168, 0, 0), 16)) {
-    return "private";
+  for (const V4Range& r : kSpecialV4) {
+    if (InV4(a, r.net, r.bits)) return std::string(r.reason);
   }
-  if (InV4(a, V4(169, 254, 0, 0), 16)) return "link-local";
-  if (InV4(a, V4(100, 64, 0, 0), 10)) return "CGNAT";
-  if (InV4(a, V4(224, 0, 0, 0), 4)) return "multicast";
-  if (InV4(a, V4(240, 0, 0, 0), 4)) return "reserved";  // and the broadcast address
   return std::nullopt;
+}
+
+// The IANA IPv6 Special-Purpose Address Registry, and everything outside
+// 2000::/3 (global unicast), the only block IANA hands out. Addresses that
+// embed an IPv4 address in a translation or tunnel prefix (NAT64, 6to4,
+// Teredo) are refused whatever they embed: they lead through a relay to
+// wherever the embedded address points. An IPv4-mapped address
+// (::ffff:a.b.c.d) is that IPv4 address on the wire, so it is judged by it.
+struct V6Range {
+  std::array<unsigned char, 6> prefix;  // the first bytes; enough for every range here
+  int bits;
+  const char* reason;
+};
+constexpr V6Range kSpecialV6[] = {
+    {{0x00, 0x64, 0xff, 0x9b, 0x00, 0x00}, 96, "NAT64"},            // 64:ff9b::/96
+    {{0x00, 0x64, 0xff, 0x9b, 0x00, 0x01}, 48, "NAT64 local-use"},  // 64:ff9b:1::/48
+    {{0x01, 0x00, 0x00, 0x00, 0x00, 0x00}, 64, "discard-only"},     // 100::/64
+    {{0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00}, 32, "documentation"},    // 2001:db8::/32
+    {{0x20, 0x01, 0x00, 0x00, 0x00, 0x00}, 32, "Teredo"},           // 2001::/32
+    {{0x20, 0x01, 0x00, 0x00, 0x00, 0x00}, 23, "IETF protocol"},    // 2001::/23
+    {{0x20, 0x02, 0x00, 0x00, 0x00, 0x00}, 16, "6to4"},             // 2002::/16
+    {{0x3f, 0xff, 0x00, 0x00, 0x00, 0x00}, 20, "documentation"},    // 3fff::/20
+    {{0x5f, 0x00, 0x00, 0x00, 0x00, 0x00}, 16, "SRv6 SID"},         // 5f00::/16
+    {{0xfc, 0x00, 0x00, 0x00, 0x00, 0x00}, 7, "private"},           // fc00::/7 unique local
+    {{0xfe, 0x80, 0x00, 0x00, 0x00, 0x00}, 10, "link-local"},       // fe80::/10
+    {{0xfe, 0xc0, 0x00, 0x00, 0x00, 0x00}, 10, "private"},          // fec0::/10 site-local
+    {{0xff, 0x00, 0x00, 0x00, 0x00, 0x00}, 8, "multicast"},         // ff00::/8
+};
+
+bool InV6(const ip::address_v6::bytes_type& b, const V6Range& r) {
+  // The bits past the 48 given must be zero for /64 and /96 ranges.
+  for (int bit = 0; bit < r.bits; ++bit) {
+    const unsigned char want =
+        bit < 48 ? static_cast<unsigned char>(
+                       (r.prefix[static_cast<std::size_t>(bit / 8)] >> (7 - bit % 8)) & 1)
+                 : 0;
+    if (((b[static_cast<std::size_t>(bit / 8)] >> (7 - bit % 8)) & 1) != want) return false;
+  }
+  return true;
 }
 
 std::optional<std::string> ReasonV6(const ip::address_v6::bytes_type& b) {
   auto all_zero = [&](int from, int to) {
     return std::all_of(b.begin() + from, b.begin() + to, [](unsigned char c) { return c == 0; });
   };
-  auto v4_tail = [&] { return V4(b[12], b[13], b[14], b[15]); };
   if (all_zero(0, 16)) return "unspecified";
   if (all_zero(0, 15) && b[15] == 1) return "loopback";
-  // ::ffff:a.b.c.d (IPv4-mapped) and 64:ff9b::a.b.c.d (NAT64): the IPv4 address.
-  if (all_zero(0, 10) && b[10] == 0xff && b[11] == 0xff) return ReasonV4(v4_tail());
-  if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && all_zero(4, 12)) {
-    return ReasonV4(v4_tail());
+  // ::ffff:a.b.c.d (IPv4-mapped): the IPv4 address.
+  if (all_zero(0, 10) && b[10] == 0xff && b[11] == 0xff) {
+    return ReasonV4(V4(b[12], b[13], b[14], b[15]));
   }
-  // ::a.b.c.d (the deprecated IPv4-compatible form).
-  if (all_zero(0, 12)) return ReasonV4(v4_tail());
-  if ((b[0] & 0xfe) == 0xfc) return "private";                     // fc00::/7 unique local
-  if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return "link-local";  // fe80::/10
-  if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0) return "private";     // fec0::/10 site-local
-  if (b[0] == 0xff) return "multicast";                            // ff00::/8
+  if (all_zero(0, 12)) return "IPv4-compatible";  // ::a.b.c.d, deprecated
+  for (const V6Range& r : kSpecialV6) {
+    if (InV6(b, r)) return std::string(r.reason);
+  }
+  if ((b[0] & 0xe0) != 0x20) return "reserved";  // outside 2000::/3
   return std::nullopt;
 }
 
@@ -247,7 +306,8 @@ Status ValidatePattern(std::string_view pattern) {
   if (!known) {
     return InvalidArgument("unknown event type '" + std::string(pattern) +
                            "': expected \"*\", FAMILY.* or FAMILY.NAME with FAMILY one of " +
-                           families() + " (personal, account and token events are never sent)");
+                           families() +
+                           " (personal, account, token and webhook events are never sent)");
   }
   if (dot == std::string_view::npos || dot + 1 == pattern.size()) {
     return InvalidArgument("event type '" + std::string(pattern) + "' needs a name: " +
@@ -275,9 +335,8 @@ bool PatternMatches(std::string_view pattern, std::string_view type) {
 }
 
 bool DeliverableType(std::string_view type) {
-  for (std::string_view prefix :
-       {"read.", "notification.", "thread.", "preferences.", "token.", "session.", "user.",
-        "file."}) {
+  for (std::string_view prefix : {"read.", "notification.", "thread.", "preferences.", "token.",
+                                  "session.", "user.", "file.", "webhook."}) {
     if (type.substr(0, prefix.size()) == prefix) return false;
   }
   return true;

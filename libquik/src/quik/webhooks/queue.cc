@@ -1,22 +1,28 @@
 // The webhook queue: a durable event consumer that turns matching events into
 // webhook_deliveries rows (in the transaction that advances its cursor, so
-// each event is queued exactly once), and a worker thread that sends the due
-// ones, one at a time, and records the outcome.
+// each event is queued exactly once), and a worker that sends the due ones on
+// a few threads, a few at a time per receiver, and records the outcomes.
 //
 // Delivery is at least once: a row is leased (its next_attempt_at pushed past
 // the request's timeout) before it is sent, so a server that dies mid-request
 // sends it again after the lease. Per-webhook order is not kept: a delivery
 // waiting for a retry does not hold back newer ones.
 //
-// Stopping the worker (server shutdown) waits for a request in flight, at most
-// webhooks.timeout; that delivery is recorded before the worker stops.
+// Stopping the worker (server shutdown) waits for the requests in flight, at
+// most webhooks.timeout; they are recorded before the worker stops.
+//
+// A webhook acts with its creator's rights: the queue checks them before it
+// queues an event and before it sends, and pauses the webhook when they are
+// gone (PauseForCreator).
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <random>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -37,7 +43,7 @@ using std::chrono::milliseconds;
 
 constexpr std::string_view kConsumerName = "webhooks";
 // Due deliveries read at once.
-constexpr int kBatch = 20;
+constexpr int kBatch = 100;
 // Longest sleep while idle: the consumer's commits do not wake the worker
 // directly (it is told before they commit), so it looks again this often.
 constexpr milliseconds kIdlePoll{200};
@@ -72,8 +78,15 @@ class Enqueue {
       it = hooks_.emplace(e.workspace_id, std::move(records)).first;
     }
     std::vector<const Webhook*> targets;
-    for (const store::WebhookRecord& r : it->second) {
-      if (Wants(r, e)) targets.push_back(&r.webhook);
+    for (store::WebhookRecord& r : it->second) {
+      if (!Wants(r, e)) continue;
+      // A webhook acts with its creator's rights: gone, it pauses here.
+      QUIK_ASSIGN_OR_RETURN(bool creator_may, CreatorMayManage(tx, r.webhook));
+      if (!creator_may) {
+        QUIK_RETURN_IF_ERROR(PauseForCreator(tx, r, e.seq - 1));
+        continue;
+      }
+      targets.push_back(&r.webhook);
     }
     if (targets.empty()) return Status::Ok();
     // Least privilege: only what happens in public channels (or in no channel).
@@ -117,6 +130,10 @@ struct Outcome {
   std::string error;
 };
 
+// Sends due deliveries: a dispatcher thread reads them and hands each to one
+// of `workers` sender threads, at most `max_in_flight_per_host` at once per
+// receiver (scheme, host and port), so that a slow or dead receiver holds at
+// most that many senders and delays only its own deliveries.
 class DeliveryWorker final : public internal::Worker {
  public:
   explicit DeliveryWorker(internal::Context& ctx)
@@ -129,7 +146,10 @@ class DeliveryWorker final : public internal::Worker {
     on_error_ = std::move(on_error);
     running_ = true;
     stop_ = false;
-    thread_ = std::thread([this] { Run(); });
+    const int senders = std::max(1, options_.workers);
+    idle_senders_ = senders;
+    for (int i = 0; i < senders; ++i) senders_.emplace_back([this] { SendLoop(); });
+    dispatcher_ = std::thread([this] { Dispatch(); });
     return Status::Ok();
   }
 
@@ -140,33 +160,50 @@ class DeliveryWorker final : public internal::Worker {
       stop_ = true;
     }
     cv_.notify_all();
-    thread_.join();
+    dispatcher_.join();
+    for (std::thread& t : senders_) t.join();  // each finishes the request it is in
     std::lock_guard lock(mu_);
+    senders_.clear();
+    queue_.clear();
+    in_flight_.clear();
+    per_host_.clear();
     running_ = false;
   }
 
  private:
-  bool stopping() {
-    std::lock_guard lock(mu_);
-    return stop_;
-  }
+  struct Job {
+    store::DeliveryJob job;
+    std::string host;  // the receiver's origin
+  };
 
   void Report(const Status& st) {
     if (on_error_) on_error_("webhook-deliveries", st);
   }
 
-  void Run() {
+  static std::string HostOf(const store::DeliveryJob& job) {
+    auto url = ParseWebhookUrl(job.url);
+    return url.ok() ? url->origin : job.url;
+  }
+
+  void Dispatch() {
     milliseconds wait{0};
     for (;;) {
       {
         std::unique_lock lock(mu_);
-        cv_.wait_for(lock, wait, [&] { return stop_; });
+        // Look again when woken by a sender that finished, or after `wait`.
+        cv_.wait_for(lock, wait, [&] { return stop_ || sender_freed_; });
         if (stop_) return;
+        sender_freed_ = false;
+        if (idle_senders_ == 0) {
+          wait = kIdlePoll;
+          continue;
+        }
       }
       std::vector<store::DeliveryJob> jobs;
       std::optional<Timestamp> next;
       Status st = ctx_.store->Read([&](store::Tx& tx) -> Status {
-        QUIK_ASSIGN_OR_RETURN(jobs, tx.DueDeliveries(ctx_.Now(), kBatch));
+        QUIK_ASSIGN_OR_RETURN(
+            jobs, tx.DueDeliveries(ctx_.Now(), options_.max_in_flight_per_host, kBatch));
         QUIK_ASSIGN_OR_RETURN(next, tx.NextDeliveryAt());
         return Status::Ok();
       });
@@ -175,15 +212,29 @@ class DeliveryWorker final : public internal::Worker {
         wait = milliseconds(1000);
         continue;
       }
-      for (const auto& job : jobs) {
-        if (stopping()) return;
-        Status done = Deliver(job);
-        if (!done.ok()) Report(done);
+      int handed = 0;
+      bool held_back = false;  // due, but its receiver or every sender is busy
+      {
+        std::lock_guard lock(mu_);
+        for (auto& job : jobs) {
+          if (in_flight_.count(job.delivery.id) > 0) continue;
+          std::string host = HostOf(job);
+          if (idle_senders_ == 0 || per_host_[host] >= options_.max_in_flight_per_host) {
+            held_back = true;
+            continue;
+          }
+          in_flight_.insert(job.delivery.id);
+          ++per_host_[host];
+          --idle_senders_;
+          queue_.push_back(Job{std::move(job), std::move(host)});
+          ++handed;
+        }
       }
-      if (static_cast<int>(jobs.size()) == kBatch) {
-        wait = milliseconds(0);
-      } else if (!jobs.empty()) {
-        wait = milliseconds(0);  // what was sent may have a retry due soon; look again
+      if (handed > 0) cv_.notify_all();
+      if (handed > 0 && !held_back) {
+        wait = milliseconds(0);  // there may be more, and what was sent may be due again soon
+      } else if (held_back || !jobs.empty()) {
+        wait = kIdlePoll;  // a sender's end wakes the dispatcher earlier
       } else {
         wait = kIdlePoll;
         if (next) {
@@ -193,9 +244,42 @@ class DeliveryWorker final : public internal::Worker {
     }
   }
 
+  void SendLoop() {
+    for (;;) {
+      Job job;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping
+        job = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      // Once stopping, what was handed out is not sent: it stays due.
+      if (!stopping()) {
+        Status done = Deliver(job.job);
+        if (!done.ok()) Report(done);
+      }
+      {
+        std::lock_guard lock(mu_);
+        in_flight_.erase(job.job.delivery.id);
+        if (--per_host_[job.host] <= 0) per_host_.erase(job.host);
+        ++idle_senders_;
+        sender_freed_ = true;
+      }
+      cv_.notify_all();
+    }
+  }
+
+  bool stopping() {
+    std::lock_guard lock(mu_);
+    return stop_;
+  }
+
   // Leases the delivery so that no other server sends it meanwhile; false if
   // it is no longer this worker's to send. `body` is the request body as of
-  // the lease: an edit or delete may have rewritten it since it was read.
+  // the lease: an edit or delete may have rewritten it since it was read. A
+  // webhook whose creator lost their rights is paused instead, and its
+  // delivery waits for a resume.
   Result<bool> Claim(const WebhookDelivery& seen, std::string& body) {
     bool claimed = false;
     Status st = ctx_.store->Write([&](store::Tx& tx) -> Status {
@@ -204,6 +288,10 @@ class DeliveryWorker final : public internal::Worker {
           d->next_attempt_at != seen.next_attempt_at) {
         return Status::Ok();
       }
+      QUIK_ASSIGN_OR_RETURN(auto record, tx.GetWebhook(d->webhook_id));
+      if (!record || record->webhook.paused) return Status::Ok();
+      QUIK_ASSIGN_OR_RETURN(bool creator_may, CreatorMayManage(tx, record->webhook));
+      if (!creator_may) return PauseForCreator(tx, *record, 0);
       const auto lease =
           std::chrono::duration_cast<milliseconds>(options_.timeout) * 2 + milliseconds(5000);
       d->next_attempt_at = ctx_.Now() + lease.count();
@@ -263,7 +351,11 @@ class DeliveryWorker final : public internal::Worker {
     QUIK_ASSIGN_OR_RETURN(bool claimed, Claim(job.delivery, leased.body));
     if (!claimed) return Status::Ok();
     const Outcome outcome = Send(leased);
-    const double jitter = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+    double jitter = 0;
+    {
+      std::lock_guard lock(mu_);
+      jitter = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+    }
     return ctx_.store->Write([&](store::Tx& tx) -> Status {
       QUIK_ASSIGN_OR_RETURN(auto d, tx.GetDelivery(job.delivery.id));
       if (!d || d->status != DeliveryStatus::kPending) return Status::Ok();  // deleted meanwhile
@@ -286,14 +378,20 @@ class DeliveryWorker final : public internal::Worker {
 
   internal::Context& ctx_;
   const WebhooksOptions options_;
-  std::mt19937_64 rng_;
   internal::WorkerErrorFn on_error_;
 
-  std::mutex mu_;
+  std::mutex mu_;  // guards what follows
   std::condition_variable cv_;
+  std::mt19937_64 rng_;
   bool running_ = false;
   bool stop_ = false;
-  std::thread thread_;
+  bool sender_freed_ = false;
+  int idle_senders_ = 0;
+  std::deque<Job> queue_;                          // handed out, not yet taken by a sender
+  std::unordered_set<std::string> in_flight_;      // delivery ids handed out
+  std::unordered_map<std::string, int> per_host_;  // handed out, by receiver
+  std::thread dispatcher_;
+  std::vector<std::thread> senders_;
 };
 
 }  // namespace

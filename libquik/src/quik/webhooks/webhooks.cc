@@ -43,6 +43,49 @@ Result<store::WebhookRecord> WebhookFor(store::Tx& tx, const authz::Principal& w
 
 }  // namespace
 
+namespace webhooks {
+
+Result<bool> CreatorMayManage(store::Tx& tx, const Webhook& webhook) {
+  if (webhook.created_by.empty()) return true;  // the system
+  QUIK_ASSIGN_OR_RETURN(auto user, tx.GetUser(webhook.created_by));
+  if (!user || !user->active) return false;
+  QUIK_ASSIGN_OR_RETURN(auto member, tx.GetMember(webhook.workspace_id, webhook.created_by));
+  return member && (member->role == Role::kOwner || member->role == Role::kAdmin);
+}
+
+Status PauseForCreator(store::Tx& tx, store::WebhookRecord& record, std::int64_t paused_seq) {
+  if (record.webhook.paused) return Status::Ok();
+  record.webhook.paused = true;
+  QUIK_RETURN_IF_ERROR(events::Append(tx, "webhook.updated", "", record.webhook));
+  if (paused_seq == 0) {
+    QUIK_ASSIGN_OR_RETURN(paused_seq, tx.LatestSeq());
+  }
+  record.paused_seq = paused_seq;
+  return tx.UpdateWebhook(record);
+}
+
+Status PauseWebhooksOfCreator(store::Tx& tx, std::string_view user_id,
+                              std::string_view workspace_id) {
+  std::vector<std::string> workspaces;
+  if (!workspace_id.empty()) {
+    workspaces.emplace_back(workspace_id);
+  } else {
+    QUIK_ASSIGN_OR_RETURN(auto memberships, tx.ListUserMemberships(user_id));
+    for (const Member& m : memberships) workspaces.push_back(m.workspace_id);
+  }
+  for (const std::string& ws : workspaces) {
+    QUIK_ASSIGN_OR_RETURN(auto records, tx.ListWebhooks(ws));
+    for (store::WebhookRecord& r : records) {
+      if (r.webhook.created_by != user_id || r.webhook.paused) continue;
+      QUIK_ASSIGN_OR_RETURN(bool may, CreatorMayManage(tx, r.webhook));
+      if (!may) QUIK_RETURN_IF_ERROR(PauseForCreator(tx, r, 0));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace webhooks
+
 Result<CreatedWebhook> WebhookService::Create(const Actor& actor, std::string_view ws_ref,
                                               const NewWebhook& spec) {
   const WebhooksOptions& options = ctx_->options.webhooks;
@@ -131,6 +174,12 @@ Result<Webhook> WebhookService::SetPaused(const Actor& actor, std::string_view i
     QUIK_ASSIGN_OR_RETURN(auto record, WebhookFor(tx, who, id));
     if (record.webhook.paused != paused) {
       record.webhook.paused = paused;
+      // Resuming a webhook whose creator lost their rights makes the caller
+      // its creator: it acts with their rights from now on.
+      if (!paused && !who.system) {
+        QUIK_ASSIGN_OR_RETURN(bool creator_may, webhooks::CreatorMayManage(tx, record.webhook));
+        if (!creator_may) record.webhook.created_by = who.user.id;
+      }
       QUIK_RETURN_IF_ERROR(events::Append(tx, "webhook.updated", actor.user_id(), record.webhook));
       QUIK_ASSIGN_OR_RETURN(std::int64_t seq, tx.LatestSeq());
       (paused ? record.paused_seq : record.resumed_seq) = seq;

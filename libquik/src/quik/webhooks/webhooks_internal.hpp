@@ -81,6 +81,24 @@ std::chrono::milliseconds RetryDelay(const WebhooksOptions& options, int attempt
 // messages/supersede.cc), so a queued delivery sends the message as it is now.
 Status RebuildDeliveries(store::Tx& tx, const Event& rewritten);
 
+// ---- the creator ------------------------------------------------------------------
+
+// Whether the webhook's creator may still manage it: made by the system, or
+// by an active user who is an owner or admin of its workspace.
+Result<bool> CreatorMayManage(store::Tx& tx, const Webhook& webhook);
+
+// Pauses `record` because its creator lost their rights: a webhook.updated
+// event (by the system), and events with seq > `paused_seq` are not queued
+// (0: the latest seq, that of the new event). No-op if already paused.
+Status PauseForCreator(store::Tx& tx, store::WebhookRecord& record, std::int64_t paused_seq);
+
+// Pauses every webhook of `workspace_id` (all workspaces: empty) made by
+// `user_id` that they may no longer manage. Called where rights are lost
+// (role change, removal, deactivation); the queue checks again before it
+// queues or sends, so a path that does not call this still sends nothing.
+Status PauseWebhooksOfCreator(store::Tx& tx, std::string_view user_id,
+                              std::string_view workspace_id);
+
 // ---- workers --------------------------------------------------------------------
 
 // The durable event consumer that queues deliveries ("webhooks" cursor).

@@ -8,6 +8,7 @@
 #include "common/text.hpp"
 #include "events/event_log.hpp"
 #include "service/context.hpp"
+#include "webhooks/webhooks_internal.hpp"
 #include "workspaces/invites.hpp"
 #include "workspaces/workspaces_internal.hpp"
 
@@ -92,7 +93,8 @@ Status SetRoleInTx(store::Tx& tx, const Workspace& ws, Member& member, Role role
   const Role previous = member.role;
   member.role = role;
   QUIK_RETURN_IF_ERROR(tx.UpsertMember(member));
-  return events::Append(tx, "member.updated", actor_id, member, previous);
+  QUIK_RETURN_IF_ERROR(events::Append(tx, "member.updated", actor_id, member, previous));
+  return webhooks::PauseWebhooksOfCreator(tx, member.user_id, ws.id);
 }
 
 Status RemoveMemberInTx(store::Tx& tx, const Workspace& ws, const Member& member,
@@ -102,7 +104,8 @@ Status RemoveMemberInTx(store::Tx& tx, const Workspace& ws, const Member& member
     if (owners <= 1) return PermissionDenied("the last owner cannot leave a workspace");
   }
   QUIK_RETURN_IF_ERROR(tx.DeleteMember(ws.id, member.user_id));
-  return events::Append(tx, "member.left", actor_id, member);
+  QUIK_RETURN_IF_ERROR(events::Append(tx, "member.left", actor_id, member));
+  return webhooks::PauseWebhooksOfCreator(tx, member.user_id, ws.id);
 }
 
 }  // namespace workspaces

@@ -1,9 +1,12 @@
 #include "transfer/slack/archive.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <zip.h>
 
 #include <algorithm>
-#include <fstream>
+#include <cerrno>
+#include <cstring>
 #include <map>
 #include <system_error>
 
@@ -51,16 +54,29 @@ class DirArchive : public Archive {
  public:
   static Result<std::unique_ptr<Archive>> Open(const fs::path& path) {
     std::vector<std::string> all;
+    std::vector<std::string> links;
     std::error_code ec;
+    // Symbolic links are not followed (the iterator does not enter linked
+    // folders either): an export is untrusted and a link may lead anywhere.
     for (fs::recursive_directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
-      if (!it->is_regular_file(ec)) continue;
+      const fs::file_status st = it->symlink_status(ec);
+      if (ec) break;
+      if (fs::is_symlink(st)) {
+        // fs::relative would resolve the link itself: name its folder.
+        const fs::path folder = fs::relative(it->path().parent_path(), path, ec);
+        links.push_back((folder / it->path().filename()).lexically_normal().generic_string());
+        continue;
+      }
+      if (!fs::is_regular_file(st)) continue;
       all.push_back(fs::relative(it->path(), path, ec).generic_string());
     }
     if (ec) return Unavailable(path.string() + ": cannot read the folder: " + ec.message());
     std::sort(all.begin(), all.end());
+    std::sort(links.begin(), links.end());
     auto root = FindRoot(all);
     if (!root) return NoExport(path);
     auto archive = std::unique_ptr<DirArchive>(new DirArchive(path));
+    archive->skipped_links_ = std::move(links);
     archive->root_ = *root;
     archive->files_ = Under(all, *root);
     return std::unique_ptr<Archive>(std::move(archive));
@@ -71,16 +87,26 @@ class DirArchive : public Archive {
   Status Stream(std::string_view rel,
                 const std::function<Status(std::string_view)>& sink) override {
     if (!Contains(rel)) return NotFound(Describe(rel) + ": no such file in the export");
-    std::ifstream in(FullPath(rel), std::ios::binary);
-    if (!in) return Unavailable(Describe(rel) + ": cannot open the file");
-    std::string buf(kChunk, '\0');
-    while (in) {
-      in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-      const auto got = static_cast<std::size_t>(in.gcount());
-      if (got > 0) QUIK_RETURN_IF_ERROR(sink(std::string_view(buf.data(), got)));
+    // O_NOFOLLOW: a file made a link since the listing is refused, not followed.
+    const int fd = ::open(FullPath(rel).c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+      return Unavailable(Describe(rel) + ": cannot open the file: " + std::strerror(errno));
     }
-    if (in.bad()) return Unavailable(Describe(rel) + ": read error");
-    return Status::Ok();
+    std::string buf(kChunk, '\0');
+    Status st;
+    for (;;) {
+      const ssize_t got = ::read(fd, buf.data(), buf.size());
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) {
+        st = Unavailable(Describe(rel) + ": read error: " + std::strerror(errno));
+        break;
+      }
+      if (got == 0) break;
+      st = sink(std::string_view(buf.data(), static_cast<std::size_t>(got)));
+      if (!st.ok()) break;
+    }
+    ::close(fd);
+    return st;
   }
 
   std::optional<fs::path> LocalPath(std::string_view rel) const override {
@@ -145,6 +171,12 @@ class ZipArchive : public Archive {
                 const std::function<Status(std::string_view)>& sink) override {
     auto it = index_.find(std::string(rel));
     if (it == index_.end()) return NotFound(Describe(rel) + ": no such file in the export");
+    // What the entry may expand to: its declared size, and not a byte more
+    // (libzip checks the CRC only at the end, after all the bytes).
+    const std::optional<std::int64_t> declared = Size(rel);
+    if (!declared) {
+      return InvalidArgument(Describe(rel) + ": the zip entry does not declare its size");
+    }
     zip_file_t* zf = zip_fopen_index(za_, it->second, 0);
     if (zf == nullptr) {
       return InvalidArgument(Describe(rel) + ": cannot read it from the zip archive (" +
@@ -152,6 +184,7 @@ class ZipArchive : public Archive {
     }
     std::string buf(kChunk, '\0');
     Status st;
+    std::int64_t total = 0;
     for (;;) {
       const zip_int64_t got = zip_fread(zf, buf.data(), buf.size());
       if (got < 0) {
@@ -159,6 +192,13 @@ class ZipArchive : public Archive {
         break;
       }
       if (got == 0) break;
+      total += got;
+      if (total > *declared) {
+        st = InvalidArgument(Describe(rel) + ": the zip entry expands past the " +
+                             std::to_string(*declared) +
+                             " bytes it declares (a damaged archive or a zip bomb); refused");
+        break;
+      }
       st = sink(std::string_view(buf.data(), static_cast<std::size_t>(got)));
       if (!st.ok()) break;
     }
@@ -199,11 +239,18 @@ Result<std::unique_ptr<Archive>> Archive::Open(const fs::path& path) {
   return ZipArchive::Open(path);
 }
 
-Result<std::optional<std::string>> Archive::Read(std::string_view rel) {
+Result<std::optional<std::string>> Archive::Read(std::string_view rel, std::int64_t max_bytes) {
   if (!Contains(rel)) return std::optional<std::string>();
+  auto too_big = [&] {
+    return InvalidArgument(Describe(rel) + ": larger than " + std::to_string(max_bytes >> 20) +
+                           " MiB, the most one file of a Slack export may hold; refused");
+  };
+  const std::optional<std::int64_t> size = Size(rel);
+  if (size && *size > max_bytes) return too_big();
   std::string out;
-  if (auto size = Size(rel)) out.reserve(static_cast<std::size_t>(*size));
-  QUIK_RETURN_IF_ERROR(Stream(rel, [&](std::string_view chunk) {
+  if (size) out.reserve(static_cast<std::size_t>(*size));
+  QUIK_RETURN_IF_ERROR(Stream(rel, [&](std::string_view chunk) -> Status {
+    if (static_cast<std::int64_t>(out.size() + chunk.size()) > max_bytes) return too_big();
     out.append(chunk);
     return Status::Ok();
   }));

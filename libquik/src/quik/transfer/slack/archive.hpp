@@ -1,6 +1,12 @@
 // The files of a Slack export, from its folder or its .zip (read with libzip;
 // nothing is unpacked to disk).
 //
+// Untrusted input: a folder's symbolic links are never followed (they are
+// listed by SkippedLinks, for the report, and are not files of the export);
+// a zip entry is read with a bound on what it expands to, whatever it
+// declares: never more than its declared size, and Read keeps at most
+// kMaxReadBytes in memory, so a zip bomb ends in kInvalidArgument.
+//
 // Paths are relative to the export's root with '/' separators
 // ("general/2017-12-01.json"). The root is where users.json is: the folder or
 // zip itself, or its one top-level folder when the export was re-packed
@@ -33,10 +39,14 @@ class Archive {
   // Every regular file, relative to the root, sorted.
   virtual const std::vector<std::string>& Files() const = 0;
   bool Contains(std::string_view rel) const;
-  // The whole file; nullopt if it does not exist.
-  Result<std::optional<std::string>> Read(std::string_view rel);
+  // The whole file; nullopt if it does not exist. kInvalidArgument if it
+  // holds (or its zip entry expands to) more than `max_bytes`.
+  static constexpr std::int64_t kMaxReadBytes = 256LL << 20;
+  Result<std::optional<std::string>> Read(std::string_view rel,
+                                          std::int64_t max_bytes = kMaxReadBytes);
   // The file's bytes in chunks, to `sink` (which may stop the read with an
-  // error); kNotFound if it does not exist.
+  // error); kNotFound if it does not exist; kInvalidArgument if a zip entry
+  // expands past its declared size.
   virtual Status Stream(std::string_view rel,
                         const std::function<Status(std::string_view)>& sink) = 0;
   // The file on disk when the export is a folder; nullopt in a zip (or if
@@ -44,6 +54,10 @@ class Archive {
   virtual std::optional<std::filesystem::path> LocalPath(std::string_view rel) const = 0;
   // The size of a file, nullopt if it does not exist.
   virtual std::optional<std::int64_t> Size(std::string_view rel) const = 0;
+
+  // The symbolic links found in a folder export, relative to the folder:
+  // not followed, not read.
+  const std::vector<std::string>& SkippedLinks() const { return skipped_links_; }
 
   // How errors name a file of the export: "DIR/general/2017-12-01.json" or
   // "export.zip/general/2017-12-01.json".
@@ -55,6 +69,7 @@ class Archive {
 
   std::filesystem::path path_;
   std::string root_;  // "" or "Folder/" inside the path
+  std::vector<std::string> skipped_links_;
 };
 
 }  // namespace quik::transfer::slack

@@ -229,6 +229,9 @@ class Importer {
       QUIK_ASSIGN_OR_RETURN(
           auto ws, writer_.OpenWorkspace(tx, {team.empty() ? slug_ : team, slug_, slug_, 0}));
       (void)ws;
+      for (const std::string& link : archive_.SkippedLinks()) {
+        writer_.Skip("link", "a symbolic link, not followed: " + link);
+      }
       for (const SlackUser& u : index_.users) QUIK_RETURN_IF_ERROR(PutUser(tx, u));
       return Status::Ok();
     });
