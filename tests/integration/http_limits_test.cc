@@ -107,8 +107,9 @@ TEST_CASE("limits: one address holding its connection cap shuts out no other add
   CHECK(served);
 }
 
-TEST_CASE("limits: server.max_connections_per_address counts WebSockets and HTTP alike",
-          "[http][limits]") {
+TEST_CASE(
+    "limits: server.max_connections_per_address closes further connections from that address only",
+    "[http][limits]") {
   HttpFixture fx([](quik::Options& o) { o.server.max_connections_per_address = 2; });
   RawSocket a(fx.port(), "127.0.0.2");
   RawSocket b(fx.port(), "127.0.0.2");
