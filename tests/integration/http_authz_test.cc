@@ -535,7 +535,7 @@ TEST_CASE("HTTP authz: every role gets exactly what the rules allow", "[http][au
 
       // Realtime: the WebSocket authenticates in its handshake or first frame
       // (realtime_protocol_test.cc); /events is its long-poll twin.
-      {"GET /ws", "GET /ws without an upgrade", same({"GET", "/ws"}), {426, 426, 426, 426, 426, 426, 426}},
+      {"GET /ws", "GET /ws without an upgrade", same({"GET", "/ws"}), {400, 400, 400, 400, 400, 400, 400}},
       {"GET /events", "long-poll events", same({"GET", "/events?after=0"}), {200, 200, 200, 200, 200, 401, 200}},
 
       // Webhooks: the workspace's owners and admins.
