@@ -43,10 +43,10 @@ stage_tsan() {
   # The integration tests tagged [realtime] (WebSocket and long-poll), by name.
   local realtime
   realtime=$(build-tsan/tests/quik_integration_tests --list-test-names-only '[realtime]' |
-    sed -e '/^$/d' -e 's/[][\.*^$+?(){}|]/\\&/g' -e 's/^/^integration: /' -e 's/$/$/' | paste -sd'|')
+    sed -e '/^$/d' -e 's/[][\.*^$+?(){}|]/\\&/g' -e 's/^/^integration: ?/' -e 's/$/$/' | paste -sd'|')
   # setarch -R: TSan needs its fixed memory layout, which some kernels' ASLR breaks.
   (cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" setarch "$(uname -m)" -R \
-    ctest --output-on-failure -j "$JOBS" --timeout 900 -R "^unit: |$realtime")
+    ctest --output-on-failure -j "$JOBS" --timeout 900 -R "^unit:|$realtime")
 }
 
 stage_fuzz() {

@@ -160,3 +160,19 @@ TEST_CASE("slack export: malformed JSON names the file and line", "[transfer][sl
   REQUIRE_CODE(index, StatusCode::kInvalidArgument);
   CHECK_THAT(index.status().message(), Catch::Contains("users.json:3: "));
 }
+
+TEST_CASE("slack export: a number too large for a time reads as 0", "[transfer][slack]") {
+  // 1e87 seconds overflowed the conversion to milliseconds (found by fuzz_slack_json).
+  quik_test::TempDir tmp;
+  std::filesystem::create_directories(tmp.path() / "x");
+  std::ofstream(tmp.path() / "x" / "users.json") << "[]";
+  std::ofstream(tmp.path() / "x" / "channels.json")
+      << R"([{"id":"C1","name":"a","created":1.5e87},{"id":"C2","name":"b",)"
+      << R"("created":18446744073709551615},{"id":"C3","name":"c","created":1512085950}])";
+  auto archive = REQUIRE_VALUE(slack::Archive::Open(tmp.path() / "x"));
+  auto index = REQUIRE_VALUE(slack::ReadIndex(*archive));
+  REQUIRE(index.conversations.size() == 3);
+  CHECK(index.conversations[0].created == 0);
+  CHECK(index.conversations[1].created == 0);
+  CHECK(index.conversations[2].created == 1512085950000);
+}

@@ -20,6 +20,7 @@
 #include "quik/users.hpp"
 #include "quik/workspaces.hpp"
 #include "service/context.hpp"
+#include "transfer/export_lines.hpp"
 #include "transfer/import_writer.hpp"
 #include "unit/testing/service_fixture.hpp"
 
@@ -599,4 +600,20 @@ TEST_CASE("transfer: ImportWriter, as the Slack importer uses it", "[transfer]")
              quik::StatusCode::kUnavailable);
   CHECK(w.report().kinds.at("user").imported == 2);
   CHECK_CODE(fx.users().Get(System(), "u3@slack.test"), quik::StatusCode::kNotFound);
+}
+
+TEST_CASE("transfer: a header whose type or format is not a string is refused", "[transfer]") {
+  // json::value threw here, ending quikctl import (found by fuzz_export_lines).
+  quik_test::TempDir tmp;
+  const fs::path path = tmp.path() / "export.jsonl";
+  std::ofstream(path) << R"({"type":{"type":"reaction"}})"
+                      << "\n";
+  auto r = quik::transfer::Validate(path);
+  REQUIRE_CODE(r, quik::StatusCode::kInvalidArgument);
+  CHECK_THAT(r.status().message(), Catch::Contains(":1: not a QuikApp export"));
+  std::ofstream(path) << R"({"type":"header","format":["quik-export"],"version":1})"
+                      << "\n";
+  auto f = quik::transfer::Validate(path);
+  REQUIRE_CODE(f, quik::StatusCode::kInvalidArgument);
+  CHECK_THAT(f.status().message(), Catch::Contains(":1: unknown format '' (expected quik-export)"));
 }

@@ -264,14 +264,18 @@ Result<Scan> Validate(const fs::path& path) {
       return LineError(path, n, "not valid JSON");
     }
     if (n == 1) {
-      if (!j.is_object() || j.value("type", "") != "header") {
+      // (json::value would throw for a "type" or "format" that is not a string.)
+      auto text = [&j](const char* key) {
+        auto it = j.find(key);
+        return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+      };
+      if (!j.is_object() || text("type") != "header") {
         return LineError(path, n,
                          "not a QuikApp export: the first line must be "
                          "{\"type\":\"header\",\"format\":\"quik-export\",...}");
       }
-      if (j.value("format", "") != kExportFormat) {
-        return LineError(path, n,
-                         "unknown format '" + j.value("format", "") + "' (expected quik-export)");
+      if (text("format") != kExportFormat) {
+        return LineError(path, n, "unknown format '" + text("format") + "' (expected quik-export)");
       }
       auto version = j.find("version");
       if (version == j.end() || !version->is_number_integer()) {

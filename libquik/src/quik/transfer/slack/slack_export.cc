@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <exception>
+#include <limits>
 
 namespace quik::transfer::slack {
 namespace {
@@ -20,11 +21,22 @@ bool Bool(const json& j, const char* key) {
   return it != j.end() && it->is_boolean() && it->get<bool>();
 }
 
+// A number; 0 if absent, not a number, or too large to be a time in seconds
+// (callers turn those into milliseconds).
 std::int64_t Int(const json& j, const char* key) {
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max() / 1000;
   auto it = j.find(key);
   if (it == j.end()) return 0;
-  if (it->is_number_integer()) return it->get<std::int64_t>();
-  if (it->is_number()) return static_cast<std::int64_t>(it->get<double>());
+  if (it->is_number_integer()) {
+    const auto v = it->get<std::int64_t>();  // an unsigned one past int64 is negative
+    return v >= -kMax && v <= kMax ? v : 0;
+  }
+  if (it->is_number()) {
+    const double v = it->get<double>();
+    return v >= -static_cast<double>(kMax) && v <= static_cast<double>(kMax)
+               ? static_cast<std::int64_t>(v)
+               : 0;
+  }
   if (it->is_string()) {
     const std::string s = it->get<std::string>();
     if (auto ts = ParseTs(s)) return *ts / 1000;  // "1512085950" or a ts
