@@ -148,7 +148,8 @@ bool PathMatches(const std::string& pattern, const std::string& path) {
 // "METHOD /pattern" of every route the server serves under /api/v1.
 std::set<std::string> RouterRoutes() {
   quik::api::LoginLimits limits{quik::api::LoginLimiter(0, std::chrono::seconds(0)),
-                                quik::api::LoginLimiter(0, std::chrono::seconds(0))};
+                                quik::api::LoginLimiter(0, std::chrono::seconds(0)),
+                                quik::api::RateLimiter(0, 0), quik::api::RateLimiter(0, 0)};
   std::set<std::string> out;
   for (const quik::api::Route& r : quik::api::ApiRoutes(limits)) {
     REQUIRE(r.pattern.starts_with("/api/v1/"));
@@ -282,6 +283,16 @@ TEST_CASE("HTTP authz: every role gets exactly what the rules allow", "[http][au
       {"PUT /users/{user}/password", "set a member's password",
        [&](Who) { return Req{"PUT", "/users/" + fresh_member().id + "/password", {{"password", "another password 2"}}}; },
        {403, 403, 403, 403, 404, 401, 204}},
+      {"POST /users/{user}/reactivate", "reactivate a deactivated member",
+       [&](Who) {
+         const quik::User u = fresh_member();
+         REQUIRE_VALUE(fx.svc().users().Deactivate(quik::Actor::System(), u.id));
+         return Req{"POST", "/users/" + u.id + "/reactivate"};
+       },
+       {403, 403, 403, 403, 404, 401, 200}},
+      {"PUT /users/{user}/admin", "make a member an instance admin",
+       [&](Who) { return Req{"PUT", "/users/" + fresh_member().id + "/admin", {{"is_admin", true}}}; },
+       {403, 403, 403, 403, 404, 401, 200}},
 
       // API tokens: one's own; the instance admin's for anyone.
       {"POST /tokens", "create an API token", same({"POST", "/tokens", {{"name", "ci"}}}),
@@ -321,6 +332,15 @@ TEST_CASE("HTTP authz: every role gets exactly what the rules allow", "[http][au
        {204, 204, 403, 403, 404, 401, 404}},
       {"POST /workspaces/{ws}/invites", "create invite", same({"POST", ws + "/invites"}),
        {201, 201, 403, 403, 404, 401, 404}},
+      {"GET /workspaces/{ws}/invites", "list invites", same({"GET", ws + "/invites"}),
+       {200, 200, 403, 403, 404, 401, 404}},
+      {"DELETE /workspaces/{ws}/invites/{invite}", "revoke an invite",
+       [&](Who) {
+         const quik::Invite invite = REQUIRE_VALUE(fx.svc().workspaces().CreateInvite(
+             quik::Actor::ForUser(t.owner().id), t.ws.id, quik::Role::kMember));
+         return Req{"DELETE", ws + "/invites/" + invite.id};
+       },
+       {204, 204, 403, 403, 404, 401, 404}},
       {"POST /invites/{code}/accept", "accept an invite to a workspace of the owner, admin, member and guest",
        [&](Who) {
          const quik::Workspace other = fresh_workspace();
