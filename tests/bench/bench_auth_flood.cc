@@ -169,10 +169,9 @@ int main(int argc, char** argv) {
   while (connected.load() < flags.flood) std::this_thread::yield();
 
   std::vector<double> logins, posts;
-  auto client_for_posts =
-      ValueOrDie(quik::net::HttpClient::Connect(
-                     url, {.default_headers = {{"Authorization", "Bearer " + token}}}),
-                 "connect");
+  quik::net::ClientOptions with_token;
+  with_token.default_headers = {{"Authorization", "Bearer " + token}};
+  auto client_for_posts = ValueOrDie(quik::net::HttpClient::Connect(url, with_token), "connect");
   const auto flood_started = Clock::now();
   for (int round = 0; round < flags.rounds; ++round) {
     auto t0 = Clock::now();
