@@ -27,9 +27,13 @@ std::int64_t Int(const json& j, const char* key) {
   constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max() / 1000;
   auto it = j.find(key);
   if (it == j.end()) return 0;
+  if (it->is_number_unsigned()) {
+    const auto v = it->get<std::uint64_t>();
+    return v <= static_cast<std::uint64_t>(kMax) ? static_cast<std::int64_t>(v) : 0;
+  }
   if (it->is_number_integer()) {
-    const auto v = it->get<std::int64_t>();  // an unsigned one past int64 is negative
-    return v >= -kMax && v <= kMax ? v : 0;
+    const auto v = it->get<std::int64_t>();
+    return v >= -kMax ? v : 0;
   }
   if (it->is_number()) {
     const double v = it->get<double>();
