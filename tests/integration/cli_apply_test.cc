@@ -93,7 +93,10 @@ TEST_CASE("quikctl apply: plan, apply, then 0 changes", "[cli][apply]") {
   // -o json: one document; stdin with -f -.
   CliRun as_json = env.Run({"-o", "json", "apply", "-f", "-"}, kSmall);
   REQUIRE_EXIT(as_json, 0);
-  CHECK(as_json.Json() == json{{"changes", json::array()}, {"count", 0}, {"dry_run", false}});
+  CHECK(as_json.Json() == json{{"changes", json::array()},
+                               {"count", 0},
+                               {"dry_run", false},
+                               {"skipped", json::array()}});
 }
 
 TEST_CASE("quikctl apply --dry-run prints the plan and changes nothing", "[cli][apply]") {

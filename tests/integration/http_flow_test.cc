@@ -192,7 +192,15 @@ TEST_CASE("HTTP: invite-only signup", "[http][flow]") {
   CHECK(member.Json()["role"] == "guest");
   CHECK(c.Get("/workspaces/" + ws.id).status == 200);
 
-  // Signing up again with the same email is a conflict.
+  // The invite was single-use (the default): it is spent.
+  Resp spent = anon.Post("/auth/signup", with);
+  CHECK(spent.status == 404);
+  CHECK(spent.code() == "not_found");
+
+  // Signing up again with the same email, through a fresh invite, is a conflict.
+  Resp second_invite = o.Post("/workspaces/acme/invites", {{"role", "guest"}});
+  REQUIRE(second_invite.status == 201);
+  with["invite"] = second_invite.Json()["code"];
   Resp again = anon.Post("/auth/signup", with);
   CHECK(again.status == 409);
   CHECK(again.code() == "conflict");

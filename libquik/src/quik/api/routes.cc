@@ -85,18 +85,6 @@ json SessionJson(const Session& s) {
   return j;
 }
 
-// A route whose handler hashes or checks a password: a full hash pool
-// (kUnavailable) is 503 with Retry-After, so clients back off and come back.
-SyncHandler Hashing(SyncHandler fn) {
-  return [fn = std::move(fn)](Call& c) -> Result<Response> {
-    Result<Response> r = fn(c);
-    if (r.ok() || r.status().code() != StatusCode::kUnavailable) return r;
-    Response busy = ErrorResponse(r.status());
-    busy.headers.emplace_back("Retry-After", "1");
-    return busy;
-  };
-}
-
 // One more signup or login attempt from this client address (429 past
 // auth.signup_rate_per_address / auth.login_rate_per_address).
 Status AllowAttempt(const Call& c, RateLimiter& limiter, std::string_view what,
@@ -895,33 +883,34 @@ std::vector<Route> ApiRoutes(LoginLimits& limits) {
   constexpr Exec kInline = Exec::kInline;
   constexpr Exec kBlocking = Exec::kBlocking;
   std::vector<Route> routes = {
-      R("POST", "/auth/signup", kBlocking,
-        Hashing([&limits](Call& c) { return SignUp(c, limits); }), Access::kPublic),
-      R("POST", "/auth/login", kBlocking, Hashing([&limits](Call& c) { return Login(c, limits); }),
-        Access::kPublic),
+      R(
+          "POST", "/auth/signup", kBlocking, [&limits](Call& c) { return SignUp(c, limits); },
+          Access::kPublic),
+      R(
+          "POST", "/auth/login", kBlocking, [&limits](Call& c) { return Login(c, limits); },
+          Access::kPublic),
       R("POST", "/auth/logout", kBlocking, Logout),
 
       // Literal segments ("me") come before parameters ("{user}").
       R("GET", "/users/me", kInline, GetMe),
       R("PATCH", "/users/me", kBlocking, PatchMe),
       R("PUT", "/users/me/password", kBlocking,
-        Hashing([&limits](Call& c) { return ChangePassword(c, limits); })),
+        [&limits](Call& c) { return ChangePassword(c, limits); }),
       R("PUT", "/users/me/presence", kBlocking, SetPresence),
       R("GET", "/users/me/preferences", kInline, GetPreferences),
       R("PATCH", "/users/me/preferences", kBlocking, PatchPreferences),
       R("GET", "/users/me/notifications", kInline, ListNotifications),
       R("POST", "/users/me/notifications/read", kBlocking, MarkNotificationsRead),
       R("GET", "/users", kInline, ListUsers),
-      R("POST", "/users", kBlocking, Hashing(CreateUser)),
+      R("POST", "/users", kBlocking, CreateUser),
       R("GET", "/users/{user}", kInline, GetUser),
       R("POST", "/users/{user}/deactivate", kBlocking, DeactivateUser),
       R("POST", "/users/{user}/reactivate", kBlocking, ReactivateUser),
       R("PUT", "/users/{user}/admin", kBlocking, SetUserAdmin),
       R("PUT", "/users/{user}/password", kBlocking,
-        Hashing([&limits](Call& c) { return SetPassword(c, limits); })),
+        [&limits](Call& c) { return SetPassword(c, limits); }),
 
-      R("POST", "/tokens", kBlocking,
-        Hashing([&limits](Call& c) { return CreateToken(c, limits); })),
+      R("POST", "/tokens", kBlocking, [&limits](Call& c) { return CreateToken(c, limits); }),
       R("GET", "/tokens", kInline, ListTokens),
       R("DELETE", "/tokens/{token}", kBlocking, RevokeToken),
 
