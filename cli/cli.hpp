@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quikctl internals: the global flags, the context a command runs in, and what
 // a command hands back to be printed.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quikctl apply -f FILE [--dry-run] [--prune] | get workspace W.
 //
 // Declarative provisioning (CONTRACT.md section 4) through

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quikctl backup, restore, verify (quik/backup.hpp).
 //
 // They work on data dirs and backup dirs, so not with --server. backup is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quikctl bench ws: a WebSocket fan-out load test, in the spirit of
 // redis-benchmark and pgbench.
 //

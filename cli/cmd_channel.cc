@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quikctl channel create | list | show | members | archive | add-member | remove-member.
 //
 // Remote: POST /workspaces/{W}/channels (the token's user becomes a member),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quikctl files gc | list | show | upload.
 //
 // These work on the data dir (they are an operator's tools: gc removes what

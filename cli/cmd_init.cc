@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quikctl init, migrate status, migrate up.
 #include <string>
 #include <vector>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quikctl invite create | list | revoke.
 //
 // Remote: POST /workspaces/{W}/invites {role, email, max_uses, ttl}, GET

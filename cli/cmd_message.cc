@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quikctl message pin | unpin | pins | edits | react: pins, edit history and
 // reactions of messages (scripts and admins).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quikctl version, config check, completion bash|zsh.
 //
 // The completion scripts are generated at run time from the CLI11 command

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quikctl post: post a message as a user (scripts, CI notifications).
 //
 // Remote: POST /channels/{C}/messages as the token's user; --as may be left

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quikctl search WORKSPACE QUERY: full-text search (the query language of
 // quik/search.hpp), for admins and scripts.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quikctl serve: runs the HTTP server in the foreground until SIGTERM or SIGINT.
 #include <fcntl.h>
 #include <pthread.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quikctl token create | list | revoke.
 //
 // Remote: POST /tokens {user, name, ttl}, GET /tokens[?user=U] and DELETE

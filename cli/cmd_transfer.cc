@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quikctl export | import: a workspace as QuikApp's JSON-lines export
 // format and back (quik/transfer.hpp; the format in quikctl(1)).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quikctl user create | list | show | deactivate | reactivate | set-admin |
 // set-password | set-role.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quikctl webhook create | list | delete | deliveries.
 //
 // Remote: POST/GET /workspaces/{W}/webhooks, DELETE /webhooks/{id} and GET

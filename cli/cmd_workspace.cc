@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quikctl workspace create | list | show | members | delete.
 //
 // Remote: POST /workspaces (the token's user becomes the owner), GET

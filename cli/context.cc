@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Cli: options loading, confirmations and the opened service.
 #include <unistd.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quikctl: the operations CLI of QuikApp (CONTRACT.md section 1).
 //
 // Parses the command line with CLI11, runs the chosen command against the data

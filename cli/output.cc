@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Printing results (table, json, yaml, -q) and errors.
 #include <algorithm>
 #include <cctype>

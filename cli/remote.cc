@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Remote mode (--server, --token): the server's HTTP API as JSON calls, and
 // its error answers turned back into the Status the service returned.
 #include <cctype>

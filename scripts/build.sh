@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Configures and builds into BUILD_DIR (default: build). Extra args go to cmake.
 #   scripts/build.sh                     release-with-debug-info build in ./build
 #   BUILD_DIR=build-asan scripts/build.sh -DQUIK_SANITIZE=ON

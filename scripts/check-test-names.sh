@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Checks that every Catch2 test case reaches ctest intact, so that no test
 # "passes" without running (run by ctest from the build dir):
 #   check-test-names.sh CTEST PREFIX BINARY [PREFIX BINARY ...]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs every build and test dependency from Debian packages. Idempotent:
 # installs only what is missing. Runs as root, or through sudo.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs what is missing, builds quikctl and runs the server in the
 # foreground on the data dir $QUIK_DATA_DIR (default ./quik-data), which it
 # initialises on the first start. Extra arguments go to `quikctl serve`:

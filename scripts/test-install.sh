@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs the built project into a temp prefix, builds every embed-examples/*
 # host against it with find_package(quik) (warnings are errors), and runs each:
 # offline (no server), minimal (--smoke: the server on its own threads) and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The whole test suite from a fresh clone: installs what is missing, builds,
 # runs the tests. CI (.ci/run) runs exactly this. Stages, in this order:
 #   normal  build/       every ctest test

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Catch2's main, except that a test case or leaf section that asserts nothing
 // fails (Catch2 v2 takes only one --warn on the command line, which the ctest
 // entries spend on NoTests: tests/CMakeLists.txt).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Runs the QuikApp server on the host's own boost::asio::io_context, beside the
 // host's own work (a once-a-second timer here), on the host's threads.
 //   embed_host_io DATA_DIR [--smoke]

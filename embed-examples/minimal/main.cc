@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Hosts the QuikApp server on its own threads until SIGINT/SIGTERM: embed_minimal [DIR [--smoke]]
 #include <csignal>
 #include <cstdio>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Embeds libquik without a server: provisions a workspace in a data dir and
 // posts a message through the same service layer the HTTP API uses.
 //   embed_offline DATA_DIR

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bench_auth_flood: a valid login and a post while bogus-invite signups flood
 // the server (issue 15: "with 200 bogus-invite signups in flight, a valid
 // login completes in under 1 s and a post in under 100 ms").

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What the benchmarks share: dying with a message, flag lists, percentiles
 // and the run's temporary directory.
 #pragma once

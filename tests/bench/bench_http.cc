@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bench_http: POST /api/v1/channels/{id}/messages over keep-alive HTTP/1.1.
 //
 //   bench_http [--connections 1,16,64] [--seconds S | --requests N] [--warmup S]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bench_post: message posts per second through the service layer.
 //
 //   bench_post [--seconds S] [--warmup S] [--writers 1,4,16] [--sync normal,full]

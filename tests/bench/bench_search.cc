@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // bench_search: full-text search latency over a large workspace.
 //
 //   bench_search [--messages N] [--runs R] [--data-dir DIR] [--keep]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quik.toml (config/config.cc): ParseOptions and CheckOptionsText (quikctl
 // config check) must agree on whether the text is valid; the small value
 // parsers get the same bytes.

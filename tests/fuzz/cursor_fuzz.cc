@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Paging cursors as a client sends them in a query string: ?cursor= (message,
 // file, member, notification and webhook lists take an id, search an 'o' or
 // 'r' number), ?after= and ?before= (a seq or an id), ?limit=.

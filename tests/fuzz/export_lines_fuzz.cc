@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A quik-export file (quikctl import --format quik): the importer's
 // validating pass over its JSON lines (transfer/export_lines.hpp Validate). The bytes
 // are handed over as an in-memory file.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The HTTP request head as the server reads it: Beast's parser with the
 // server's limits, then what the Api decodes of it (net/request_head.hpp,
 // api/decode.hpp): path segments, query parameters, Authorization, Range,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A JSON request body, through the readers the routes use (api/decode.hpp).
 #include <cstddef>
 #include <cstdint>

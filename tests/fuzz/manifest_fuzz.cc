@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A manifest (quikctl apply): ParseManifest, and a parsed manifest written
 // back as YAML must parse again (provision.hpp promises the round trip).
 #include <cstddef>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Mentions in message text (messages/mentions.hpp) against a few members.
 #include <cstddef>
 #include <cstdint>

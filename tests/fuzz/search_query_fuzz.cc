@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A search query (search/query.hpp), and the FTS5 expression made of it,
 // which SQLite must accept whatever was typed: nothing a user types is FTS5
 // syntax.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A Slack export's JSON files (transfer/slack/slack_export.hpp): the index
 // (users.json, channels.json, groups.json, dms.json, mpims.json) and the day
 // files of each conversation. The input's first line names the file it

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Slack message markup -> QuikApp text (transfer/slack/slack_text.hpp).
 #include <cstddef>
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A WebSocket text frame from a client (JSON, CONTRACT.md section 3).
 #include <cstddef>
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A WebSocket binary frame from a client (subprotocol quik.v1.proto).
 #include <cstddef>
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quikctl invite create | list | revoke, user reactivate | set-admin, offline
 // and through a running server (issue 15).
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quikctl apply and quikctl get workspace, end to end: the built binary on a
 // temp data dir (CONTRACT.md sections 1 and 4).
 #include <filesystem>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quikctl backup, restore and verify: a backup of a live server holds every
 // write acknowledged before it started and restores to a consistent data dir;
 // corrupt backups and data dirs are caught and named.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quikctl bench ws end to end: it provisions a temp data dir, runs its own
 // `quikctl serve`, fans posts out to WebSocket subscribers and reports the
 // figures as one JSON document; it cleans up after itself.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quikctl files upload | list | show | gc: output, exit codes, and that gc
 // removes exactly the unreferenced files past the grace period.
 #include <filesystem>

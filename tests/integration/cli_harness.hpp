@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Runs the built quikctl (QUIKCTL_PATH) as a child process in a temp data dir
 // and captures its stdout, stderr and exit code; ServeProcess runs
 // `quikctl serve` in the background.

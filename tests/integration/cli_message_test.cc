@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quikctl message pin | unpin | pins | edits | react, offline and --server.
 #include <string>
 #include <vector>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quikctl version, config check and completion; and that quikctl(1)
 // documents every command of the CLI (the completion script lists them).
 #include <filesystem>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quikctl --server URL --token T against a real `quikctl serve` (CONTRACT.md
 // section 1): the same commands print the same output and exit with the same
 // codes as offline. Also net::HttpClient on its own: keep-alive, reconnects,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quikctl search: the admin view, --as USER, output formats, bad queries,
 // and --server.
 #include <string>

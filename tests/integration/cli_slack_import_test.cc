@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quikctl import --format slack: the test export (tests/testing/slack_export.hpp)
 // from a zip and a folder, the report as a table and as JSON, a second run,
 // search over the imported history, and bad input.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quikctl offline mode, end to end: the built binary on a temp data dir
 // (CONTRACT.md section 1: commands, output formats, errors, exit codes).
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quikctl export / import: the round trip through the built binary, the
 // report, idempotency, a truncated export, and bad input (exit codes and
 // FILE:LINE messages).

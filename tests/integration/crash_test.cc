@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Durability under kill -9 (CONTRACT.md section 5): a child process
 // (tests/tools/crash_writer.cc) posts messages from several threads and prints
 // each one once Post() has returned; the test SIGKILLs it at a random moment,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Secrets at rest: what quikctl and the server write (the data dir, its
 // database, WAL, LMDB files, blobs and temp files, the first admin's
 // password, backups and exports) is private to its owner whatever the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Helpers of the file tests: real image bytes (a minimal PNG encoder, a PNG
 // whose header claims a decompression bomb), SHA-256, JPEG dimensions, and a
 // look at the data dir's blob store and this process's open descriptors.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Accounts and invites over HTTP (issue 15): password hashing only after the
 // cheap checks, on a bounded pool that answers 503 with Retry-After when
 // full; signup and login rates per address; invites listed, revoked, limited

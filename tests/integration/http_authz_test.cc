@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The authorization matrix over HTTP (CONTRACT.md section 0): for every route
 // and object, each role gets exactly what the rules allow, and whoever may not
 // see an object gets the same 404 as for an id that names nothing.

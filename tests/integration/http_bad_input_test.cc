@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Bad input over HTTP: malformed and oversized requests, slow and idle
 // clients, unknown routes and methods, bad credentials and rate limits. Each
 // gets the documented status and error code, and nobody else is disturbed.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Files over HTTP: upload and download byte for byte, ranges and conditional
 // requests, who may read a file, limits and quota, sniffed content types,
 // safe names, a client that goes away mid-upload, thumbnails and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The HTTP API under test: a quik::Server started in-process on 127.0.0.1:0
 // in a temp data dir, a real HTTP client (net::HttpClient) to talk to it, and
 // raw sockets for clients that misbehave. (`quikctl serve` as a child process:

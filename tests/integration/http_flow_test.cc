@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // End-to-end flows over the HTTP API (CONTRACT.md section 2): a server started
 // in-process and as `quikctl serve`, both on port 0 in temp dirs, driven by a
 // real HTTP client.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Limits per client: connections per address, read deadlines that count
 // progress (a slow body completes, a stalled one is answered 408 and logged),
 // NUL in JSON strings, and a full disk answered one way on every write route.

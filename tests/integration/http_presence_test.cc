@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Presence over HTTP (CONTRACT.md section 2): PUT /users/me/presence and
 // GET /workspaces/{id}/presence against the real server.
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Search and files together, over the real server: has:file, and a file
 // shared in a channel reaching exactly the people who can read that channel,
 // through search as through download, as memberships and messages change.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // GET /workspaces/{id}/search over the real server: the permission matrix
 // (member, guest, former member of a private channel, outsider, another
 // workspace's member, DM participants), operators, paging and bad queries.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Threads, mentions, read state and unread badges over HTTP and the
 // WebSocket stream, against the real server (CONTRACT.md sections 2 and 3).
 #include <string>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // server.metrics_listen: /metrics on its own listener, and only there.
 #include <netinet/in.h>
 #include <sys/socket.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Several quikctl processes and an in-process Service on one data dir at
 // once: nothing is lost, duplicated or corrupted, and nobody fails with busy.
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Notifications and preferences end to end: a real server on 127.0.0.1:0, its
 // notifier worker, the HTTP API and real WebSocket clients.
 #include <thread>

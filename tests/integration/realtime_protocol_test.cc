@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The realtime protocol's edges: authentication by header or first frame,
 // bad frames, limits, slow consumers, typing, the Protobuf subprotocol and
 // the long-poll twin. A real server on 127.0.0.1:0, real clients.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The realtime API end to end (CONTRACT.md section 3): a real server on
 // 127.0.0.1:0 and real WebSocket clients over loopback.
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Replays end to end: what GET /events and a WebSocket resume (from the
 // in-memory ring, and from the log once a restart emptied the ring; JSON and
 // the quik.v1.proto subprotocol) give back. Two promises (man/quik-api.7):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // HTTPS: with tls.cert and tls.key the listener speaks TLS only.
 //
 // The test makes its own self-signed certificate for 127.0.0.1 with OpenSSL,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Outbound webhooks end to end: the real server on port 0 POSTs to a small
 // HTTP receiver (plain sockets, 127.0.0.1) that records what arrives, so
 // these tests run with webhooks.allow_private_addresses = true; the default

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A WebSocket client connected to an HttpFixture's server, or a failed test.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A Slack export written for the tests (transfer/slack), and a zip of it.
 //
 //   quik_test::WriteSlackExport(dir);          // the export below, as a folder

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The one temporary-directory helper of the tests (unit and integration).
 //
 //   quik_test::TempDir tmp;                 // $TMPDIR/quik-test-XXXXXX

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A self-signed TLS certificate for 127.0.0.1, made with OpenSSL, for tests
 // that serve HTTPS on loopback.
 #pragma once

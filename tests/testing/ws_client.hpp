@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A real WebSocket client for tests (Boost.Beast over loopback): it reads
 // every frame on its own thread into a queue, so a test can wait for the next
 // frame with a timeout, send frames, and see how the server closed it.

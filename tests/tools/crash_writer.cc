@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The child process of the crash test (tests/integration/crash_test.cc).
 //
 //   quik_crash_writer DATA_DIR CHANNEL_REF USER_REF FIRST_N [sync]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quik::Actor: on whose behalf a service call runs.
 //
 // Every service call takes an Actor and enforces the permission rules of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quik::AuthService: passwords, login sessions and API tokens.
 //
 // Passwords are hashed with scrypt (auth.scrypt_* options) and checked in

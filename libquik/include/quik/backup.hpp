@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Backup, restore and verification of a data directory.
 //
 // A backup is a directory laid out like a data dir, plus a manifest:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quik::ChannelService: public and private channels, DMs and group DMs, and
 // their members.
 //

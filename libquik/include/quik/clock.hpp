@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quik::Clock: where libquik reads the time (Options::clock).
 //
 // Timestamps, the expiry of tokens and invites, event retention, presence,

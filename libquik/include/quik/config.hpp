@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Loading quik::Options from a quik.toml file (toml++ underneath).
 //
 // Errors are kInvalidArgument and name the file, the line and the key, as

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The data directory: creating it and migrating its schema.
 //
 // A data dir holds quik.toml, quik.db (SQLite, WAL mode) and lmdb/. Schema

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quik::EventService: reading the durable event log.
 //
 // Every mutation appends one or more events in the same transaction as its

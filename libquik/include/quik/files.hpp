@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quik::FileService: file uploads, downloads, thumbnails and garbage
 // collection.
 //

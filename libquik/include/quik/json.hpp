@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The JSON form of the model, as the HTTP API and `quikctl -o json` print it
 // (CONTRACT.md sections 1 and 2). One mapping, used by both.
 #pragma once

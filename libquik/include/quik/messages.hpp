@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quik::MessageService: posting, reading, editing and deleting messages.
 //
 // Rules: whoever may read a channel may post in it (a non-guest posting in a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quik::NotificationService: a user's notification preferences and the
 // notifications the server keeps for them.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quik::Options: every knob of libquik, with its default.
 //
 // A plain struct: fill it in code, or load it from a quik.toml with

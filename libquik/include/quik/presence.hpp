@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quik::PresenceService: who is online, away, in do-not-disturb or offline,
 // and when each user was last seen.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quik::ProvisionService: declarative provisioning from a manifest
 // (CONTRACT.md section 4; `quikctl apply -f FILE.yaml`).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The whole public API of libquik.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quik::ReadStateService: where each user is in their channels and in the
 // threads they follow, and the unread badges that follow from it.
 //

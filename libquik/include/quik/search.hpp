@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quik::SearchService: full-text search over the messages of a workspace.
 //
 // Query language (Slack's), terms and operators separated by spaces:

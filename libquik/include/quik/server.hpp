@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quik::Server: the HTTP API (CONTRACT.md section 2) over a quik::Service.
 //
 //   quik::Options opts;

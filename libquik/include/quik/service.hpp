@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quik::Service: the in-process API over one data dir.
 //
 // The HTTP API, quikctl and embedding hosts all call these services; every

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Import of a Slack export (quikctl import --format slack).
 //
 // Reads the folder or .zip that Slack's "Export data" produces (users.json,

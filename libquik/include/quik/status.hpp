@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quik::Status and quik::Result<T>: how every libquik call reports failure.
 //
 // No exception crosses the public API. A call that can fail returns a Status

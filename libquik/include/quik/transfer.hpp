@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Export and import of a whole workspace (quikctl export / import).
 //
 // ExportWorkspace writes a workspace as QuikApp's versioned JSON-lines

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The data model of CONTRACT.md section 0, as plain values.
 //
 // Ids are opaque strings: 26-character ULIDs (Crockford base32) that sort by

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quik::UserService: accounts.
 //
 // Thread safety: all methods may be called from any thread concurrently.

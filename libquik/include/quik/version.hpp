@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The version of libquik and of the libraries it is built with.
 #pragma once
 

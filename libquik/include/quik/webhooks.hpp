@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quik::WebhookService: outbound webhooks. Workspace owners and admins (and
 // the system) subscribe an http(s) URL to event types of their workspace; a
 // running server POSTs each matching event to it, signed with HMAC-SHA256,

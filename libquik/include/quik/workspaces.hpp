@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quik::WorkspaceService: workspaces, their members and invites.
 //
 // Rules: a workspace exists only for its members (kNotFound to anyone else).

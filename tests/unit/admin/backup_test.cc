@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quik::BackupDataDir / RestoreDataDir / VerifyDataDir through the library,
 // as an embedder calls them: a backup of the data dir the program has open.
 #include "quik/backup.hpp"

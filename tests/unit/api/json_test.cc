@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The JSON form of the model (quik/json.hpp), as the HTTP API and
 // `quikctl -o json` print it.
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Accounts and invites (issue 15): cheap checks before password hashing,
 // invite limits and revocation, credential revocation on password changes,
 // re-authentication for tokens minted from a session, adding members by email

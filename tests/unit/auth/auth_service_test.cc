@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // AuthService: signup, login, sessions and API tokens.
 #include <algorithm>
 #include <chrono>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // auth::HashPool: at most N tasks at once, at most Q waiting, the rest
 // refused at once with kUnavailable.
 #include <atomic>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // authz::View: who receives which event (CONTRACT.md section 3), with
 // membership taken at the time of each event.
 #include <catch2/catch.hpp>

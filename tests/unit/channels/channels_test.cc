@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ChannelService: creation, visibility by role, refs, archive, membership.
 #include <algorithm>
 #include <set>

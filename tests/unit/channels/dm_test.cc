@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ChannelService::OpenDirect: DMs and group DMs, idempotent on the set of
 // people, visible only to their members, with fixed membership.
 #include <algorithm>

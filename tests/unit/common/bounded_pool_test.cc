@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // internal::BoundedPool: at most `threads` tasks run and `queue` wait; past
 // that TrySubmit refuses at once; queued tasks run before it is destroyed.
 #include "common/bounded_pool.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Ids (common/ids.hpp): ULIDs that sort by creation time.
 #include <sys/types.h>
 #include <unistd.h>

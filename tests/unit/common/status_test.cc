@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quik::Status, quik::Result<T> and the error macros (quik/status.hpp), and
 // the model helpers of quik/types.hpp (FormatTime, role and kind names).
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Validation and normalisation of user-supplied text (common/text.hpp).
 #include <catch2/catch.hpp>
 #include <string>

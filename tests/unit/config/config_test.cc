@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "quik/config.hpp"
 
 #include <chrono>

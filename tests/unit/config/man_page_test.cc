@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quik.toml(5) documents every key of the config loader with its default, and
 // CheckOptionsText / ListSettings (quikctl config check) agree with the loader.
 #include <catch2/catch.hpp>

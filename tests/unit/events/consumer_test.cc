@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // events::Consumer: durable, exactly-once handling of the event log.
 #include <atomic>
 #include <chrono>

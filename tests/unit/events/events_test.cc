@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // EventService: every mutation writes its event in the same transaction.
 #include <algorithm>
 #include <cstdint>

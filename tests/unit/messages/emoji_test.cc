@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The emojis a reaction may use (messages/emoji.hpp).
 #include <string>
 

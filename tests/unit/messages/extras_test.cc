@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // MessageService reactions, pins and edit history (messages/reactions.cc,
 // pins.cc, edits.cc): rules, limits, events and what reads show.
 #include <string>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // MessageService: post, read, edit, delete, idempotency, limits, paging,
 // concurrency.
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // MessageService threads: posting replies and MessageService::ListReplies
 // (oldest first, paged, only for those who may read the channel).
 #include <set>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // notify::Decide: the notification decision table (decide.hpp), row by row:
 // mention x mute x DND (schedule across midnight and a DST change, snooze,
 // presence) x DM x followed thread x deactivated x not-member x author.

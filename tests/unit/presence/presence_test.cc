@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // PresenceService and the realtime layer's MarkConnected/MarkDisconnected:
 // manual statuses across reconnects, last_seen, visibility, durability.
 #include "quik/presence.hpp"

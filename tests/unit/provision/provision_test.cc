@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Manifests (ParseManifest, ManifestYaml) and ProvisionService: plan, apply,
 // prune, the events apply appends, and Export back to a manifest.
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Threads, mentions and read state (ReadStateService and the post path).
 #include <algorithm>
 #include <atomic>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // search::ParseQuery and the FTS5 expressions built from it: every operator,
 // quoting, negation, prefixes, combinations and each error message.
 #include <catch2/catch.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SearchService over a real store: the index follows posts, edits and
 // deletes in their own transaction; operators; permissions; snippets; paging;
 // order; the migration's backfill of existing messages.

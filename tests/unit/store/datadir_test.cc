@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The data dir: init, migrations, and data surviving a reopen.
 #include <filesystem>
 #include <fstream>

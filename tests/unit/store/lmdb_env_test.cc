@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "store/lmdb_env.hpp"
 
 #include <lmdb.h>

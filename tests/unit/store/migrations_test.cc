@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Migrations that rewrite data: their SQL against rows an older schema wrote.
 #include <catch2/catch.hpp>
 #include <string>

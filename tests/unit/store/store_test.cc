@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // store::Store: group commit, failure isolation, exception safety, and the
 // query plans the hot path depends on.
 #include "store/store.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Test fixture for the domain services: a fresh data dir per test, a Service
 // over it with fast password hashing, and helpers that build users,
 // workspaces, channels and messages (each REQUIREs success).

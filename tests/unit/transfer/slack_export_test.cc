@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Reading Slack's export format (transfer/slack/archive.hpp, slack_export.hpp).
 #include <fstream>
 #include <string>

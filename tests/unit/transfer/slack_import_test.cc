@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ImportSlackExport (quik/slack_import.hpp): the test export
 // (tests/testing/slack_export.hpp) imports with exactly the expected result,
 // and a second run creates nothing.

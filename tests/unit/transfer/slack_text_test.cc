@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Slack markup -> QuikApp text (transfer/slack/slack_text.hpp).
 #include <map>
 #include <string>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Export and import (quik/transfer.hpp): a workspace built through the
 // services round-trips into an empty data dir, imports are idempotent and
 // resumable, bad input is refused with FILE:LINE, and only admins export.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // UserService: accounts, validation, visibility, updates and deactivation.
 #include <algorithm>
 #include <string>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Outbound webhooks: the address classifier (SSRF), URL parsing, event
 // patterns, the signature, the retry schedule, and WebhookService's rules.
 #include <string>

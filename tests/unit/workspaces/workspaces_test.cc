@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // WorkspaceService: workspaces, the role matrix of members, invites, slugs.
 #include <algorithm>
 #include <chrono>

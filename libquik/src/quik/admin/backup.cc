@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Backup, restore and verify (quik/backup.hpp).
 //
 // What a backup must hold, and why it is consistent:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "quik/version.hpp"
 
 #include <openssl/crypto.h>

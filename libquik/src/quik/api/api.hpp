@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The HTTP API without the transport: routes a parsed request to one service
 // call and renders its JSON answer (CONTRACT.md section 2).
 //

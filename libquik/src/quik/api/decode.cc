@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Request decoding that needs no service (api/decode.hpp).
 #include "api/decode.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Decoding of request targets, headers and bodies (api/decode.cc): pure
 // functions of their input, used by Api and the routes, and fed directly by
 // tests/fuzz.

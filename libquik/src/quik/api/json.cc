@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The JSON form of the model (quik/json.hpp): one mapping for the HTTP API and
 // `quikctl -o json`. Optional fields are omitted when unset, so a script can
 // test for presence instead of comparing against zero values.

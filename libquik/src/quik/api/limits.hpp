@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Request-rate and failed-login limits, kept in memory per server process.
 //
 // Both take the current time as an argument so that tests control the clock,

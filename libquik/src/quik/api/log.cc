@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "api/log.hpp"
 
 #include <unistd.h>

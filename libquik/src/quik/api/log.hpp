@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // JSON-lines logging for the server: one object per record, filtered by level.
 #pragma once
 

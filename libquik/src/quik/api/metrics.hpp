@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Server metrics in the Prometheus text format (version 0.0.4).
 //
 // Counters are relaxed atomics updated on the request path; rendering reads

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // GET /api/v1/ws (the WebSocket handshake; net/ carries the connection on)
 // and GET /api/v1/events (the long-poll twin): CONTRACT.md section 3.
 #include <algorithm>

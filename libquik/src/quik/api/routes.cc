@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The routes of CONTRACT.md section 2: each decodes its inputs, makes one
 // service call as the authenticated user and renders the result with the
 // model's one JSON mapping (quik/json.hpp). Permission rules live in the

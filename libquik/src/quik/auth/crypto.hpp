@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quik::crypto: the few cryptographic primitives libquik needs, on OpenSSL 3.
 //
 // Randomness, secret tokens, base64url, SHA-256 and scrypt password hashes.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "auth/hash_pool.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // auth::HashPool: where password hashes (and login checks) run.
 //
 // scrypt at the default cost takes 128 MiB and a few hundred ms of CPU per

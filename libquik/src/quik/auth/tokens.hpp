@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Issuing and revoking sessions and API tokens inside a write transaction.
 //
 // The SQLite `tokens` table is the record; the LMDB "tokens" database maps

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "authz/authz.hpp"
 
 #include "common/ids.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Permission checks shared by the services (CONTRACT.md section 0). Each runs
 // inside the caller's transaction so the check and the change see one state.
 //

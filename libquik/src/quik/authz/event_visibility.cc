@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "authz/event_visibility.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // authz: who may see a durable event (CONTRACT.md section 3). The one rule
 // that live delivery, the resume ring, the log replay and the /events
 // long-poll all apply (realtime/hub.cc calls it; nothing else decides):

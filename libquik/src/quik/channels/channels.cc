@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "quik/channels.hpp"
 
 #include <algorithm>

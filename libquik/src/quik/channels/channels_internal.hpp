@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The in-transaction parts of ChannelService, shared with provisioning
 // (provision/) and importing (transfer/import_writer.cc): each writes its rows
 // and appends the same events the service call does, so an imported DM is the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "common/bounded_pool.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // internal::BoundedPool: threads of their own for one kind of expensive work,
 // with a bounded queue, so that it cannot starve other kinds (request work,
 // password hashing) nor pile up without bound.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Stopping a child process: for quikctl bench (its `quikctl serve` child) and
 // the integration tests (ServeProcess).
 #pragma once

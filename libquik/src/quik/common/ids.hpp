@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Ids: ULIDs (48-bit millisecond time + 80 random bits, Crockford base32).
 // They sort by creation time and need no coordination between processes.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // File modes for what the library writes: the data dir, the files dir,
 // backups and exports hold password hashes, token hashes, messages and
 // webhook secrets, so their directories are 0700 and their files 0600,

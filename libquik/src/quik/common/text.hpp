@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Validation and normalisation of user-supplied text.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The quik.toml loader: toml++ parses, a table of known keys validates and
 // applies. The same table writes DefaultConfigText, so the two cannot drift.
 //

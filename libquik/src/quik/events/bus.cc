@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "events/bus.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>

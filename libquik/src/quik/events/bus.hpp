@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // events::Bus: the durable event log, in seq order, for in-process consumers.
 //
 // One thread (the event thread) follows the log: it wakes when this process

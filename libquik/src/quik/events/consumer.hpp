@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // events::Consumer: a durable, exactly-once reader of the event log.
 //
 // A consumer has a name and a cursor in the event_consumers table. Its thread

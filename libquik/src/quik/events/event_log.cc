@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "events/event_log.hpp"
 
 #include "common/ids.hpp"

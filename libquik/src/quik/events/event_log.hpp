@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Appending to the durable event log from inside a write transaction. Each
 // call serializes one model object as a quik.v1.EventPayload.
 #pragma once

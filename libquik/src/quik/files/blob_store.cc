@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "files/blob_store.hpp"
 
 #include <dirent.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The content-addressed blob store under the data dir:
 //
 //   DATA_DIR/blobs/ab/cd/<sha256 hex>   one file per distinct content

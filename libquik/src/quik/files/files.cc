@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "quik/files.hpp"
 
 #include <fcntl.h>

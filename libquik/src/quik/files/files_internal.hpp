@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What messages need of files: which file ids a poster may attach, and who
 // may read a file (both inside the caller's transaction).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "files/media.hpp"
 
 #include <magic.h>

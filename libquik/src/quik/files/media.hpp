@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What a file is: its content type from its bytes (libmagic), its image size
 // and thumbnail (libvips). Both libraries are loaded once per process.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // MessageService edit history: ListEdits (messages.hpp) and the hook that
 // records each edit.
 #include "common/ids.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Which emojis a reaction may use (messages/reactions.cc).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Reactions, pins and edit history: what they share, and the hooks that
 // MessageService::Edit and ::Delete (messages.cc) call inside their
 // transactions.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Mentions in message text (CONTRACT.md section 0): `@name`, matched
 // case-insensitively (ASCII letters) against a member's display name or the
 // local part of their email, the longest match winning; `<@USER_ID>`;

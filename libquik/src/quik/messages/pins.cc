@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // MessageService pins: PinMessage, UnpinMessage, ListPins (messages.hpp).
 #include "common/ids.hpp"
 #include "events/event_log.hpp"

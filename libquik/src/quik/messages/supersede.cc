@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Deleted means gone (man/quik-api.7, "Edits and deletions"): an edit or a
 // delete leaves the message's earlier texts only in its edit history (and
 // deletion takes that too).

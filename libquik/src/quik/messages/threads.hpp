@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Thread bookkeeping that posting (messages.cc PostInTx) and importing
 // (transfer/import_writer.cc) share, inside the caller's transaction.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // HttpClient on Boost.Beast. Every operation is asynchronous underneath and
 // run to completion on the client's own io_context, so that connect and
 // request timeouts (beast::tcp_stream deadlines) apply to blocking calls too.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quik::net::HttpClient: a small synchronous HTTP/1.1 client (Boost.Beast),
 // for quikctl's --server mode, the integration tests and the benchmarks.
 //

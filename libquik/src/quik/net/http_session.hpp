@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // net::Session: one HTTP/1.1 connection of the server (net/server.cc),
 // uploads included, until it becomes a WsSession.
 #pragma once

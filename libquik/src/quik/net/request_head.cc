@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "net/request_head.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A parsed HTTP request head as the Api sees it (api::Request): what
 // net/server.cc hands on, and what tests/fuzz feeds from Beast's parser.
 #pragma once

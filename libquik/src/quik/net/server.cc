@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quik::Server on Boost.Beast: listeners, HTTP/1.1 sessions, TLS and shutdown.
 //
 // The shape follows Beast's advanced server: one strand per connection, the

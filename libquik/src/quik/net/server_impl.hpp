@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // net::ServerImpl, the quik::Server of net/server.cc, and what its
 // listeners and sessions share. Included by net/server.cc only, through
 // net/http_session.hpp and net/ws_session.hpp (one translation unit: all the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // net::WsSession: one WebSocket connection of the server (net/server.cc).
 //
 // An upgrade request goes through api::Api like any other (GET /api/v1/ws

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // notify::Decide: whether one message notifies one user, as a pure function of
 // plain facts (no storage, no clock), so the whole table is unit-tested.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quik::NotificationService: preferences and the kept notifications
 // (quik/notifications.hpp). The notifier that writes them is notifier.cc.
 #include "quik/notifications.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // notify::Notifier: the durable consumer of the event log ("notify") that turns
 // each message.posted into notifications.
 //

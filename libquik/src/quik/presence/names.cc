@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // PresenceStatus names (quik/presence.hpp), apart from the service so that
 // request decoding (api/decode.cc) needs no store.
 #include "presence/presence_internal.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Presence for the realtime layer (realtime/): connections opening and
 // closing, and the LMDB record behind quik::PresenceService.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Manifests: reading them from YAML with the line of every error, checking
 // them, and writing them back (quik/provision.hpp).
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ProvisionService: plans a manifest against the data dir and applies it in
 // one write transaction (quik/provision.hpp).
 //

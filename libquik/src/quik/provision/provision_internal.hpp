@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Shared by the manifest reader and the provisioning service.
 #pragma once
 

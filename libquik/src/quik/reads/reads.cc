@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "quik/reads.hpp"
 
 #include "authz/authz.hpp"

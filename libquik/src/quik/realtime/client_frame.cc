@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Frames from clients (realtime/frames.hpp ParseClientFrame): JSON text or
 // binary Protobuf.
 #include <nlohmann/json.hpp>

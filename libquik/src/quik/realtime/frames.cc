@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "realtime/frames.hpp"
 
 #include <nlohmann/json.hpp>

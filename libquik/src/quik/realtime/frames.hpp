@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The realtime frames of CONTRACT.md section 3, as JSON text and as binary
 // Protobuf (subprotocol "quik.v1.proto", libquik/proto/quik/v1/realtime.proto).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "realtime/hub.hpp"
 
 #include <algorithm>

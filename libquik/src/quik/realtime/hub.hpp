@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // realtime::Hub: fan-out of the event log to connected clients.
 //
 // The hub is a listener of events::Bus and does all its work on the event

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The search query language (quik/search.hpp) as a pure function from the
 // query string to a structure, and the safe FTS5 expression of its terms.
 #pragma once

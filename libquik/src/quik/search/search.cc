@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SearchService: parses the query, resolves its operators and the caller's
 // readable channels in one read snapshot, and asks the store for one page.
 #include "quik/search.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // internal::Context: what every service shares. One per quik::Service.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "quik/service.hpp"
 
 #include "auth/tokens.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "service/workers.hpp"
 
 #include "notify/notifier.hpp"

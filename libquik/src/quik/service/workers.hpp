@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // internal::Worker: background work of a running server over the data dir,
 // such as the durable event consumers (events/consumer.hpp) behind
 // notifications and webhooks.

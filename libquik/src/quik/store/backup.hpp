@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The database side of backup, restore and verify (admin/backup.cc): SQLite's
 // online backup API, integrity checks and the blobs a database names. Only
 // admin/ and store/ include it.

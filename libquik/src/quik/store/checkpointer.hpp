@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Background WAL checkpoints (storage.sync = "normal").
 //
 // SQLite's automatic checkpoint runs inside the commit that crosses the

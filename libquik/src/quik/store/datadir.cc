@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "quik/datadir.hpp"
 
 #include <fcntl.h>

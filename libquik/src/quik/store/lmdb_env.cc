@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "store/lmdb_env.hpp"
 #include "common/private_files.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quik::store::LmdbEnv: the LMDB environment behind sessions, API tokens,
 // counters and presence (the seed's Redis), with a small typed API so no LMDB
 // type leaves libquik/src/quik/store/.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "store/migrations.hpp"
 
 #include "common/ids.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The schema of quik.db: versioned, forward-only migrations. Each runs in one
 // transaction together with its row in schema_migrations. Never edit a
 // migration that has shipped; add a new one.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Storage that is full (a full disk, SQLite's SQLITE_FULL, LMDB's
 // MDB_MAP_FULL, ENOSPC or EDQUOT from a blob write): one Status for all of
 // them, made here and recognised anywhere, so that every write route answers

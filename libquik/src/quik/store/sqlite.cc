@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "store/sqlite.hpp"
 
 #include "store/space.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A thin RAII layer over SQLite: connections, cached prepared statements and
 // the mapping of SQLite result codes to quik::Status. Only store/ includes it.
 #pragma once

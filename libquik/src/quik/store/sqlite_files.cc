@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SqliteTx: files and message_files (store/tx.hpp, "Files").
 #include <unordered_map>
 

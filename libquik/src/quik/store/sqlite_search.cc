@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SqliteTx's full-text search (search/): the SQL over search_fts and
 // search_docs of migration 9. The statement is composed from the filters
 // the query has (each variant is prepared once and cached by its text), so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SqliteTx: what an edit or a delete rewrites (messages/supersede.cc), and
 // the membership history a replay rewinds through (authz::ViewAsOf).
 #include "store/sqlite_tx.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SqliteTx: import keys and what export and import read in bulk
 // (store/tx.hpp, "Import keys"; transfer/).
 #include "common/ids.hpp"

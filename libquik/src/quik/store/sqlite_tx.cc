@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "store/sqlite_tx.hpp"
 
 #include "common/ids.hpp"

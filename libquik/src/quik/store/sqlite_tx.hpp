@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The SQLite implementation of store::Tx.
 #pragma once
 

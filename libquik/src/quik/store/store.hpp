@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // store::Store: the data dir's databases and how transactions run on them.
 //
 // Writes go through Write(): concurrent callers are grouped (leader/follower,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // store::Tx: every read and write the services make, one section per
 // aggregate (users, workspaces, channels, messages, events, tokens).
 //

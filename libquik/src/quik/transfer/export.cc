@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ExportWorkspace (quik/transfer.hpp): the workspace as "quik-export"
 // JSON lines, version 1, from one read snapshot. The format is documented in
 // quikctl(1), EXPORT FORMAT; transfer/import.cc reads it.

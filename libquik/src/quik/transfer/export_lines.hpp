@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The quik-export format's lines (ImportArchive, transfer/import.cc): one
 // JSON object per line, converted to the import's records, and the pass that
 // validates a whole file before anything is written. Needs no data dir

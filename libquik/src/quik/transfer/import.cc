@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ImportArchive (quik/transfer.hpp) for QuikApp's own export format: reads
 // the JSON lines twice, first to validate every line (a bad one imports
 // nothing), then to write them through transfer::ImportWriter in chunks.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "transfer/import_writer.hpp"
 
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // transfer::ImportWriter: writes imported objects (from a QuikApp export, a
 // Slack export, ...) into the data dir, idempotently and resumably. Internal:
 // the quik export importer (transfer/import.cc) and the Slack importer use it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Pieces of the user service that signup (auth/) shares.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // URL and address checks, patterns, signatures and the retry schedule.
 #include <openssl/evp.h>
 #include <openssl/hmac.h>

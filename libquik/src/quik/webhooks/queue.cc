@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The webhook queue: a durable event consumer that turns matching events into
 // webhook_deliveries rows (in the transaction that advances its cursor, so
 // each event is queued exactly once), and a worker that sends the due ones on

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The parts of outbound webhooks (quik/webhooks.hpp) that the service, the
 // queue and the tests share: URL and address checks (SSRF), event patterns,
 // signatures, the retry schedule, and the server workers.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Invite codes: secrets shown once, stored as SHA-256 hashes.
 #pragma once
 

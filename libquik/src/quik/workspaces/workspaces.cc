@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "quik/workspaces.hpp"
 
 #include <algorithm>

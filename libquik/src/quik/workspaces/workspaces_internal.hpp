@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The in-transaction parts of WorkspaceService, shared with provisioning
 // (provision/): each writes its rows and appends the same events the service
 // call does. Permission checks stay with the callers.

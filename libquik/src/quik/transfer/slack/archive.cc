@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "transfer/slack/archive.hpp"
 
 #include <fcntl.h>

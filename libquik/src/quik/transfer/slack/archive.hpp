@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The files of a Slack export, from its folder or its .zip (read with libzip;
 // nothing is unpacked to disk).
 //

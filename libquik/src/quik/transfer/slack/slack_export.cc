@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #include "transfer/slack/slack_export.hpp"
 
 #include <algorithm>

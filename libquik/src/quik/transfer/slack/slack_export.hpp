@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Slack's export format, read into plain values.
 //
 // An export (a folder or a .zip, see archive.hpp) holds:

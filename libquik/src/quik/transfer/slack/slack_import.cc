@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ImportSlackExport (quik/slack_import.hpp): a Slack export, read by
 // slack_export.hpp, written through transfer::ImportWriter.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Slack's message markup -> QuikApp's text (CONTRACT.md section 0 mentions).
 //
 // Slack escapes '&', '<' and '>' in text as &amp; &lt; &gt; and writes
