@@ -255,6 +255,10 @@ TEST_CASE("limits: a full disk is 503 with Retry-After on every write route and 
   HttpFixture fx([](quik::Options& o) {
     o.storage.lmdb_map_size_mib = 1;  // LMDB's share of "the disk" in this test
     o.auth.login_max_failures = 0;
+    // How many logins fit before the map is full depends on which freed pages
+    // LMDB may reuse yet (readers still holding them): more than a minute's
+    // login allowance on a slow machine. This test is about the full disk.
+    o.auth.login_rate_per_address = 0;
   });
   quik::User alice = fx.CreateUser("Alice", std::string("alice-password"));
   quik::Workspace ws = fx.CreateWorkspace(alice, "Acme", "acme");

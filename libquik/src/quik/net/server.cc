@@ -6,12 +6,10 @@
 // reads the next one (no pipelining), so each connection holds at most one
 // request and one response. Everything about routes and JSON lives in api/;
 // the server only moves bytes, enforces the transport limits and timeouts and
-// drains on shutdown. Its Beast code is this file (listeners, the server)
-// and the headers it includes: net/server_impl.hpp (what they share),
-// net/http_session.hpp (HTTP sessions and uploads) and net/ws_session.hpp
-// (WebSocket sessions), compiled here as one translation unit.
-#include "net/http_session.hpp"
-
+// drains on shutdown. Its Beast code is this file (listeners, the server),
+// net/server_impl.hpp (what they share), net/http_session.hpp (HTTP sessions
+// and uploads) and net/ws_session.hpp (WebSocket sessions); the sessions are
+// compiled once per stream type, in net/session_tcp.cc and net/session_tls.cc.
 #include <openssl/err.h>
 
 #include "net/server_impl.hpp"
@@ -248,17 +246,10 @@ void ServerImpl::Accepted(tcp::socket socket, api::Endpoint endpoint) {
     }
   }
   socket.set_option(tcp::no_delay(true), ec);
-  std::shared_ptr<Connection> session;
   if (tls_) {
-    auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
-        *this, endpoint, std::move(remote), std::move(socket), *tls_);
-    Register(s.get(), s, s->remote());
-    s->Run();
+    StartTlsSession(*this, endpoint, std::move(remote), std::move(socket), *tls_);
   } else {
-    auto s = std::make_shared<Session<beast::tcp_stream>>(*this, endpoint, std::move(remote),
-                                                          std::move(socket));
-    Register(s.get(), s, s->remote());
-    s->Run();
+    StartSession(*this, endpoint, std::move(remote), std::move(socket));
   }
 }
 

@@ -141,4 +141,12 @@ class ServerImpl final : public Server {
   bool waited_ = false;
 };
 
+// Serves HTTP (and WebSocket upgrades) on an accepted connection, registered
+// with `server`. One translation unit per stream type (net/session_tcp.cc,
+// net/session_tls.cc) holds its Beast instantiations, so they compile apart.
+void StartSession(ServerImpl& server, api::Endpoint endpoint, std::string remote,
+                  tcp::socket socket);
+void StartTlsSession(ServerImpl& server, api::Endpoint endpoint, std::string remote,
+                     tcp::socket socket, ssl::context& tls);
+
 }  // namespace quik::net

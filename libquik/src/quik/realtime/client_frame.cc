@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Frames from clients (realtime/frames.hpp ParseClientFrame): JSON text or
 // binary Protobuf.
+#include <string>
+#include <utility>
+
 #include <nlohmann/json.hpp>
 
 #include "quik/v1/realtime.pb.h"
@@ -90,10 +93,25 @@ Result<ClientFrame> ParseProto(std::string_view data) {
   return f;
 }
 
+// No string a client sends may hold a NUL, in a frame as in a JSON body
+// (api::ParseJsonBody): it would cut the string short in C APIs and logs.
+Result<ClientFrame> RefuseNul(ClientFrame f) {
+  const std::pair<std::string_view, const std::string*> fields[] = {
+      {"token", &f.token}, {"channel_id", &f.channel_id}, {"status", &f.status}};
+  for (const auto& [name, value] : fields) {
+    if (value->find('\0') != std::string::npos) {
+      return Invalid("\"" + std::string(name) +
+                     "\" contains a NUL character (\\u0000), which no string field may hold");
+    }
+  }
+  return f;
+}
+
 }  // namespace
 
 Result<ClientFrame> ParseClientFrame(std::string_view data, bool binary) {
-  return binary ? ParseProto(data) : ParseJson(data);
+  QUIK_ASSIGN_OR_RETURN(ClientFrame f, binary ? ParseProto(data) : ParseJson(data));
+  return RefuseNul(std::move(f));
 }
 
 }  // namespace quik::realtime
