@@ -4,6 +4,7 @@
 // the long-poll twin. A real server on 127.0.0.1:0, real clients.
 #include <cstddef>
 #include <fstream>
+#include <future>
 
 #include "integration/http_fixture.hpp"
 #include "quik/v1/realtime.pb.h"
@@ -522,14 +523,21 @@ TEST_CASE("GET /events is the long-poll twin of the WebSocket", "[realtime]") {
   const auto seq = got.Json()["seq"].get<std::int64_t>();
   CHECK(seq == events[0]["seq"]);
 
-  // Waiting: answered as soon as an event arrives.
-  std::thread poster([&] {
-    std::this_thread::sleep_for(300ms);
-    fx.PostAs(p.bob, p.general.id, "waited for");
-  });
+  // Waiting: answered as soon as an event arrives. The poll runs on a thread
+  // of its own with a plain client (Catch's assertions are for this thread).
+  quik::net::ClientOptions options;
+  options.default_headers.emplace_back("Authorization", "Bearer " + fx.Token(p.alice));
+  auto client = quik::net::HttpClient::Connect(fx.url() + "/api/v1", options);
+  REQUIRE(client.ok());
   const auto t0 = std::chrono::steady_clock::now();
-  auto waited = api.Get("/events?wait=20&after=" + std::to_string(seq));
-  poster.join();
+  auto poll = std::async(std::launch::async, [&client, seq] {
+    return client->Request("GET", "/events?wait=20&after=" + std::to_string(seq));
+  });
+  std::this_thread::sleep_for(300ms);  // the poll is waiting by now (or answers at once)
+  fx.PostAs(p.bob, p.general.id, "waited for");
+  auto polled = poll.get();
+  REQUIRE(polled.ok());
+  quik_http::Resp waited{polled->status, polled->body, polled->headers};
   REQUIRE(waited.status == 200);
   CHECK(waited.Json()["events"][0]["data"]["text"] == "waited for");
   CHECK(std::chrono::steady_clock::now() - t0 < 10s);
