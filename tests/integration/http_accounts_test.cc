@@ -5,6 +5,7 @@
 // and bound to an email, their codes never logged; password changes revoke
 // tokens; tokens minted from a session need the password; members added by
 // email without an account oracle; reactivation and instance admins.
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <regex>
@@ -111,6 +112,52 @@ TEST_CASE("HTTP accounts: a full hash pool answers 503 with Retry-After", "[http
   }
   CHECK(anon.Post("/auth/login", {{"email", alice.email}, {"password", "alice password"}}).status ==
         200);
+}
+
+TEST_CASE("HTTP accounts: logins waiting for a hash hold no request worker", "[http][accounts]") {
+  HttpFixture fx([](quik::Options& o) {
+    o.server.worker_threads = 1;  // the one thread for blocking writes
+    o.server.auth_threads = 2;
+    o.server.auth_queue = 0;
+    o.auth.hash_threads = 1;
+    o.auth.hash_queue = 8;
+    o.auth.login_rate_per_address = 0;
+  });
+  quik::User alice = fx.CreateUser("Alice", std::string("alice password"));
+  Api a = fx.Client(fx.Token(alice));
+  auto login = [&fx, &alice](std::atomic<int>* status) {
+    auto client = quik::net::HttpClient::Connect(fx.url() + "/api/v1");
+    if (!client.ok()) return;
+    auto r = client->Request("POST", "/auth/login",
+                             json{{"email", alice.email}, {"password", "alice password"}}.dump());
+    if (r.ok()) *status = r->status;
+  };
+  std::atomic<int> first{0}, second{0};
+  std::thread t1, t2;
+  {
+    PoolHolder hold(fx);  // every hash waits behind this one
+    t1 = std::thread(login, &first);
+    t2 = std::thread(login, &second);
+    // Both logins wait for their hash on the two auth threads...
+    while (Metric(fx, "quik_password_hashes_queued") < 2) std::this_thread::yield();
+    // ...a third finds the auth pool full: 503 at once, saying which settings.
+    Resp third =
+        fx.Client().Post("/auth/login", {{"email", alice.email}, {"password", "alice password"}});
+    INFO(third.Describe());
+    CHECK(third.status == 503);
+    CHECK(third.header("Retry-After") == "5");
+    CHECK(third.message().find("server.auth_threads") != std::string::npos);
+    CHECK(Metric(fx, "quik_auth_requests_rejected_total") == 1);
+    // ...and the one request worker still serves writes.
+    CHECK(a.Patch("/users/me", {{"name", "Alice A."}}).status == 200);
+    CHECK(first == 0);
+    CHECK(second == 0);
+  }
+  t1.join();
+  t2.join();
+  CHECK(first == 200);
+  CHECK(second == 200);
+  CHECK(Metric(fx, "quik_auth_requests_total") == 2);
 }
 
 TEST_CASE("HTTP accounts: signups and logins are rate-limited per address", "[http][accounts]") {

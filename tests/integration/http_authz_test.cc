@@ -557,7 +557,8 @@ TEST_CASE("HTTP authz: every role gets exactly what the rules allow", "[http][au
        same({"POST", dm + "/messages", {{"file_ids", {secret_file.id}}}}), {201, 404, 201, 404, 404, 401, 404}},
 
       // Realtime: the WebSocket authenticates in its handshake or first frame
-      // (realtime_protocol_test.cc); /events is its long-poll twin.
+      // (realtime_protocol_test.cc); /events is its long-poll twin. What each
+      // role's replay holds, by every path: replay_visibility_test.cc.
       {"GET /ws", "GET /ws without an upgrade", same({"GET", "/ws"}), {400, 400, 400, 400, 400, 400, 400}},
       {"GET /events", "long-poll events", same({"GET", "/events?after=0"}), {200, 200, 200, 200, 200, 401, 200}},
 

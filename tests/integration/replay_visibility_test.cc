@@ -5,8 +5,12 @@
 // deleted means gone (an event replayed later carries the message as it is
 // now), and one visibility rule (an event goes to the users who could see it
 // at the time of the event, on every path).
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <map>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "events/event_log.hpp"
 #include "integration/http_fixture.hpp"
@@ -435,4 +439,84 @@ TEST_CASE("a guest promoted to member replays no public channel news from before
   check(AllReplays(fx, token, cursor, "end"));
   fx.Restart();
   check(AllReplays(fx, token, cursor, "end"));
+}
+
+TEST_CASE("replay: each role replays exactly the messages it may see, from the ring and the log",
+          "[realtime][replay][authz]") {
+  // The authorization matrix's replay row (http_authz_test.cc checks only
+  // that GET /events answers): every role resumes from seq 0, by every
+  // replay path, before and after a restart (ring, then log).
+  HttpFixture fx;
+  Team t(fx);  // alice owns Acme; bob and carol are members; #secret is alice's and bob's
+  const quik::User dave = fx.CreateUser("Dave");    // a workspace admin
+  const quik::User gina = fx.CreateUser("Gina");    // a guest, in #general only
+  const quik::User oscar = fx.CreateUser("Oscar");  // owns another workspace
+  quik::NewUser admin_spec;
+  admin_spec.name = "Ivan";
+  admin_spec.email = quik_test::ServiceFixture::DefaultEmail("Ivan");
+  admin_spec.is_admin = true;  // an instance admin, in Acme's workspace nowhere
+  const quik::User ivan = REQUIRE_VALUE(fx.svc().users().Create(quik::Actor::System(), admin_spec));
+  fx.AddMember(t.ws, dave, quik::Role::kAdmin);
+  fx.AddMember(t.ws, gina, quik::Role::kGuest);
+  fx.AddChannelMember(t.general, dave);
+  fx.AddChannelMember(t.general, gina);
+  const quik::Channel random = fx.CreateChannel(t.alice, t.ws, "random");
+  for (const quik::User* u : {&t.bob, &t.carol, &dave}) fx.AddChannelMember(random, *u);
+  const quik::Channel dm = REQUIRE_VALUE(fx.svc().channels().OpenDirect(
+                                             quik::Actor::ForUser(t.alice.id), t.ws.id, {t.bob.id}))
+                               .channel;
+  const quik::Workspace elsewhere = fx.CreateWorkspace(oscar, "Elsewhere", "elsewhere");
+  fx.AddMember(elsewhere, ivan, quik::Role::kMember);
+  const quik::Channel lobby = fx.CreateChannel(oscar, elsewhere, "lobby");
+  fx.AddChannelMember(lobby, ivan);
+
+  fx.PostAs(t.alice, t.general.id, "said-in-general");
+  fx.PostAs(t.bob, random.id, "said-in-random");
+  fx.PostAs(t.bob, t.secret.id, "said-in-secret");
+  fx.PostAs(t.alice, dm.id, "said-in-dm");
+  fx.PostAs(t.alice, t.general.id, "end");  // the last event each Acme member sees
+  fx.PostAs(oscar, lobby.id, "end");        // and each of Elsewhere's
+
+  using Texts = std::vector<std::string>;
+  const Texts all = {"said-in-general", "said-in-random", "said-in-secret", "said-in-dm"};
+  struct Role {
+    std::string name;
+    const quik::User* user;
+    Texts sees;
+  };
+  const std::vector<Role> roles = {
+      {"owner", &t.alice, all},
+      {"member of #secret and the dm", &t.bob, all},
+      {"member", &t.carol, {"said-in-general", "said-in-random"}},
+      {"workspace admin", &dave, {"said-in-general", "said-in-random"}},
+      {"guest", &gina, {"said-in-general"}},
+      {"outsider", &oscar, {}},
+      {"instance admin", &ivan, {}},
+  };
+  std::map<const quik::User*, std::string> tokens;
+  for (const Role& role : roles) tokens[role.user] = fx.Token(*role.user);
+
+  auto check = [&](const std::string& when) {
+    for (const Role& role : roles) {
+      for (const Replay& r : AllReplays(fx, tokens[role.user], 0, "end")) {
+        INFO(when << ", " << role.name << ", " << r.path);
+        Texts seen;
+        for (const std::string& channel : {t.general.id, random.id, t.secret.id, dm.id}) {
+          for (const std::string& text : r.PostedTexts(channel)) {
+            if (text != "end") seen.push_back(text);
+          }
+        }
+        CHECK(seen == role.sees);
+        for (const std::string& text : all) {
+          if (std::find(role.sees.begin(), role.sees.end(), text) == role.sees.end()) {
+            CHECK_FALSE(Contains(r.bytes, text));
+          }
+        }
+        if (role.sees.empty()) CHECK_FALSE(Contains(r.bytes, t.ws.id));  // not a trace of Acme
+      }
+    }
+  };
+  check("from the ring");
+  fx.Restart();
+  check("from the log");
 }

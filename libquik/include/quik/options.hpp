@@ -153,11 +153,19 @@ struct ServerOptions {
   // Default: 0
   int io_threads = 0;
 
-  // server.worker_threads: threads for requests that block (password hashing,
-  // writes other than message posts). Also bounds concurrent scrypt hashes,
-  // each of which takes 128 * r * 2^scrypt_log2_n bytes.
+  // server.worker_threads: threads for requests that block (writes other
+  // than message posts, uploads and the password routes below).
   // Default: 4
   int worker_threads = 4;
+
+  // server.auth_threads, server.auth_queue: threads for the requests that
+  // check or set a password (login, signup, password changes, user creation,
+  // token creation), and how many more may wait; past them 503 with
+  // Retry-After. They wait there for their hash (auth.hash_threads), never
+  // on server.worker_threads, so a flood of logins does not hold up writes.
+  // Default: 4 threads, 256 waiting
+  int auth_threads = 4;
+  int auth_queue = 256;
 
   // server.max_connections: further connections are accepted and closed at once.
   // Default: 10000

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Frames a WebSocket client sends (realtime/frames.hpp ParseClientFrame), in
 // JSON text and in binary Protobuf.
+#include <google/protobuf/stubs/logging.h>
 #include <catch2/catch.hpp>
 #include <string>
 
@@ -69,4 +70,32 @@ TEST_CASE("client frames: a NUL in any string is refused and named", "[realtime]
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().message().find("NUL") != std::string::npos);
   }
+}
+
+namespace {
+
+int protobuf_log_lines = 0;
+void CountLog(google::protobuf::LogLevel, const char*, int, const std::string&) {
+  ++protobuf_log_lines;
+}
+
+}  // namespace
+
+TEST_CASE("client frames: a string that is not UTF-8 is refused without a log line",
+          "[realtime][frames]") {
+  quik::v1::ClientFrame auth;
+  auth.mutable_auth()->set_token("qk_\xff\xfe");
+  std::string bytes;
+  {
+    google::protobuf::LogSilencer quiet;  // serializing it would log too
+    REQUIRE(auth.SerializeToString(&bytes));
+  }
+  protobuf_log_lines = 0;
+  google::protobuf::LogHandler* previous = google::protobuf::SetLogHandler(&CountLog);
+  auto r = ParseClientFrame(bytes, true);
+  google::protobuf::SetLogHandler(previous);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == quik::StatusCode::kInvalidArgument);
+  CHECK(r.status().message().find("UTF-8") != std::string::npos);
+  CHECK(protobuf_log_lines == 0);  // a client cannot flood the log this way
 }

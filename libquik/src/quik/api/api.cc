@@ -168,7 +168,14 @@ std::optional<Response> Api::Builtin(std::string_view method, std::string_view p
     auto* ctx = internal::ContextOf(service_);
     if (ctx != nullptr) writes = ctx->store->write_stats();
     r.body = metrics_.Render(writes);
-    if (ctx != nullptr && ctx->hash_pool) r.body += RenderHashPool(ctx->hash_pool->stats());
+    if (ctx != nullptr) {
+      r.body += RenderPool("quik_password_hashes", "Password hashes and checks", "auth.hash_queue",
+                           ctx->hash_pool->stats());
+      r.body += RenderPool("quik_auth_requests", "Requests that check or set a password",
+                           "server.auth_queue", ctx->auth_pool().stats());
+      r.body +=
+          RenderPool("quik_uploads", "Uploads", "files.upload_queue", ctx->upload_pool().stats());
+    }
     return r;
   }
   if (!api) return ErrorResponse(NotFound("this listener serves only GET /metrics"));

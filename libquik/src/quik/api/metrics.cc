@@ -147,27 +147,21 @@ std::string Metrics::Render(const store::WriteStats& writes) const {
   return out;
 }
 
-std::string RenderHashPool(const auth::HashPool::Stats& stats) {
-  return "# HELP quik_password_hashes_total Password hashes and checks run on the hash pool.\n"
-         "# TYPE quik_password_hashes_total counter\n"
-         "quik_password_hashes_total " +
-         std::to_string(stats.completed) +
-         "\n"
-         "# HELP quik_password_hashes_rejected_total Password hashes refused (503) because "
-         "auth.hash_queue was full.\n"
-         "# TYPE quik_password_hashes_rejected_total counter\n"
-         "quik_password_hashes_rejected_total " +
-         std::to_string(stats.rejected) +
-         "\n"
-         "# HELP quik_password_hashes_running Password hashes running now.\n"
-         "# TYPE quik_password_hashes_running gauge\n"
-         "quik_password_hashes_running " +
-         std::to_string(stats.running) +
-         "\n"
-         "# HELP quik_password_hashes_queued Password hashes waiting for a thread.\n"
-         "# TYPE quik_password_hashes_queued gauge\n"
-         "quik_password_hashes_queued " +
-         std::to_string(stats.queued) + "\n";
+std::string RenderPool(std::string_view prefix, std::string_view what,
+                       std::string_view queue_setting, const internal::BoundedPool::Stats& stats) {
+  const std::string p(prefix);
+  auto metric = [&](const std::string& name, std::string_view type, const std::string& help,
+                    std::uint64_t value) {
+    return "# HELP " + name + " " + help + "\n# TYPE " + name + " " + std::string(type) + "\n" +
+           name + " " + std::to_string(value) + "\n";
+  };
+  const std::string w(what);
+  return metric(p + "_total", "counter", w + " run on their pool.", stats.completed) +
+         metric(p + "_rejected_total", "counter",
+                w + " refused (503) because " + std::string(queue_setting) + " was full.",
+                stats.rejected) +
+         metric(p + "_running", "gauge", w + " running now.", stats.running) +
+         metric(p + "_queued", "gauge", w + " waiting for a thread.", stats.queued);
 }
 
 }  // namespace quik::api

@@ -12,8 +12,9 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <string_view>
 
-#include "auth/hash_pool.hpp"
+#include "common/bounded_pool.hpp"
 #include "store/store.hpp"
 
 namespace quik::api {
@@ -68,7 +69,10 @@ class Metrics {
   std::atomic<std::uint64_t> slow_consumers_{0};
 };
 
-// The password hash pool's counters and gauges (auth/hash_pool.hpp).
-std::string RenderHashPool(const auth::HashPool::Stats& stats);
+// A pool's counters and gauges (common/bounded_pool.hpp): PREFIX_total,
+// PREFIX_rejected_total, PREFIX_running and PREFIX_queued. `what` names its
+// tasks ("Password hashes"), `queue_setting` the setting that bounds them.
+std::string RenderPool(std::string_view prefix, std::string_view what,
+                       std::string_view queue_setting, const internal::BoundedPool::Stats& stats);
 
 }  // namespace quik::api

@@ -752,23 +752,6 @@ Result<Response> UploadFile(Call& c) {
   return Object(201, *file);
 }
 
-// Uploads are finished on a pool of their own (internal::Context::upload_pool):
-// sniffing, thumbnails and storing never hold a request worker, and a burst
-// of big images waits there, bounded, or is refused with 503 + Retry-After.
-void UploadFileOnPool(std::shared_ptr<Call> c, Reply reply) {
-  auto run = [c, reply]() {
-    Result<Response> r = UploadFile(*c);
-    reply(r.ok() ? std::move(*r) : ErrorResponse(r.status()));
-  };
-  internal::Context* ctx = internal::ContextOf(c->service);
-  if (ctx == nullptr) return c->blocking(std::move(run));  // another Service: no pool
-  if (!ctx->upload_pool().TrySubmit(run)) {
-    reply(ErrorResponse(Unavailable(
-        "too many uploads are being processed (files.upload_threads + files.upload_queue); "
-        "retry after Retry-After seconds")));
-  }
-}
-
 Result<Response> ListFiles(Call& c) {
   QUIK_ASSIGN_OR_RETURN(PageRequest page, PageParams(c));
   QUIK_ASSIGN_OR_RETURN(auto files, c.service.files().List(c.actor, c.param(0), page));
@@ -878,40 +861,78 @@ Route RAsync(std::string method, std::string pattern, AsyncHandler fn) {
   return r;
 }
 
+// Runs route `r`'s handler on `pool`, one of internal::Context's pools for
+// one kind of expensive request work, instead of on a request worker: that
+// kind cannot hold up the others, and a burst of it waits there, bounded, or
+// is refused with 503 + Retry-After (`busy` says why and which settings).
+Route OnPool(Route r, internal::BoundedPool& (internal::Context::*pool)(), std::string busy) {
+  r.exec = Exec::kAsync;
+  r.async = [pool, busy = std::move(busy), handler = std::move(r.sync)](std::shared_ptr<Call> c,
+                                                                        Reply reply) {
+    auto run = [c, reply, handler]() {
+      Result<Response> response = handler(*c);
+      reply(response.ok() ? std::move(*response) : ErrorResponse(response.status()));
+    };
+    internal::Context* ctx = internal::ContextOf(c->service);
+    if (ctx == nullptr) return c->blocking(std::move(run));  // another Service: no pools
+    if (!((*ctx).*pool)().TrySubmit(run)) reply(ErrorResponse(Unavailable(busy)));
+  };
+  r.sync = nullptr;
+  return r;
+}
+
+// Uploads are finished on a pool of their own: sniffing, thumbnails and
+// storing never hold a request worker.
+Route OnUploadPool(Route r) {
+  return OnPool(std::move(r), &internal::Context::upload_pool,
+                "too many uploads are being processed (files.upload_threads + "
+                "files.upload_queue); retry after Retry-After seconds");
+}
+
+// Requests that check or set a password run on the auth pool, where they wait
+// for their hash (auth.hash_threads): a flood of logins never holds a request
+// worker, so other writes go on.
+Route OnAuthPool(Route r) {
+  return OnPool(std::move(r), &internal::Context::auth_pool,
+                "too many logins and password changes are in progress (server.auth_threads + "
+                "server.auth_queue); retry after Retry-After seconds");
+}
+
 }  // namespace
 
 std::vector<Route> ApiRoutes(LoginLimits& limits) {
   constexpr Exec kInline = Exec::kInline;
   constexpr Exec kBlocking = Exec::kBlocking;
   std::vector<Route> routes = {
-      R(
+      OnAuthPool(R(
           "POST", "/auth/signup", kBlocking, [&limits](Call& c) { return SignUp(c, limits); },
-          Access::kPublic),
-      R(
+          Access::kPublic)),
+      OnAuthPool(R(
           "POST", "/auth/login", kBlocking, [&limits](Call& c) { return Login(c, limits); },
-          Access::kPublic),
+          Access::kPublic)),
       R("POST", "/auth/logout", kBlocking, Logout),
 
       // Literal segments ("me") come before parameters ("{user}").
       R("GET", "/users/me", kInline, GetMe),
       R("PATCH", "/users/me", kBlocking, PatchMe),
-      R("PUT", "/users/me/password", kBlocking,
-        [&limits](Call& c) { return ChangePassword(c, limits); }),
+      OnAuthPool(R("PUT", "/users/me/password", kBlocking,
+                   [&limits](Call& c) { return ChangePassword(c, limits); })),
       R("PUT", "/users/me/presence", kBlocking, SetPresence),
       R("GET", "/users/me/preferences", kInline, GetPreferences),
       R("PATCH", "/users/me/preferences", kBlocking, PatchPreferences),
       R("GET", "/users/me/notifications", kInline, ListNotifications),
       R("POST", "/users/me/notifications/read", kBlocking, MarkNotificationsRead),
       R("GET", "/users", kInline, ListUsers),
-      R("POST", "/users", kBlocking, CreateUser),
+      OnAuthPool(R("POST", "/users", kBlocking, CreateUser)),
       R("GET", "/users/{user}", kInline, GetUser),
       R("POST", "/users/{user}/deactivate", kBlocking, DeactivateUser),
       R("POST", "/users/{user}/reactivate", kBlocking, ReactivateUser),
       R("PUT", "/users/{user}/admin", kBlocking, SetUserAdmin),
-      R("PUT", "/users/{user}/password", kBlocking,
-        [&limits](Call& c) { return SetPassword(c, limits); }),
+      OnAuthPool(R("PUT", "/users/{user}/password", kBlocking,
+                   [&limits](Call& c) { return SetPassword(c, limits); })),
 
-      R("POST", "/tokens", kBlocking, [&limits](Call& c) { return CreateToken(c, limits); }),
+      OnAuthPool(
+          R("POST", "/tokens", kBlocking, [&limits](Call& c) { return CreateToken(c, limits); })),
       R("GET", "/tokens", kInline, ListTokens),
       R("DELETE", "/tokens/{token}", kBlocking, RevokeToken),
 
@@ -932,7 +953,7 @@ std::vector<Route> ApiRoutes(LoginLimits& limits) {
       R("POST", "/workspaces/{ws}/channels", kBlocking, CreateChannel),
       R("POST", "/workspaces/{ws}/dms", kBlocking, OpenDirect),
       R("GET", "/workspaces/{ws}/unreads", kInline, ListUnreads),
-      UploadRoute(RAsync("POST", "/workspaces/{ws}/files", UploadFileOnPool)),
+      UploadRoute(OnUploadPool(R("POST", "/workspaces/{ws}/files", kBlocking, UploadFile))),
       R("GET", "/workspaces/{ws}/files", kInline, ListFiles),
       R("GET", "/workspaces/{ws}/search", kBlocking, Search),
       R("GET", "/workspaces/{ws}/presence", kInline, ListPresence),

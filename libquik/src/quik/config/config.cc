@@ -350,9 +350,17 @@ const std::vector<SectionSpec>& Sections() {
            IntKey("io_threads", "Network threads (0: one per CPU core).", &Options::server,
                   &ServerOptions::io_threads, 0, 1024),
            IntKey("worker_threads",
-                  "Threads for blocking requests (password hashing, most writes); bounds "
-                  "concurrent scrypt hashes.",
+                  "Threads for blocking requests (most writes; not uploads nor the password "
+                  "routes).",
                   &Options::server, &ServerOptions::worker_threads, 1, 1024),
+           IntKey("auth_threads",
+                  "Threads for requests that check or set a password (login, signup, password "
+                  "changes, user and token creation); they wait there for auth.hash_threads.",
+                  &Options::server, &ServerOptions::auth_threads, 1, 1024),
+           IntKey("auth_queue",
+                  "Password requests that may wait for server.auth_threads; past them 503 "
+                  "with Retry-After.",
+                  &Options::server, &ServerOptions::auth_queue, 0, 100000),
            IntKey("max_connections", "Most open connections; further ones are closed at once.",
                   &Options::server, &ServerOptions::max_connections, 1, kIntMax),
            IntKey("max_connections_per_address",

@@ -331,7 +331,12 @@ void ServerImpl::Wait() {
   for (auto& t : threads_) t.join();
   threads_.clear();
   if (workers_) workers_->join();
-  internal::StopWorkers(*internal::ContextOf(*service_));
+  internal::Context& ctx = *internal::ContextOf(*service_);
+  // Requests still on the service's pools finish (their replies now go
+  // nowhere) while the API they report to is still here.
+  ctx.upload_pool().Stop();
+  ctx.auth_pool().Stop();
+  internal::StopWorkers(ctx);
   hub_->Stop();
   std::lock_guard lock(mu_);
   waited_ = true;

@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include <google/protobuf/stubs/logging.h>
 #include <nlohmann/json.hpp>
 
 #include "quik/v1/realtime.pb.h"
@@ -62,8 +63,17 @@ Result<ClientFrame> ParseJson(std::string_view data) {
 
 Result<ClientFrame> ParseProto(std::string_view data) {
   v1::ClientFrame p;
-  if (!p.ParseFromArray(data.data(), static_cast<int>(data.size()))) {
-    return Invalid("a binary frame must be a quik.v1.ClientFrame; this one does not parse");
+  bool parsed = false;
+  {
+    // A string field that is not UTF-8 fails the parse, answered below;
+    // protobuf would also log it, once for every such frame a client sends.
+    google::protobuf::LogSilencer quiet;
+    parsed = p.ParseFromArray(data.data(), static_cast<int>(data.size()));
+  }
+  if (!parsed) {
+    return Invalid(
+        "a binary frame must be a quik.v1.ClientFrame with UTF-8 strings; this one does not "
+        "parse");
   }
   ClientFrame f;
   switch (p.frame_case()) {

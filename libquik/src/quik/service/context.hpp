@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "common/bounded_pool.hpp"
 #include "auth/hash_pool.hpp"
+#include "common/bounded_pool.hpp"
 #include "events/bus.hpp"
 #include "quik/options.hpp"
 #include "quik/service.hpp"
@@ -37,18 +37,16 @@ struct Context {
   // The time of options.clock: what services stamp and compare with.
   Timestamp Now() const { return options.clock->NowMillis(); }
 
-  // Where HTTP uploads are finished (type, thumbnail, storing): apart from
-  // the request workers (files.upload_threads, files.upload_queue). Started
-  // on first use; stopped before the store closes.
-  BoundedPool& upload_pool() {
-    std::call_once(upload_pool_once, [this] {
-      upload_pool_ =
-          std::make_unique<BoundedPool>(options.files.upload_threads, options.files.upload_queue);
-    });
-    return *upload_pool_;
-  }
-  std::once_flag upload_pool_once;
+  // Pools for the kinds of HTTP request work that must not hold the request
+  // workers (api/routes.cc OnPool): finishing uploads (sniffing, thumbnails,
+  // storing; files.upload_threads, files.upload_queue) and requests that
+  // check or set a password (server.auth_threads, server.auth_queue). Made
+  // with the context; their threads start with the first task. A server
+  // stops them (BoundedPool::Stop) before it lets go of its API.
+  BoundedPool& upload_pool() { return *upload_pool_; }
+  BoundedPool& auth_pool() { return *auth_pool_; }
   std::unique_ptr<BoundedPool> upload_pool_;
+  std::unique_ptr<BoundedPool> auth_pool_;
 
   // Runs `fn(tx, out)` in a write transaction and returns `out` once durable.
   template <typename T, typename F>

@@ -104,6 +104,10 @@ Result<std::unique_ptr<Service>> Service::Open(const Options& options) {
   ctx->options = options;
   ctx->hash_pool =
       std::make_unique<auth::HashPool>(options.auth.hash_threads, options.auth.hash_queue);
+  ctx->upload_pool_ = std::make_unique<internal::BoundedPool>(options.files.upload_threads,
+                                                              options.files.upload_queue);
+  ctx->auth_pool_ = std::make_unique<internal::BoundedPool>(options.server.auth_threads,
+                                                            options.server.auth_queue);
   QUIK_ASSIGN_OR_RETURN(ctx->store, store::Store::Open(options));
   QUIK_ASSIGN_OR_RETURN(auto pending, MigrateUp(options, /*dry_run=*/true));
   if (!pending.empty()) {
