@@ -79,6 +79,7 @@ for stage in "${selected[@]}"; do
   echo "test.sh: stage $stage"
   start=$SECONDS
   "stage_$stage"
+  echo "test.sh: stage $stage passed in $((SECONDS - start))s"
   summary+=("$stage $((SECONDS - start))s")
 done
 echo "test.sh: passed: ${summary[*]}"

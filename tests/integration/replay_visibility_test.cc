@@ -461,7 +461,7 @@ TEST_CASE("replay: each role replays exactly the messages it may see, from the r
   fx.AddChannelMember(t.general, dave);
   fx.AddChannelMember(t.general, gina);
   const quik::Channel random = fx.CreateChannel(t.alice, t.ws, "random");
-  for (const quik::User* u : {&t.bob, &t.carol, &dave}) fx.AddChannelMember(random, *u);
+  for (const quik::User& u : {t.bob, t.carol, dave}) fx.AddChannelMember(random, u);
   const quik::Channel dm = REQUIRE_VALUE(fx.svc().channels().OpenDirect(
                                              quik::Actor::ForUser(t.alice.id), t.ws.id, {t.bob.id}))
                                .channel;

@@ -522,7 +522,7 @@ TEST_CASE("config: the default text parses and equals the defaults", "[config]")
     }
     uncommented += line + "\n";
   }
-  CHECK(keys == 70);
+  CHECK(keys == 72);
   Options all = NonDefaultOptions();
   Status s2 = ParseOptions(uncommented, "quik.toml", &all);
   INFO(s2.message());

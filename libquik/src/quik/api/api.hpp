@@ -140,7 +140,7 @@ struct Call {
 enum class Access { kPublic, kUser };
 enum class Exec {
   kInline,    // fast reads: on the network thread
-  kBlocking,  // writes and password hashing: on a worker thread
+  kBlocking,  // writes: on a worker thread (routes.cc OnPool moves some to pools of their own)
   kAsync,     // the handler replies when it is done (message posts)
 };
 

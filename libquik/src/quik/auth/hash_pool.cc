@@ -12,13 +12,12 @@ Status HashPool::Run(const std::function<void()>& task) {
     return Status::Ok();
   }
   // The caller's task, on the caller's stack until it is done: the pool
-  // thread signals while it holds `mu`, so the caller returns (and the stack
-  // goes) only after the signal.
+  // thread signals (once the task's slot is free again) while it holds `mu`,
+  // so the caller returns (and the stack goes) only after the signal.
   std::mutex mu;
   std::condition_variable done_cv;
   bool done = false;
-  const bool queued = pool_.TrySubmit([&] {
-    task();
+  const bool queued = pool_.TrySubmit(task, [&] {
     std::lock_guard lock(mu);
     done = true;
     done_cv.notify_one();

@@ -29,14 +29,14 @@ void BoundedPool::Stop() {
   for (auto& t : workers) t.join();
 }
 
-bool BoundedPool::TrySubmit(std::function<void()> task) {
+bool BoundedPool::TrySubmit(std::function<void()> task, std::function<void()> then) {
   {
     std::lock_guard lock(mu_);
     if (stopping_ || running_ + waiting_.size() >= threads_ + queue_) {
       ++rejected_;
       return false;
     }
-    waiting_.push_back(std::move(task));
+    waiting_.push_back(Task{std::move(task), std::move(then)});
     // A thread per task in flight, up to `threads_`: idle ones wait on cv_.
     if (workers_.size() < threads_ && workers_.size() < running_ + waiting_.size()) {
       workers_.emplace_back([this] { Loop(); });
@@ -59,15 +59,21 @@ void BoundedPool::Loop() {
   for (;;) {
     cv_.wait(lock, [this] { return stopping_ || !waiting_.empty(); });
     if (waiting_.empty()) return;  // stopping, and nothing left to run
-    auto task = std::move(waiting_.front());
+    Task task = std::move(waiting_.front());
     waiting_.pop_front();
     ++running_;
     lock.unlock();
-    task();
-    task = nullptr;  // what it captured goes before the next task is counted
+    task.run();
+    task.run = nullptr;  // what it captured goes before the slot is free
     lock.lock();
     --running_;
     ++completed_;
+    if (task.then) {
+      lock.unlock();
+      task.then();
+      task.then = nullptr;
+      lock.lock();
+    }
   }
 }
 

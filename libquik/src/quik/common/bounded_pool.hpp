@@ -36,8 +36,10 @@ class BoundedPool {
   BoundedPool& operator=(const BoundedPool&) = delete;
 
   // Queues `task` and returns true, or returns false at once (and drops it)
-  // when `threads` tasks run and `queue` wait already.
-  bool TrySubmit(std::function<void()> task);
+  // when `threads` tasks run and `queue` wait already. `then`, if any, runs
+  // on the same thread once the task has run and its slot is free again, so
+  // that a caller it wakes finds room for its next task.
+  bool TrySubmit(std::function<void()> task, std::function<void()> then = nullptr);
 
   // Runs the tasks already queued, joins the threads, and from then on
   // refuses every task. Idempotent.
@@ -55,7 +57,10 @@ class BoundedPool {
   const std::size_t queue_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::function<void()>> waiting_;
+  struct Task {
+    std::function<void()> run, then;
+  };
+  std::deque<Task> waiting_;
   std::vector<std::thread> workers_;  // joined by Stop, under stop_mu_
   std::mutex stop_mu_;
   std::size_t running_ = 0;
