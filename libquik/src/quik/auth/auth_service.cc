@@ -15,9 +15,10 @@ namespace {
 
 constexpr std::string_view kBadLogin = "wrong email or password";
 
-// A hash at the configured cost, made once per Service, so that a login for an
-// unknown email (or a user without a password) spends the same time as one
-// with a wrong password. Made again later if the hash pool was too busy.
+// A hash at the configured cost, made once per Service when first needed, so
+// that a login for an unknown email (or a user without a password) runs one
+// scrypt against it, as a wrong password does. Made again later if the hash
+// pool was too busy. (The first such login runs two: one to make it.)
 Result<std::string> DummyHash(internal::Context& ctx) {
   std::lock_guard lock(ctx.dummy_hash_mu);
   if (!ctx.dummy_hash.ok()) {
@@ -50,12 +51,14 @@ Status CheckCurrentPassword(internal::Context& ctx, const Actor& actor, std::str
                           QUIK_ASSIGN_OR_RETURN(h, tx.GetPasswordHash(who.user.id));
                           return Status::Ok();
                         }));
+  const bool had_password = !stored.empty();
   // A user without a password (made by an admin or a manifest) cannot prove
   // the current one; scrypt runs anyway so the answer takes the same time.
-  QUIK_ASSIGN_OR_RETURN(std::string dummy, DummyHash(ctx));
-  QUIK_ASSIGN_OR_RETURN(const bool ok,
-                        users::VerifyPasswordFor(ctx, password, stored.empty() ? dummy : stored));
-  if (stored.empty() || !ok) return PermissionDenied("the current password is wrong");
+  if (stored.empty()) {
+    QUIK_ASSIGN_OR_RETURN(stored, DummyHash(ctx));
+  }
+  QUIK_ASSIGN_OR_RETURN(const bool ok, users::VerifyPasswordFor(ctx, password, stored));
+  if (!had_password || !ok) return PermissionDenied("the current password is wrong");
   return Status::Ok();
 }
 
@@ -95,11 +98,14 @@ Result<Session> AuthService::Login(std::string_view email, std::string_view pass
         }
         return Status::Ok();
       }));
-  // Always run one scrypt so that timing does not reveal which emails exist.
-  QUIK_ASSIGN_OR_RETURN(std::string dummy, DummyHash(*ctx_));
-  QUIK_ASSIGN_OR_RETURN(
-      bool ok, users::VerifyPasswordFor(*ctx_, password, found.hash.empty() ? dummy : found.hash));
-  if (!found.user || found.hash.empty() || !ok) return Unauthenticated(std::string(kBadLogin));
+  // Always run one scrypt so that timing does not reveal which emails exist:
+  // against the dummy hash if there is no hash of the user's.
+  const bool had_password = !found.hash.empty();
+  if (!had_password) {
+    QUIK_ASSIGN_OR_RETURN(found.hash, DummyHash(*ctx_));
+  }
+  QUIK_ASSIGN_OR_RETURN(bool ok, users::VerifyPasswordFor(*ctx_, password, found.hash));
+  if (!found.user || !had_password || !ok) return Unauthenticated(std::string(kBadLogin));
   if (!found.user->active) return Unauthenticated("user " + found.user->email + " is deactivated");
   return ctx_->WriteResult<Session>([&](store::Tx& tx, Session& out) -> Status {
     QUIK_ASSIGN_OR_RETURN(auto who, authz::Resolve(tx, Actor::ForUser(found.user->id)));
