@@ -377,8 +377,12 @@ std::string BenchConfig(const WsFlags& flags) {
          "scrypt_log2_n = 10\n"
          "login_max_failures = 0\n"
          "login_max_failures_per_address = 0\n"
+         "login_rate_per_address = 0\n"
          "\n[server]\n"
          "max_connections = " +
+         std::to_string(connections) +
+         "\n"
+         "max_connections_per_address = " +  // every client is on 127.0.0.1
          std::to_string(connections) +
          "\n"
          "drain_timeout = \"2s\"\n"
@@ -566,7 +570,8 @@ class SubscriberPool {
     Sub& s = *subs_[i];
     if (ec) {
       const int status = static_cast<int>(s.upgrade.result_int());
-      if (status == 0) {
+      // Any other error (the connection closed or reset) left no response to read.
+      if (ec != websocket::error::upgrade_declined || status == 0) {
         return Failed(i, quik::Unavailable("WebSocket handshake with ws://" + host_ + kWsTarget +
                                            " failed: " + ec.message()));
       }
