@@ -427,7 +427,9 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
       return Write(api::ErrorResponse(Unavailable("the server is shutting down")));
     }
     auto ws = std::make_shared<WsSession<Stream>>(server_, std::move(stream_));
-    server_.Register(ws.get(), ws, remote_);
+    // The same connection: it keeps its one place against the caps (this
+    // session may linger until the last copy of its reply callback goes).
+    server_.Transfer(this, ws.get(), ws);
     ws->Run(parser_->release(), std::move(upgrade));
     closed_ = true;  // the socket is the WsSession's now
   }

@@ -261,10 +261,19 @@ void ServerImpl::Register(Connection* c, std::weak_ptr<Connection> weak,
   ++per_address_[address];
 }
 
+void ServerImpl::Transfer(Connection* from, Connection* to, std::weak_ptr<Connection> weak) {
+  std::lock_guard lock(mu_);
+  auto it = connections_.find(from);
+  if (it == connections_.end()) return;
+  Tracked tracked{std::move(weak), std::move(it->second.address)};
+  connections_.erase(it);
+  connections_.emplace(to, std::move(tracked));
+}
+
 void ServerImpl::Unregister(Connection* c) {
-  metrics_.ConnectionClosed();
   std::lock_guard lock(mu_);
   if (auto it = connections_.find(c); it != connections_.end()) {
+    metrics_.ConnectionClosed();
     auto count = per_address_.find(it->second.address);
     if (count != per_address_.end() && --count->second <= 0) per_address_.erase(count);
     connections_.erase(it);

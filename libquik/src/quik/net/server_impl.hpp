@@ -98,6 +98,10 @@ class ServerImpl final : public Server {
   // Counts a connection from client address `address` (for
   // server.max_connections_per_address) until Unregister.
   void Register(Connection* c, std::weak_ptr<Connection> weak, const std::string& address);
+  // Hands `from`'s registration to `to` (a WebSocket upgrade: one connection,
+  // counted once against the caps, whichever object holds it).
+  void Transfer(Connection* from, Connection* to, std::weak_ptr<Connection> weak);
+  // Forgets `c`; nothing if it was handed on.
   void Unregister(Connection* c);
 
  private:
