@@ -3,6 +3,7 @@
 // server's limits, then what the Api decodes of it (net/request_head.hpp,
 // api/decode.hpp): path segments, query parameters, Authorization, Range,
 // If-None-Match / If-Range.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -35,22 +36,34 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   parser.header_limit(static_cast<std::uint32_t>(defaults.http.max_header_bytes));
   parser.body_limit(static_cast<std::uint64_t>(defaults.http.max_body_bytes));
   parser.eager(true);
-  std::string_view rest(reinterpret_cast<const char*>(data), size);
+  // As Beast's read does: bytes arrive in reads (here of up to 64), the
+  // parser is given what it has not consumed, and after need_more it is
+  // called again only once another read has added bytes.
+  constexpr std::size_t kRead = 64;
+  std::string_view input(reinterpret_cast<const char*>(data), size);
+  std::string buffer;
   boost::beast::error_code ec;
   while (!parser.is_done()) {
-    const std::size_t n = parser.put(boost::asio::buffer(rest.data(), rest.size()), ec);
-    rest.remove_prefix(n);
-    if (ec == http::error::need_more && n > 0) {
-      ec = {};
-      continue;
-    }
-    if (ec == http::error::need_more) {
+    if (input.empty() && buffer.empty()) break;
+    const std::size_t take = std::min(kRead, input.size());
+    if (take == 0) {
       // The connection ends here (as Beast's read does on end of stream).
       ec = {};
       if (parser.got_some()) parser.put_eof(ec);
       break;
     }
-    if (ec || n == 0) break;
+    buffer.append(input.substr(0, take));
+    input.remove_prefix(take);
+    for (;;) {
+      const std::size_t n = parser.put(boost::asio::buffer(buffer.data(), buffer.size()), ec);
+      buffer.erase(0, n);
+      if (ec || n == 0 || parser.is_done() || buffer.empty()) break;
+    }
+    if (ec == http::error::need_more) {
+      ec = {};
+      continue;
+    }
+    if (ec) break;
   }
   if (!parser.is_header_done()) return 0;
 
